@@ -1,0 +1,44 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import AuditEntry, User
+
+# django-auditlog registers its own admin for the entry model; replace it with
+# a strictly read-only one.
+if admin.site.is_registered(AuditEntry):
+    admin.site.unregister(AuditEntry)
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ["timestamp", "actor", "action", "content_type", "object_repr", "remote_addr"]
+    list_filter = ["action", "content_type"]
+    search_fields = ["object_repr", "actor__username"]
+    date_hierarchy = "timestamp"
+    list_select_related = ["actor", "content_type"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "real_name", "role", "county", "township", "village", "is_active", "last_login"]
+    list_filter = ["role", "is_active", "township"]
+    search_fields = ["username", "real_name", "phone"]
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("角色与管理范围", {"fields": ["real_name", "phone", "role", "county", "township", "village"]}),
+    )
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (
+        ("角色与管理范围", {"fields": ["real_name", "role", "county", "township", "village"]}),
+    )
+
+    def has_delete_permission(self, request, obj=None):
+        # People leave; their names stay on the audit trail. Deactivate instead.
+        return False

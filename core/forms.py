@@ -1,0 +1,69 @@
+"""Form helpers shared by every app: Bootstrap classes and scoped place choices."""
+from django import forms
+from django.contrib.auth.forms import PasswordChangeForm
+from django.urls import reverse
+
+from .scoping import villages_for
+
+
+def style_fields(form: forms.BaseForm) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, (forms.CheckboxInput,)):
+            css = "form-check-input"
+        elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
+            css = "form-select"
+        elif isinstance(widget, forms.RadioSelect):
+            css = "form-check-input"
+        else:
+            css = "form-control"
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class ScopedModelForm(forms.ModelForm):
+    """A model form whose village and group choices are limited to the user's scope.
+
+    A village outside the scope is refused with a field error; a village
+    accountant's village is fixed.
+    """
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        village_field = self.fields.get("village")
+        if village_field is not None:
+            village_field.queryset = villages_for(user)
+            village_field.error_messages["invalid_choice"] = "所选村不在您的管理范围内。"
+            village_field.empty_label = "请选择村"
+            if user.scope_level == "village":
+                village_field.initial = user.village_id
+                village_field.disabled = True
+            if "group" in self.fields:
+                village_field.widget.attrs.update({
+                    "hx-get": reverse("villages:group-options"),
+                    "hx-target": "#id_group",
+                    "hx-trigger": "change",
+                })
+        group_field = self.fields.get("group")
+        if group_field is not None:
+            from villages.selectors import groups_for
+
+            village_id = self._chosen_village_id()
+            groups = groups_for(user)
+            group_field.queryset = groups.filter(village_id=village_id) if village_id else groups.none()
+            group_field.error_messages["invalid_choice"] = "所选村民小组不属于该村。"
+            group_field.empty_label = "（不分组）"
+        style_fields(self)
+
+    def _chosen_village_id(self):
+        if self.is_bound and not self.fields["village"].disabled:
+            return self.data.get(self.add_prefix("village")) or None
+        if self.fields.get("village") is not None and self.fields["village"].initial:
+            return self.fields["village"].initial
+        return getattr(self.instance, "village_id", None) or self.initial.get("village")
+
+
+class StyledPasswordChangeForm(PasswordChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_fields(self)

@@ -1,0 +1,97 @@
+"""Thin page classes every app builds on: scoped list, detail, create, update, delete.
+
+A subclass names its selector (`get_queryset`), its form, its permission and
+the service that writes. The classes only check access, validate, call the
+service and redirect.
+"""
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.views.generic import DetailView, UpdateView
+from django.views.generic.edit import CreateView, DeleteView
+from django_filters.views import FilterView
+
+from .audit import history_for
+from .forms import style_fields
+from .scoping import ScopedMixin
+
+
+class RecordListView(ScopedMixin, FilterView):
+    paginate_by = settings.LIST_PAGE_SIZE
+    strict = False
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        style_fields(filterset.form)
+        return filterset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_without_page"] = query.urlencode()
+        return context
+
+
+class RecordDetailView(ScopedMixin, DetailView):
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["history"] = history_for(self.object, self.request.user)
+        return context
+
+
+class _ServiceFormMixin:
+    success_message = "已保存。"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        return kwargs
+
+    def write(self, form):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.object = self.write(form)
+        except ValidationError as error:
+            _add_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class RecordCreateView(_ServiceFormMixin, ScopedMixin, CreateView):
+    pass
+
+
+class RecordUpdateView(_ServiceFormMixin, ScopedMixin, UpdateView):
+    pass
+
+
+class RecordDeleteView(ScopedMixin, DeleteView):
+    """Confirmation page on GET; the service deletes on POST."""
+
+    template_name = "core/confirm_delete.html"
+    success_message = "已删除。"
+
+    def delete_record(self, obj):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.delete_record(self.object)
+        except ValidationError as error:
+            messages.error(self.request, "；".join(error.messages))
+            return HttpResponseRedirect(self.object.get_absolute_url())
+        messages.success(self.request, self.success_message)
+        return HttpResponseRedirect(self.get_success_url())

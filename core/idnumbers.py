@@ -1,0 +1,62 @@
+"""身份证号 and 统一社会信用代码: normalising, validating (python-stdnum) and masking."""
+from django.core.exceptions import ValidationError
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import ric, uscc
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９ＸｘＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＴＵＷＹ",
+                           "0123456789XXABCDEFGHJKLMNPQRTUWY")
+
+
+def _compact(value: str) -> str:
+    return "".join(str(value).translate(_FULLWIDTH).split()).replace("-", "").upper()
+
+
+def normalize_resident_id(value: str) -> str:
+    """Return the 18-character 身份证号, or raise a Chinese ValidationError.
+
+    A 15-digit first-generation number (still common in old ledgers) is
+    converted to 18 digits. The address code is not checked against the
+    birth year: codes change with redistricting and a number first issued
+    after a change carries the new code.
+    """
+    number = _compact(value)
+    if len(number) == 15 and number.isdigit():
+        body = number[:6] + "19" + number[6:]
+        number = body + ric.calc_check_digit(body + "0")
+    if len(number) != 18:
+        raise ValidationError("身份证号应为18位（当前%(n)s位）。", params={"n": len(number)}, code="length")
+    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise ValidationError("身份证号只能由数字和末位X组成。", code="format")
+    try:
+        ric.validate(number)
+    except stdnum_errors.InvalidChecksum:
+        raise ValidationError("身份证号校验位不正确，请核对。", code="checksum")
+    except stdnum_errors.InvalidComponent:
+        try:
+            ric.get_birth_date(number)
+        except stdnum_errors.ValidationError:
+            raise ValidationError("身份证号中的出生日期无效。", code="birth_date")
+        # Only the address code was unknown for the birth year: accepted.
+    return number
+
+
+def normalize_credit_code(value: str) -> str:
+    """Return the 18-character 统一社会信用代码, or raise a Chinese ValidationError."""
+    number = _compact(value)
+    if len(number) != 18:
+        raise ValidationError("统一社会信用代码应为18位（当前%(n)s位）。", params={"n": len(number)}, code="length")
+    try:
+        return uscc.validate(number)
+    except stdnum_errors.InvalidChecksum:
+        raise ValidationError("统一社会信用代码校验位不正确，请核对。", code="checksum")
+    except stdnum_errors.ValidationError:
+        raise ValidationError("统一社会信用代码格式不正确（不含字母 I、O、Z、S、V）。", code="format")
+
+
+def mask_id_number(value: str) -> str:
+    """`141124196503120019` → `141124********0019`; short or empty values are masked whole."""
+    if not value:
+        return ""
+    if len(value) < 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]

@@ -1,0 +1,136 @@
+from auditlog.models import AbstractLogEntry
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class Role(models.TextChoices):
+    """The people of DOMAIN.md §1, plus the system administrator."""
+
+    VILLAGE = "village", "村报账员/村会计"
+    TOWNSHIP = "township", "乡镇专班/经管站"
+    COUNTY = "county", "县农经中心/专项办"
+    COLLECTOR = "collector", "清收专员"
+    INSPECTOR = "inspector", "纪检/审计"
+    ADMIN = "admin", "系统管理员"
+
+
+class User(AbstractUser):
+    """A person who logs in, with one role and one scope.
+
+    The scope is the narrowest place set: a village, else a township, else a
+    county. A role fixes which scope levels make sense (a village accountant
+    works in one village, a township cadre in one township).
+    """
+
+    real_name = models.CharField("姓名", max_length=50, blank=True)
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+    role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.INSPECTOR)
+    county = models.ForeignKey(
+        "villages.County", verbose_name="县", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    township = models.ForeignKey(
+        "villages.Township", verbose_name="乡镇", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    village = models.ForeignKey(
+        "villages.Village", verbose_name="村", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    # Which scope levels each role may hold.
+    ALLOWED_LEVELS = {
+        Role.VILLAGE: {"village"},
+        Role.TOWNSHIP: {"township"},
+        Role.COUNTY: {"county"},
+        Role.COLLECTOR: {"village", "township"},
+        Role.INSPECTOR: {"village", "township", "county"},
+        Role.ADMIN: {"all", "county"},
+    }
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self):
+        return self.real_name or self.username
+
+    @property
+    def scope_level(self) -> str:
+        if self.village_id:
+            return "village"
+        if self.township_id:
+            return "township"
+        if self.county_id:
+            return "county"
+        return "all" if (self.role == Role.ADMIN or self.is_superuser) else "none"
+
+    @property
+    def scope_name(self) -> str:
+        level = self.scope_level
+        if level == "village":
+            return f"{self.village.township.name}{self.village.name}"
+        if level == "township":
+            return self.township.name
+        if level == "county":
+            return self.county.name
+        return "全部" if level == "all" else "未设置"
+
+    def clean(self):
+        super().clean()
+        # Keep the chain consistent: a village's township and county are implied.
+        if self.village_id:
+            self.township_id = self.village.township_id
+            self.county_id = self.village.township.county_id
+        elif self.township_id:
+            self.county_id = self.township.county_id
+        allowed = self.ALLOWED_LEVELS.get(self.role, set())
+        if not self.is_superuser and self.scope_level not in allowed:
+            raise ValidationError(
+                {"role": f"角色“{self.get_role_display()}”的管理范围必须是："
+                 + "、".join({"village": "一个村", "township": "一个乡镇", "county": "全县", "all": "全部"}[x]
+                            for x in sorted(allowed))}
+            )
+
+
+class AuditEntry(AbstractLogEntry):
+    """One row of the audit trail: who changed what, when, before and after.
+
+    Rows are only ever inserted. The application offers no way to change or
+    remove them, and on PostgreSQL a trigger refuses UPDATE and DELETE.
+    `village` is copied from the audited object so that the trail is scoped
+    like the records themselves.
+    """
+
+    village = models.ForeignKey(
+        "villages.Village", on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
+        related_name="+",
+    )
+    township = models.ForeignKey(
+        "villages.Township", on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
+        related_name="+",
+    )
+    county = models.ForeignKey(
+        "villages.County", on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
+        related_name="+",
+    )
+
+    class Meta(AbstractLogEntry.Meta):
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "timestamp"]),
+            models.Index(fields=["village", "timestamp"]),
+            models.Index(fields=["township", "timestamp"]),
+            models.Index(fields=["county", "timestamp"]),
+        ]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("审计记录不可修改。")
+        place = self.additional_data or {}
+        self.village_id = place.get("village_id")
+        self.township_id = place.get("township_id")
+        self.county_id = place.get("county_id")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("审计记录不可删除。")

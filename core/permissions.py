@@ -1,0 +1,42 @@
+"""What each role may do. Scope (which villages) is separate: see core.scoping.
+
+A permission here is a plain string naming an action. Views declare the one
+they need; templates read `user_perms` to show only the buttons that work.
+"""
+from .models import Role
+
+VILLAGE_ADD = "village.add"
+VILLAGE_CHANGE = "village.change"
+GROUP_CHANGE = "group.change"
+PARTY_CHANGE = "party.change"
+PARCEL_CHANGE = "parcel.change"
+ASSET_CHANGE = "asset.change"
+ID_NUMBER_VIEW = "idnumber.view"
+AUDIT_VIEW = "audit.view"
+STATUS_VIEW = "status.view"
+
+_LEDGER = {GROUP_CHANGE, PARTY_CHANGE, PARCEL_CHANGE, ASSET_CHANGE}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    Role.VILLAGE: frozenset(_LEDGER | {ID_NUMBER_VIEW}),
+    Role.TOWNSHIP: frozenset(_LEDGER | {VILLAGE_ADD, VILLAGE_CHANGE, ID_NUMBER_VIEW, AUDIT_VIEW}),
+    Role.COUNTY: frozenset(_LEDGER | {VILLAGE_ADD, VILLAGE_CHANGE, ID_NUMBER_VIEW, AUDIT_VIEW}),
+    # A collector works from names and groups; ID numbers stay masked.
+    Role.COLLECTOR: frozenset(),
+    # Reads everything in scope, including the audit trail and ID numbers; changes nothing.
+    Role.INSPECTOR: frozenset({ID_NUMBER_VIEW, AUDIT_VIEW}),
+    # Runs the system; has no need to read villagers' ID numbers.
+    Role.ADMIN: frozenset(_LEDGER | {VILLAGE_ADD, VILLAGE_CHANGE, AUDIT_VIEW, STATUS_VIEW}),
+}
+
+READ_ONLY_ROLES = frozenset({Role.INSPECTOR})
+
+
+def permissions_of(user) -> frozenset[str]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    return ROLE_PERMISSIONS.get(user.role, frozenset())
+
+
+def has_perm(user, perm: str) -> bool:
+    return perm in permissions_of(user)

@@ -1,0 +1,18 @@
+"""Celery tasks of the core app. Tasks are thin: they call one function."""
+from celery import shared_task
+from django.core.management import call_command
+from django.db import connection
+
+
+@shared_task(name="core.tasks.ping")
+def ping() -> dict:
+    """Round trip through the broker and the database, for the status page and tests."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return {"pong": True, "database": connection.vendor}
+
+
+@shared_task(name="core.tasks.clear_expired_sessions")
+def clear_expired_sessions() -> None:
+    call_command("clearsessions")

@@ -1,0 +1,80 @@
+"""The demo county: built once however often the command runs; each demo user sees only their scope."""
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from core.models import AuditEntry, Role, User
+from villages.models import Asset, Group, Parcel, Party, Township, Village
+
+
+def counts():
+    return {m.__name__: m.objects.count() for m in (Township, Village, Group, Party, Parcel, Asset, User)}
+
+
+@pytest.fixture
+def demo(db):
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_demo_prints_every_user_and_the_password(demo):
+    for username in ["county", "jicui", "yukou", "yukoucun", "inspector", "admin"]:
+        assert username in demo
+    assert "demo-pass-2026" in demo
+
+
+def test_running_the_demo_twice_duplicates_nothing(demo):
+    first = counts()
+    entries = AuditEntry.objects.count()
+    call_command("load_demo", stdout=StringIO())
+    assert counts() == first
+    assert AuditEntry.objects.count() == entries
+
+
+def test_demo_county_has_the_places_of_the_field_reports(demo):
+    yukou = Village.objects.get(name="峪口村")
+    assert yukou.township.name == "峪口镇" and yukou.township.county.name == "方山县"
+    assert yukou.expected_contracts == 46
+    assert set(Township.objects.values_list("name", flat=True)) == {"积翠镇", "峪口镇"}
+    assert Village.objects.filter(township__name="积翠镇").count() >= 3
+    from decimal import Decimal
+
+    from django.db.models import Sum
+    reserve = Parcel.objects.filter(village=yukou, kind="机动地").aggregate(a=Sum("ledger_area_mu"))["a"]
+    wasteland = Parcel.objects.filter(village=yukou, kind="四荒地").aggregate(a=Sum("ledger_area_mu"))["a"]
+    assert reserve == Decimal("260.79") and wasteland == Decimal("1325.88")
+    assert Parcel.objects.filter(village=yukou, kind="机动地").count() == 19
+
+
+def test_demo_parties_have_valid_id_numbers(demo):
+    from core.idnumbers import normalize_credit_code, normalize_resident_id
+
+    for party in Party.objects.exclude(id_number=""):
+        check = normalize_resident_id if party.kind == "person" else normalize_credit_code
+        assert check(party.id_number) == party.id_number
+
+
+@pytest.mark.parametrize("username, role, villages", [
+    ("county", Role.COUNTY, 8),
+    ("jicui", Role.TOWNSHIP, 4),
+    ("yukou", Role.TOWNSHIP, 4),
+    ("yukoucun", Role.VILLAGE, 1),
+    ("inspector", Role.INSPECTOR, 8),
+    ("admin", Role.ADMIN, 8),
+])
+def test_each_demo_user_logs_in_and_sees_only_their_scope(demo, username, role, villages):
+    client = Client()
+    response = client.post(reverse("login"), {"username": username, "password": "demo-pass-2026"})
+    assert response.status_code == 302
+    user = User.objects.get(username=username)
+    assert user.role == role
+    page = client.get(reverse("villages:village-list")).content.decode()
+    assert f"共 {villages} 条" in page
+    if username == "jicui":
+        assert "峪口村" not in page
+    if username == "yukoucun":
+        assert "土屋村" not in page and "峪口村" in page

@@ -1,0 +1,108 @@
+"""List filters and search for places, parties, parcels and assets."""
+import re
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from core.scoping import villages_for
+
+from .models import Asset, AssetKind, Parcel, ParcelKind, Party, Township, Village
+
+YES_NO = forms.Select(choices=[("", "全部"), ("true", "是"), ("false", "否")])
+_LETTERS = re.compile(r"^[a-z]+$")
+_ID_LIKE = re.compile(r"^[0-9xX*]{4,18}$")
+
+
+def name_search(queryset, value: str, *, with_id: bool = False, extra: tuple[str, ...] = ()):
+    """Search by name, by pinyin (initials `zs` or full `zhangsan`), and optionally by ID number."""
+    value = (value or "").strip()
+    if not value:
+        return queryset
+    condition = Q(name__icontains=value)
+    for field in extra:
+        condition |= Q(**{f"{field}__icontains": value})
+    lowered = value.lower().replace(" ", "")
+    if _LETTERS.match(lowered) and hasattr(queryset.model, "search_keys"):
+        condition |= Q(search_keys__icontains=lowered)
+    if with_id and _ID_LIKE.match(value):
+        condition |= Q(id_number__icontains=value.upper().replace("*", ""))
+    return queryset.filter(condition)
+
+
+def _scoped_villages(request):
+    return villages_for(request.user) if request else Village.objects.none()
+
+
+def _scoped_townships(request):
+    if not request:
+        return Township.objects.none()
+    return Township.objects.filter(pk__in=villages_for(request.user).values("township")).order_by("name")
+
+
+class VillageFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="搜索", method="search")
+    township = django_filters.ModelChoiceFilter(label="乡镇", queryset=_scoped_townships, empty_label="全部乡镇")
+
+    class Meta:
+        model = Village
+        fields = ["q", "township"]
+
+    def search(self, queryset, name, value):
+        return name_search(queryset, value, extra=("collective_org", "township__name"))
+
+
+class PartyFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="搜索", method="search")
+    village = django_filters.ModelChoiceFilter(label="村", queryset=_scoped_villages, empty_label="全部村")
+    kind = django_filters.ChoiceFilter(label="类型", choices=Party.Kind.choices, empty_label="全部类型")
+    is_member = django_filters.BooleanFilter(label="本集体成员", widget=YES_NO)
+    missing_id = django_filters.BooleanFilter(label="缺证件号", method="filter_missing_id", widget=YES_NO)
+
+    class Meta:
+        model = Party
+        fields = ["q", "village", "kind", "is_member"]
+
+    def search(self, queryset, name, value):
+        return name_search(queryset, value, with_id=True, extra=("phone",))
+
+    def filter_missing_id(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(id_number="") if value else queryset.exclude(id_number="")
+
+
+class ParcelFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="搜索", method="search")
+    village = django_filters.ModelChoiceFilter(label="村", queryset=_scoped_villages, empty_label="全部村")
+    kind = django_filters.ChoiceFilter(label="资源类型", choices=ParcelKind.choices, empty_label="全部类型")
+    state = django_filters.ChoiceFilter(label="状态", choices=Parcel.State.choices, empty_label="全部状态")
+    measured = django_filters.BooleanFilter(label="已实测", field_name="measured_area_mu", lookup_expr="isnull",
+                                            exclude=True, widget=YES_NO)
+
+    class Meta:
+        model = Parcel
+        fields = ["q", "village", "kind", "state"]
+
+    def search(self, queryset, name, value):
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value) | Q(boundaries__icontains=value))
+
+
+class AssetFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="搜索", method="search")
+    village = django_filters.ModelChoiceFilter(label="村", queryset=_scoped_villages, empty_label="全部村")
+    kind = django_filters.ChoiceFilter(label="资产类别", choices=AssetKind.choices, empty_label="全部类别")
+    state = django_filters.ChoiceFilter(label="状态", choices=Asset.State.choices, empty_label="全部状态")
+
+    class Meta:
+        model = Asset
+        fields = ["q", "village", "kind", "state"]
+
+    def search(self, queryset, name, value):
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value) | Q(location__icontains=value))

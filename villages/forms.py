@@ -1,0 +1,66 @@
+"""Validation of place, party, parcel and asset forms. Writes happen in services."""
+from django import forms
+
+from core.forms import ScopedModelForm, style_fields
+
+from .models import Asset, Group, Parcel, Party, Township, Village
+
+
+class VillageForm(forms.ModelForm):
+    class Meta:
+        model = Village
+        fields = ["township", "name", "code", "collective_org", "households", "population", "total_area_mu",
+                  "arable_area_mu", "forest_area_mu", "expected_contracts", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        townships = Township.objects.select_related("county")
+        if user.scope_level == "township":
+            townships = townships.filter(pk=user.township_id)
+            self.fields["township"].initial = user.township_id
+            self.fields["township"].disabled = True
+        elif user.scope_level == "county":
+            townships = townships.filter(county_id=user.county_id)
+        elif user.scope_level != "all":
+            townships = townships.none()
+        self.fields["township"].queryset = townships
+        self.fields["township"].error_messages["invalid_choice"] = "所选乡镇不在您的管理范围内。"
+        style_fields(self)
+
+
+class GroupForm(forms.ModelForm):
+    class Meta:
+        model = Group
+        fields = ["name", "leader", "households", "population"]
+
+    def __init__(self, *args, village, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Lets the model's unique (village, name) check run on the form.
+        self.instance.village = village
+        style_fields(self)
+
+
+class PartyForm(ScopedModelForm):
+    class Meta:
+        model = Party
+        fields = ["kind", "name", "id_number", "phone", "village", "group", "is_member", "address", "note"]
+        widgets = {"kind": forms.RadioSelect, "note": forms.Textarea(attrs={"rows": 3})}
+
+
+class ParcelForm(ScopedModelForm):
+    class Meta:
+        model = Parcel
+        fields = ["village", "group", "code", "name", "kind", "ledger_area_mu", "measured_area_mu", "measured_on",
+                  "boundaries", "state", "note"]
+        widgets = {"measured_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "note": forms.Textarea(attrs={"rows": 3})}
+
+
+class AssetForm(ScopedModelForm):
+    class Meta:
+        model = Asset
+        fields = ["village", "group", "code", "name", "kind", "location", "floor_area_m2", "quantity", "book_value",
+                  "acquired_on", "state", "note"]
+        widgets = {"acquired_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "note": forms.Textarea(attrs={"rows": 3})}
