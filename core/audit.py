@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from auditlog.context import auditlog_value, set_actor
+from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
@@ -26,6 +27,12 @@ ACTION_LABELS = {
     AuditEntry.Action.ACCESS: "查看",
 }
 EMPTY = "（空）"
+
+
+def register_audited(model, *, exclude: tuple[str, ...] = ()) -> None:
+    """Put a model under the audit trail: its own columns, without the key and derived fields."""
+    skip = {"id", *exclude}
+    auditlog.register(model, include_fields=[f.name for f in model._meta.concrete_fields if f.name not in skip])
 
 
 @contextlib.contextmanager

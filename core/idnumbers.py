@@ -30,12 +30,12 @@ def normalize_resident_id(value: str) -> str:
     try:
         ric.validate(number)
     except stdnum_errors.InvalidChecksum:
-        raise ValidationError("身份证号校验位不正确，请核对。", code="checksum")
+        raise ValidationError("身份证号校验位不正确，请核对。", code="checksum") from None
     except stdnum_errors.InvalidComponent:
         try:
             ric.get_birth_date(number)
         except stdnum_errors.ValidationError:
-            raise ValidationError("身份证号中的出生日期无效。", code="birth_date")
+            raise ValidationError("身份证号中的出生日期无效。", code="birth_date") from None
         # Only the address code was unknown for the birth year: accepted.
     return number
 
@@ -44,13 +44,14 @@ def normalize_credit_code(value: str) -> str:
     """Return the 18-character 统一社会信用代码, or raise a Chinese ValidationError."""
     number = _compact(value)
     if len(number) != 18:
-        raise ValidationError("统一社会信用代码应为18位（当前%(n)s位）。", params={"n": len(number)}, code="length")
+        raise ValidationError(
+            "统一社会信用代码应为18位（当前%(n)s位）。", params={"n": len(number)}, code="length")
     try:
         return uscc.validate(number)
     except stdnum_errors.InvalidChecksum:
-        raise ValidationError("统一社会信用代码校验位不正确，请核对。", code="checksum")
+        raise ValidationError("统一社会信用代码校验位不正确，请核对。", code="checksum") from None
     except stdnum_errors.ValidationError:
-        raise ValidationError("统一社会信用代码格式不正确（不含字母 I、O、Z、S、V）。", code="format")
+        raise ValidationError("统一社会信用代码格式不正确（不含字母 I、O、Z、S、V）。", code="format") from None
 
 
 def mask_id_number(value: str) -> str:

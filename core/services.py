@@ -50,4 +50,4 @@ def record_delete(instance: models.Model, *, user, in_use_message: str) -> None:
         with acting_as(user):
             locked.delete()
     except ProtectedError:
-        raise ValidationError(in_use_message)
+        raise ValidationError(in_use_message) from None

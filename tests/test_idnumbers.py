@@ -1,6 +1,5 @@
 import pytest
 from django.core.exceptions import ValidationError
-
 from stdnum.cn import ric
 
 from core.idnumbers import mask_id_number, normalize_credit_code, normalize_resident_id

@@ -1,7 +1,6 @@
 """Places, parties, parcels and assets (DOMAIN.md §2–§4)."""
 from decimal import Decimal
 
-from auditlog.registry import auditlog
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -9,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from core.audit import register_audited
 from core.idnumbers import mask_id_number, normalize_credit_code, normalize_resident_id
 
 AREA = {"max_digits": 12, "decimal_places": 2}
@@ -192,7 +192,7 @@ class Party(VillageOwned):
             try:
                 self.id_number = normalize(self.id_number)
             except ValidationError as error:
-                raise ValidationError({"id_number": error.messages})
+                raise ValidationError({"id_number": error.messages}) from None
 
     @property
     def id_number_masked(self):
@@ -324,4 +324,4 @@ class Asset(VillageOwned):
 
 
 for _model in (County, Township, Village, Group, Party, Parcel, Asset):
-    auditlog.register(_model, exclude_fields=["search_keys"])
+    register_audited(_model, exclude=("search_keys",))

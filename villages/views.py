@@ -5,8 +5,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET
 
 from core import permissions as perms
-from core.generic import (RecordCreateView, RecordDeleteView, RecordDetailView, RecordListView,
-                          RecordUpdateView)
+from core.generic import RecordCreateView, RecordDeleteView, RecordDetailView, RecordListView, RecordUpdateView
 from core.scoping import villages_for
 
 from . import selectors, services
