@@ -102,6 +102,8 @@ AUTH_USER_MODEL = "core.User"
 AUDITLOG_LOGENTRY_MODEL = "core.AuditEntry"
 AUDITLOG_USE_FK_STRING_REPRESENTATION = True
 AUDITLOG_DISABLE_ON_RAW_SAVE = True
+# core.AuditEntry replaces auditlog's own table, so its migrations are not run.
+MIGRATION_MODULES = {"auditlog": None}
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

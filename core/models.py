@@ -1,5 +1,5 @@
 from auditlog.models import AbstractLogEntry
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -13,6 +13,13 @@ class Role(models.TextChoices):
     COLLECTOR = "collector", "清收专员"
     INSPECTOR = "inspector", "纪检/审计"
     ADMIN = "admin", "系统管理员"
+
+
+class SanziUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # `createsuperuser` makes the system administrator, who sees every county.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -35,6 +42,8 @@ class User(AbstractUser):
     village = models.ForeignKey(
         "villages.Village", verbose_name="村", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    objects = SanziUserManager()
 
     # Which scope levels each role may hold.
     ALLOWED_LEVELS = {

@@ -1,6 +1,10 @@
 import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.db import connections
 from django.test import Client
 
+from config.celery import app as celery_app
 from core.testing import build_personas
 
 
@@ -25,3 +29,43 @@ def client_for():
 def fast_password_hashing(settings):
     # Real hashing costs ~0.3 s per user; tests create hundreds of users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _close_worker_connections(sender=None, task=None, **kwargs):
+    """Close the database connections the worker thread opened for a task, so
+    that none is left open on the test database when it is dropped."""
+    if task is not None and not task.request.is_eager:
+        connections.close_all()
+
+
+@pytest.fixture
+def task_worker(transactional_db):
+    """A Celery worker for the duration of one test.
+
+    With a Redis broker configured: an embedded worker (solo pool, in a thread)
+    consuming from it; it yields the worker. The test must use
+    `django_db(transaction=True)`, because the worker thread has its own
+    database connection and sees only committed rows.
+    Without a broker (eager mode): tasks run in the caller; it yields None.
+    """
+    if celery_app.conf.task_always_eager:
+        yield None
+        return
+
+    hijack = celery_app.conf.worker_hijack_root_logger
+    # Leave the test run's logging (pytest's capture handlers) alone.
+    celery_app.conf.worker_hijack_root_logger = False
+    task_postrun.connect(_close_worker_connections, weak=False)
+    try:
+        with start_worker(
+            celery_app,
+            pool="solo",
+            concurrency=1,
+            perform_ping_check=False,
+            loglevel="WARNING",
+            shutdown_timeout=30,
+        ) as worker:
+            yield worker
+    finally:
+        task_postrun.disconnect(_close_worker_connections)
+        celery_app.conf.worker_hijack_root_logger = hijack

@@ -79,7 +79,14 @@ def test_filtering_by_a_village_outside_scope_shows_nothing_of_it(personas, clie
     assert "积翠人" not in page
 
 
-def test_status_page_is_for_the_administrator(personas, client_for):
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_status_page_is_for_the_administrator(personas, client_for, task_worker):
     page = client_for(personas.admin).get(reverse("core:status")).content.decode()
     assert "数据库" in page and "正常" in page
     assert client_for(personas.inspector).get(reverse("core:status")).status_code == 403
+
+
+def test_createsuperuser_makes_the_system_administrator(db):
+    admin = User.objects.create_superuser("boss", password="x-2026-long-pass")
+    assert admin.role == Role.ADMIN and admin.scope_level == "all"

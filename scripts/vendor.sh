@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Copies the front-end files the templates use from node_modules/ (filled by
+# `npm ci`) into static/vendor/, so that pages never load anything from outside
+# the server. Used by `make install` and by the Dockerfile.
+#
+#   scripts/vendor.sh [NODE_MODULES_DIR] [DEST_DIR]
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+src="${1:-$root/node_modules}"
+dest="${2:-$root/static/vendor}"
+
+need() {
+    if [ ! -e "$src/$1" ]; then
+        echo "scripts/vendor.sh: $src/$1 is missing; run 'npm ci' first." >&2
+        exit 1
+    fi
+}
+
+need bootstrap/dist/css/bootstrap.min.css
+need bootstrap/dist/js/bootstrap.bundle.min.js
+need bootstrap-icons/font/bootstrap-icons.min.css
+need bootstrap-icons/font/fonts
+need htmx.org/dist/htmx.min.js
+
+# Start from an empty folder so that files of an older version never linger.
+rm -rf "$dest"
+mkdir -p "$dest/bootstrap" "$dest/bootstrap-icons" "$dest/htmx"
+
+cp "$src/bootstrap/dist/css/bootstrap.min.css" "$dest/bootstrap/bootstrap.min.css"
+cp "$src/bootstrap/dist/js/bootstrap.bundle.min.js" "$dest/bootstrap/bootstrap.bundle.min.js"
+# The icon stylesheet refers to its fonts as ./fonts/..., so they stay beside it.
+cp "$src/bootstrap-icons/font/bootstrap-icons.min.css" "$dest/bootstrap-icons/bootstrap-icons.min.css"
+cp -R "$src/bootstrap-icons/font/fonts" "$dest/bootstrap-icons/fonts"
+cp "$src/htmx.org/dist/htmx.min.js" "$dest/htmx/htmx.min.js"
+
+echo "static/vendor: bootstrap, bootstrap-icons and htmx copied to $dest"
