@@ -139,13 +139,17 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
-}
 # Scans, generated letters and exports live here, outside any public URL; they
 # are served only through views that check the user's scope.
 PRIVATE_ROOT = Path(env("PRIVATE_ROOT", default=str(BASE_DIR / "var" / "private")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": PRIVATE_ROOT, "base_url": None}},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Uploaded scans and photos: PDF, JPEG or PNG, at most this size.
+ATTACHMENT_MAX_MB = env.int("ATTACHMENT_MAX_MB", default=20)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -195,3 +199,5 @@ LOGGING = {
 # than this share is flagged.
 AREA_TOLERANCE = Decimal(env.str("AREA_TOLERANCE", default="0.05"))
 LIST_PAGE_SIZE = env.int("LIST_PAGE_SIZE", default=50)
+# Contracts at or above this amount, and every court case, need the county's approval.
+COUNTY_APPROVAL_AMOUNT = Decimal(env.str("COUNTY_APPROVAL_AMOUNT", default="5000000"))

@@ -29,10 +29,12 @@ ACTION_LABELS = {
 EMPTY = "（空）"
 
 
-def register_audited(model, *, exclude: tuple[str, ...] = ()) -> None:
-    """Put a model under the audit trail: its own columns, without the key and derived fields."""
+def register_audited(model, *, exclude: tuple[str, ...] = (), m2m: tuple[str, ...] = ()) -> None:
+    """Put a model under the audit trail: its own columns (and the named many-to-many
+    links), without the key and derived fields."""
     skip = {"id", *exclude}
-    auditlog.register(model, include_fields=[f.name for f in model._meta.concrete_fields if f.name not in skip])
+    auditlog.register(model, include_fields=[f.name for f in model._meta.concrete_fields if f.name not in skip],
+                      m2m_fields=set(m2m))
 
 
 @contextlib.contextmanager

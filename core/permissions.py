@@ -15,18 +15,29 @@ ID_NUMBER_VIEW = "idnumber.view"
 AUDIT_VIEW = "audit.view"
 STATUS_VIEW = "status.view"
 
+CONTRACT_EDIT = "contract.edit"            # register, edit facts, schedule, attachments
+CONTRACT_INVESTIGATE = "contract.investigate"
+CONTRACT_DETERMINE = "contract.determine"  # determine, choose and complete a disposition
+CONTRACT_APPROVE = "contract.approve"      # county approval, escalations
+RESOLUTION_CHANGE = "resolution.change"
+RULES_CHANGE = "rules.change"
+
 _LEDGER = {GROUP_CHANGE, PARTY_CHANGE, PARCEL_CHANGE, ASSET_CHANGE}
+_FIELD_WORK = {CONTRACT_EDIT, CONTRACT_INVESTIGATE, RESOLUTION_CHANGE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.VILLAGE: frozenset(_LEDGER | {ID_NUMBER_VIEW}),
-    Role.TOWNSHIP: frozenset(_LEDGER | {VILLAGE_ADD, VILLAGE_CHANGE, ID_NUMBER_VIEW, AUDIT_VIEW}),
-    Role.COUNTY: frozenset(_LEDGER | {VILLAGE_ADD, VILLAGE_CHANGE, ID_NUMBER_VIEW, AUDIT_VIEW}),
+    Role.VILLAGE: frozenset(_LEDGER | _FIELD_WORK | {ID_NUMBER_VIEW}),
+    Role.TOWNSHIP: frozenset(_LEDGER | _FIELD_WORK | {VILLAGE_ADD, VILLAGE_CHANGE, ID_NUMBER_VIEW, AUDIT_VIEW,
+                                                       CONTRACT_DETERMINE}),
+    Role.COUNTY: frozenset(_LEDGER | _FIELD_WORK | {VILLAGE_ADD, VILLAGE_CHANGE, ID_NUMBER_VIEW, AUDIT_VIEW,
+                                                     CONTRACT_DETERMINE, CONTRACT_APPROVE, RULES_CHANGE}),
     # A collector works from names and groups; ID numbers stay masked.
     Role.COLLECTOR: frozenset(),
     # Reads everything in scope, including the audit trail and ID numbers; changes nothing.
     Role.INSPECTOR: frozenset({ID_NUMBER_VIEW, AUDIT_VIEW}),
     # Runs the system; has no need to read villagers' ID numbers.
-    Role.ADMIN: frozenset(_LEDGER | {VILLAGE_ADD, VILLAGE_CHANGE, AUDIT_VIEW, STATUS_VIEW}),
+    # Workflow decisions (determination, approval) belong to the township and county, not to IT.
+    Role.ADMIN: frozenset(_LEDGER | {VILLAGE_ADD, VILLAGE_CHANGE, AUDIT_VIEW, STATUS_VIEW, RULES_CHANGE}),
 }
 
 READ_ONLY_ROLES = frozenset({Role.INSPECTOR})

@@ -1,0 +1,515 @@
+"""Every write to contracts: registration, the workflow 查找 → 认定 → 规范, problems,
+dispositions, schedule, attachments, resolutions and rule settings.
+
+Each transition checks the state it starts from and the user's right, locks
+the contract, checks the version the user saw, and is audited.
+"""
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core import permissions as perms
+from core.audit import acting_as
+from core.files import check_upload
+from core.models import Role
+from core.pinyin import search_keys
+from core.services import lock_for_change, record_create, record_update
+from villages.models import Asset, Parcel
+
+from . import rules as problem_rules
+from .models import (
+    Attachment,
+    Contract,
+    ContractProblem,
+    ContractState,
+    Determination,
+    Disposition,
+    DispositionKind,
+    Instalment,
+    Investigation,
+    ProblemCode,
+    Resolution,
+    RuleSettings,
+)
+
+S = ContractState
+
+
+# --- Helpers -------------------------------------------------------------------
+
+
+def _require(user, perm: str, message: str) -> None:
+    if not perms.has_perm(user, perm):
+        raise PermissionDenied(message)
+
+
+def _require_state(contract: Contract, allowed: tuple[str, ...], action: str) -> None:
+    if contract.state not in allowed:
+        raise ValidationError(f"合同当前为“{contract.state}”，不能{action}（须为：{'、'.join(allowed)}）。")
+
+
+def _save(contract: Contract, user) -> None:
+    contract.version += 1
+    contract.search_keys = search_keys(f"{contract.title} {contract.counterparty.name}")
+    with acting_as(user):
+        contract.save()
+
+
+def rule_settings_for(county) -> RuleSettings:
+    settings_row, _ = RuleSettings.objects.get_or_create(
+        county=county, defaults={"county_approval_amount": settings.COUNTY_APPROVAL_AMOUNT,
+                                 "area_tolerance": settings.AREA_TOLERANCE})
+    return settings_row
+
+
+def _load_for_rules(contract_id: int) -> Contract:
+    return (Contract.objects.select_related("counterparty", "resolution", "village__township")
+            .prefetch_related("parcels", "assets", "instalments", "attachments").get(pk=contract_id))
+
+
+def current_proposals(contract: Contract, today: date | None = None) -> list[problem_rules.Proposal]:
+    contract = _load_for_rules(contract.pk)
+    return problem_rules.evaluate(contract, rule_settings_for(contract.village.township.county), today or date.today())
+
+
+def problems_refresh(*, contract: Contract, user, today: date | None = None) -> None:
+    """Bring the rule-proposed problems up to date while the contract is not yet determined.
+
+    New findings are proposed; proposals no longer supported by the data are
+    withdrawn; what a person already decided is kept.
+    """
+    if contract.state not in (S.FOUND, S.INVESTIGATING):
+        return
+    proposals = {p.code: p.reason for p in current_proposals(contract, today)}
+    existing = {p.code: p for p in contract.problems.filter(from_rule=True)}
+    with acting_as(user):
+        for code, reason in proposals.items():
+            row = existing.get(code)
+            if row is None:
+                ContractProblem.objects.create(contract=contract, code=code, reason=reason)
+            elif row.reason != reason and row.status == ContractProblem.Status.PROPOSED:
+                row.reason = reason
+                row.save(update_fields=["reason"])
+        for code, row in existing.items():
+            if code not in proposals and row.status == ContractProblem.Status.PROPOSED:
+                row.delete()
+
+
+# --- Register and edit -----------------------------------------------------------
+
+
+def _check_subjects(village, parcels, assets) -> None:
+    foreign = [p.code for p in parcels if p.village_id != village.pk] + [a.code for a in assets
+                                                                      if a.village_id != village.pk]
+    if foreign:
+        raise ValidationError({"parcels": f"标的不属于{village.name}：{'、'.join(foreign)}"})
+
+
+@transaction.atomic
+def contract_register(*, user, data: dict[str, Any], parcels=(), assets=()) -> Contract:
+    """查找: register a contract found in the books, the archive, or on a visit (oral ones too)."""
+    _require(user, perms.CONTRACT_EDIT, "您的角色不能登记合同。")
+    _check_subjects(data["village"], parcels, assets)
+    contract = Contract(**data, state=S.FOUND)
+    contract.search_keys = search_keys(f"{contract.title} {contract.counterparty.name}")
+    contract.full_clean()
+    with acting_as(user):
+        contract.save()
+        contract.parcels.set(parcels)
+        contract.assets.set(assets)
+    problems_refresh(contract=contract, user=user)
+    return contract
+
+
+def _may_edit(user, contract: Contract) -> None:
+    if contract.state == S.STANDARDISED:
+        raise ValidationError("合同已规范，不能再修改；如需变更，请通过补充协议等处置办理。")
+    if contract.state in (S.DETERMINED, S.STANDARDISING) and user.role == Role.VILLAGE:
+        raise PermissionDenied("合同已由乡镇认定，村里不能再修改合同内容。")
+
+
+@transaction.atomic
+def contract_update(*, user, contract: Contract, data: dict[str, Any], parcels=None, assets=None,
+                    expected_version: int | None = None) -> Contract:
+    _require(user, perms.CONTRACT_EDIT, "您的角色不能修改合同。")
+    locked = lock_for_change(Contract, contract.pk, expected_version)
+    _may_edit(user, locked)
+    for name, value in data.items():
+        setattr(locked, name, value)
+    if parcels is not None or assets is not None:
+        _check_subjects(locked.village, parcels if parcels is not None else locked.parcels.all(),
+                        assets if assets is not None else locked.assets.all())
+    locked.full_clean()
+    _save(locked, user)
+    with acting_as(user):
+        if parcels is not None:
+            locked.parcels.set(parcels)
+        if assets is not None:
+            locked.assets.set(assets)
+    problems_refresh(contract=locked, user=user)
+    return locked
+
+
+# --- 调查 -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contract_start_investigation(*, user, contract: Contract, expected_version: int | None = None) -> Contract:
+    _require(user, perms.CONTRACT_INVESTIGATE, "您的角色不能开展调查。")
+    locked = lock_for_change(Contract, contract.pk, expected_version)
+    _require_state(locked, (S.FOUND,), "开始调查")
+    locked.state = S.INVESTIGATING
+    _save(locked, user)
+    return locked
+
+
+@transaction.atomic
+def investigation_save(*, user, contract: Contract, data: dict[str, Any],
+                       expected_version: int | None = None) -> Investigation:
+    """The written fact report; measured areas found on the ground go to the parcels."""
+    _require(user, perms.CONTRACT_INVESTIGATE, "您的角色不能填写调查报告。")
+    locked = lock_for_change(Contract, contract.pk, expected_version)
+    _require_state(locked, (S.INVESTIGATING,), "填写调查报告")
+    report = Investigation.objects.filter(contract=locked).first() or Investigation(contract=locked)
+    for name, value in data.items():
+        setattr(report, name, value)
+    report.updated_by = user
+    report.full_clean()
+    with acting_as(user):
+        report.save()
+    _save(locked, user)
+    problems_refresh(contract=locked, user=user)
+    return report
+
+
+@transaction.atomic
+def parcel_record_measurement(*, user, contract: Contract, parcel: Parcel, measured_area_mu: Decimal,
+                              measured_on: date) -> Parcel:
+    """The area measured during the investigation, written to the parcel (and so to P08)."""
+    _require(user, perms.CONTRACT_INVESTIGATE, "您的角色不能登记实测面积。")
+    _require_state(contract, (S.INVESTIGATING,), "登记实测面积")
+    if not contract.parcels.filter(pk=parcel.pk).exists():
+        raise ValidationError("该地块不是本合同的标的。")
+    updated = record_update(parcel, user=user, data={"measured_area_mu": measured_area_mu,
+                                                      "measured_on": measured_on})
+    problems_refresh(contract=contract, user=user)
+    return updated
+
+
+# --- 认定 -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contract_determine(*, user, contract: Contract, decisions: dict[int, tuple[bool, str]], facts: str,
+                       legal_basis: str = "", proposed_handling: str = "", other_problems: list[str] = (),
+                       expected_version: int | None = None) -> Contract:
+    """The township confirms the facts and the problem list.
+
+    `decisions` maps each proposed problem's id to (confirmed, reason); a
+    dismissal needs a reason. `other_problems` are P12 texts. With no confirmed
+    problem the contract is determined compliant (合规) and ends here.
+    """
+    _require(user, perms.CONTRACT_DETERMINE, "只有乡镇专班（或县农经中心）可以认定合同。")
+    locked = lock_for_change(Contract, contract.pk, expected_version)
+    _require_state(locked, (S.INVESTIGATING,), "认定")
+    if not facts.strip():
+        raise ValidationError({"facts": "请填写认定事实。"})
+    if not Investigation.objects.filter(contract=locked).exists():
+        raise ValidationError("请先完成调查报告，再作认定。")
+    problems_refresh(contract=locked, user=user)
+    pending = list(locked.problems.filter(status=ContractProblem.Status.PROPOSED))
+    undecided = [p.code for p in pending if p.pk not in decisions]
+    if undecided:
+        raise ValidationError(f"以下问题尚未确认或排除：{'、'.join(undecided)}。")
+    now = timezone.now()
+    errors = []
+    with acting_as(user):
+        for problem in pending:
+            confirmed, reason = decisions[problem.pk]
+            if not confirmed and not (reason or "").strip():
+                errors.append(f"排除 {problem.code} 须说明理由。")
+                continue
+            problem.status = ContractProblem.Status.CONFIRMED if confirmed else ContractProblem.Status.DISMISSED
+            problem.decision_note = (reason or "").strip()
+            problem.decided_by, problem.decided_at = user, now
+            problem.save()
+        if errors:
+            raise ValidationError(errors)
+        for text in other_problems:
+            if text.strip():
+                ContractProblem.objects.create(
+                    contract=locked, code=ProblemCode.P12, reason=text.strip(), from_rule=False,
+                    status=ContractProblem.Status.CONFIRMED, decided_by=user, decided_at=now)
+        Determination.objects.create(contract=locked, facts=facts.strip(), legal_basis=legal_basis.strip(),
+                                     proposed_handling=proposed_handling.strip(), determined_by=user,
+                                     determined_at=now)
+    locked.state = S.DETERMINED
+    locked.is_compliant = not locked.problems.filter(status=ContractProblem.Status.CONFIRMED).exists()
+    _save(locked, user)
+    return locked
+
+
+# --- 规范 -------------------------------------------------------------------------
+
+
+def _approval_needed(contract: Contract, kind: str, rules: RuleSettings) -> str:
+    reasons = []
+    if contract.amount_for_approval >= rules.county_approval_amount:
+        reasons.append(f"合同金额达 {rules.county_approval_amount:,.0f} 元")
+    if kind == DispositionKind.COURT:
+        reasons.append("拟提起诉讼")
+    return "；".join(reasons)
+
+
+@transaction.atomic
+def disposition_choose(*, user, contract: Contract, kind: str, plan: str, escalation: dict | None = None,
+                       expected_version: int | None = None) -> Disposition:
+    """Choose how a problem contract is put right. Large contracts and court cases wait for the county."""
+    _require(user, perms.CONTRACT_DETERMINE, "只有乡镇专班（或县农经中心）可以确定处置方式。")
+    locked = lock_for_change(Contract, contract.pk, expected_version)
+    existing = Disposition.objects.filter(contract=locked).first()
+    rechoosing = existing is not None and existing.approval == Disposition.Approval.REJECTED
+    if not rechoosing:
+        _require_state(locked, (S.DETERMINED,), "确定处置方式")
+        if locked.is_compliant:
+            raise ValidationError("合同认定合规，无需处置。")
+    if kind not in DispositionKind.values:
+        raise ValidationError({"kind": "请选择处置方式。"})
+    if not plan.strip():
+        raise ValidationError({"plan": "请填写处置方案。"})
+    disposition = existing or Disposition(contract=locked)
+    for name in ("agreement_date", "termination_date", "court_name", "case_number", "court_result",
+                 "judgment_date", "escalation_notes", "escalation_outcome", "bidding_date", "bidding_method",
+                 "bidders", "winning_bid", "new_contract", "approved_by", "approved_at"):
+        setattr(disposition, name, None if Disposition._meta.get_field(name).null else "")
+    disposition.kind, disposition.plan = kind, plan.strip()
+    disposition.chosen_by, disposition.chosen_at = user, timezone.now()
+    disposition.approval_note = ""
+    if kind == DispositionKind.ESCALATE:
+        escalation = escalation or {}
+        if not (escalation.get("escalated_to") and escalation.get("escalation_reason", "").strip()):
+            raise ValidationError({"escalated_to": "提级处置须写明提级至何处及原因。"})
+        disposition.escalated_to = escalation["escalated_to"]
+        disposition.escalation_reason = escalation["escalation_reason"].strip()
+    reason = _approval_needed(locked, kind, rule_settings_for(locked.village.township.county))
+    disposition.approval = Disposition.Approval.PENDING if reason else Disposition.Approval.NOT_NEEDED
+    disposition.approval_reason = reason
+    with acting_as(user):
+        disposition.save()
+    locked.state = S.STANDARDISING
+    locked.county_approved = False
+    _save(locked, user)
+    return disposition
+
+
+@transaction.atomic
+def disposition_decide(*, user, contract: Contract, approve: bool, note: str,
+                       expected_version: int | None = None) -> Disposition:
+    """The county approves or rejects a disposition that needs it."""
+    _require(user, perms.CONTRACT_APPROVE, "只有县农经中心可以审批。")
+    locked = lock_for_change(Contract, contract.pk, expected_version)
+    _require_state(locked, (S.STANDARDISING,), "审批处置")
+    disposition = Disposition.objects.select_for_update().get(contract=locked)
+    if disposition.approval != Disposition.Approval.PENDING:
+        raise ValidationError(f"该处置当前为“{disposition.approval}”，无需审批。")
+    if not approve and not note.strip():
+        raise ValidationError({"note": "驳回须写明理由。"})
+    disposition.approval = Disposition.Approval.APPROVED if approve else Disposition.Approval.REJECTED
+    disposition.approved_by, disposition.approved_at = user, timezone.now()
+    disposition.approval_note = note.strip()
+    with acting_as(user):
+        disposition.save()
+    locked.county_approved = approve
+    _save(locked, user)
+    return disposition
+
+
+def _has_attachment(contract: Contract, kind: str) -> bool:
+    return Attachment.objects.filter(contract=contract, kind=kind).exists()
+
+
+def _recover_subjects(contract: Contract, user) -> Decimal:
+    """终止撤销: every parcel and asset of the contract goes back to the village (已收回)."""
+    recovered = Decimal("0")
+    for parcel in contract.parcels.select_for_update():
+        recovered += parcel.measured_area_mu or parcel.ledger_area_mu
+        if parcel.state != Parcel.State.RECOVERED:
+            record_update(parcel, user=user, data={"state": Parcel.State.RECOVERED})
+    for asset in contract.assets.select_for_update():
+        if asset.state != Asset.State.RECOVERED:
+            record_update(asset, user=user, data={"state": Asset.State.RECOVERED})
+    return recovered
+
+
+@transaction.atomic
+def disposition_complete(*, user, contract: Contract, data: dict[str, Any],
+                         expected_version: int | None = None) -> Disposition:
+    """规范 done: the disposition is complete, with the evidence its kind needs."""
+    locked = lock_for_change(Contract, contract.pk, expected_version)
+    _require_state(locked, (S.STANDARDISING,), "完成处置")
+    disposition = Disposition.objects.select_for_update().get(contract=locked)
+    if disposition.kind == DispositionKind.ESCALATE:
+        _require(user, perms.CONTRACT_APPROVE, "提级处置由县农经中心办结。")
+    else:
+        _require(user, perms.CONTRACT_DETERMINE, "只有乡镇专班（或县农经中心）可以完成处置。")
+    if disposition.approval in (Disposition.Approval.PENDING, Disposition.Approval.REJECTED):
+        raise ValidationError(f"该处置须县级审批，当前为“{disposition.approval}”，不能完成。")
+
+    def need(*fields):
+        missing = {f: "请填写此项。" for f in fields if data.get(f) in (None, "")}
+        if missing:
+            raise ValidationError(missing)
+
+    kind = disposition.kind
+    if kind == DispositionKind.REVISE:
+        need("agreement_date")
+        if not _has_attachment(locked, Attachment.Kind.AGREEMENT):
+            raise ValidationError("请先上传补充协议（附件类别“补充协议”）。")
+        disposition.agreement_date = data["agreement_date"]
+        revised = {k: data[k] for k in ("annual_fee", "end_date", "has_price_review") if data.get(k) not in (None, "")}
+        if revised:
+            for name, value in revised.items():
+                setattr(locked, name, value)
+            locked.full_clean()
+    elif kind == DispositionKind.TERMINATE:
+        need("termination_date")
+        if not _has_attachment(locked, Attachment.Kind.TERMINATION):
+            raise ValidationError("请先上传终止通知（附件类别“终止通知”）。")
+        disposition.termination_date = data["termination_date"]
+        disposition.land_recovered_mu = _recover_subjects(locked, user)
+    elif kind == DispositionKind.COURT:
+        need("court_name", "case_number", "court_result", "judgment_date")
+        for name in ("court_name", "case_number", "court_result", "judgment_date"):
+            setattr(disposition, name, data[name])
+    elif kind == DispositionKind.ESCALATE:
+        need("escalation_outcome")
+        disposition.escalation_notes = data.get("escalation_notes", "")
+        disposition.escalation_outcome = data["escalation_outcome"]
+    elif kind == DispositionKind.RELET:
+        need("bidding_date", "bidding_method", "bidders", "winning_bid", "new_contract")
+        new_contract = data["new_contract"]
+        if new_contract.pk == locked.pk or new_contract.village_id != locked.village_id:
+            raise ValidationError({"new_contract": "新合同须是本村另一份合同。"})
+        if Disposition.objects.filter(new_contract=new_contract).exclude(pk=disposition.pk).exists():
+            raise ValidationError({"new_contract": "该合同已作为其他合同的重新发包合同。"})
+        for name in ("bidding_date", "bidding_method", "bidders", "winning_bid", "new_contract"):
+            setattr(disposition, name, data[name])
+        record_update(new_contract, user=user, data={"relet_from": locked, "is_new_resource": True})
+    disposition.completion_note = data.get("completion_note", "")
+    disposition.completed_by, disposition.completed_at = user, timezone.now()
+    with acting_as(user):
+        disposition.save()
+    locked.state = S.STANDARDISED
+    _save(locked, user)
+    return disposition
+
+
+# --- Schedule -------------------------------------------------------------------
+
+
+@transaction.atomic
+def schedule_generate_annual(*, user, contract: Contract) -> list[Instalment]:
+    """One instalment of the annual fee for each contract year, due at the start of that year."""
+    _require(user, perms.CONTRACT_EDIT, "您的角色不能编排付款计划。")
+    locked = lock_for_change(Contract, contract.pk)
+    _may_edit(user, locked)
+    if not (locked.annual_fee and locked.start_date and locked.end_date):
+        raise ValidationError("须先填写年承包费和起止日期，才能按年生成付款计划。")
+    if locked.instalments.exists():
+        raise ValidationError("该合同已有付款计划；请逐条增删。")
+    dues, year = [], 0
+    while (due := problem_rules.add_years(locked.start_date, year)) < locked.end_date:
+        dues.append(due)
+        year += 1
+    with acting_as(user):
+        created = [Instalment.objects.create(contract=locked, due_date=due, amount=locked.annual_fee,
+                                             note=f"第{n}年承包费") for n, due in enumerate(dues, start=1)]
+    _save(locked, user)
+    problems_refresh(contract=locked, user=user)
+    return created
+
+
+@transaction.atomic
+def instalment_add(*, user, contract: Contract, due_date: date, amount: Decimal, note: str = "") -> Instalment:
+    _require(user, perms.CONTRACT_EDIT, "您的角色不能编排付款计划。")
+    locked = lock_for_change(Contract, contract.pk)
+    _may_edit(user, locked)
+    instalment = record_create(Instalment, user=user, data=dict(contract=locked, due_date=due_date, amount=amount,
+                                                                 note=note))
+    _save(locked, user)
+    problems_refresh(contract=locked, user=user)
+    return instalment
+
+
+@transaction.atomic
+def instalment_record_payment(*, user, instalment: Instalment, amount: Decimal, paid_on: date) -> Instalment:
+    """A payment received against one instalment; more than is due is refused."""
+    _require(user, perms.CONTRACT_EDIT, "您的角色不能登记收款。")
+    locked = Instalment.objects.select_for_update().get(pk=instalment.pk)
+    if amount <= 0:
+        raise ValidationError({"amount": "收款金额必须大于0。"})
+    if locked.paid_amount + amount > locked.amount:
+        raise ValidationError({"amount": f"本期尚欠 {locked.amount - locked.paid_amount:,.2f} 元，收款不能超过欠款。"})
+    updated = record_update(locked, user=user, data={"paid_amount": locked.paid_amount + amount, "paid_on": paid_on})
+    problems_refresh(contract=locked.contract, user=user)
+    return updated
+
+
+@transaction.atomic
+def instalment_delete(*, user, instalment: Instalment) -> None:
+    _require(user, perms.CONTRACT_EDIT, "您的角色不能编排付款计划。")
+    locked = Instalment.objects.select_for_update().get(pk=instalment.pk)
+    _may_edit(user, locked.contract)
+    if locked.paid_amount:
+        raise ValidationError("该期已有收款，不能删除。")
+    contract = locked.contract
+    with acting_as(user):
+        locked.delete()
+    problems_refresh(contract=contract, user=user)
+
+
+# --- Attachments ------------------------------------------------------------------
+
+
+@transaction.atomic
+def attachment_add(*, user, contract: Contract, upload, kind: str, note: str = "") -> Attachment:
+    _require(user, perms.CONTRACT_EDIT, "您的角色不能上传附件。")
+    if kind not in Attachment.Kind.values:
+        raise ValidationError({"kind": "请选择附件类别。"})
+    checked = check_upload(upload)
+    attachment = Attachment(contract=contract, kind=kind, original_name=upload.name[:200],
+                            content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
+                            note=note, uploaded_by=user)
+    # The stored name is random: nothing about the file is guessable from its path.
+    attachment.file.save(f"{uuid.uuid4().hex}{checked.extension}", upload, save=False)
+    with acting_as(user):
+        attachment.save()
+    problems_refresh(contract=contract, user=user)
+    return attachment
+
+
+# --- Resolutions and settings -----------------------------------------------------
+
+
+def resolution_create(*, user, data: dict[str, Any]) -> Resolution:
+    _require(user, perms.RESOLUTION_CHANGE, "您的角色不能登记民主决策记录。")
+    return record_create(Resolution, user=user, data={**data, "created_by": user})
+
+
+def resolution_update(*, user, resolution: Resolution, data: dict[str, Any]) -> Resolution:
+    _require(user, perms.RESOLUTION_CHANGE, "您的角色不能修改民主决策记录。")
+    updated = record_update(resolution, user=user, data=data)
+    for contract in updated.contracts.filter(state__in=(S.FOUND, S.INVESTIGATING)):
+        problems_refresh(contract=contract, user=user)
+    return updated
+
+
+def rule_settings_update(*, user, county, data: dict[str, Any]) -> RuleSettings:
+    _require(user, perms.RULES_CHANGE, "只有县农经中心可以修改认定规则参数。")
+    return record_update(rule_settings_for(county), user=user, data=data)

@@ -1,0 +1,61 @@
+"""Private files: uploads checked by their content, stored outside any public URL."""
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
+
+# What an upload may be, recognised by its first bytes, not by its name.
+_SIGNATURES = [
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+]
+
+
+def private_storage():
+    return storages["private"]
+
+
+@dataclass
+class CheckedUpload:
+    content_type: str
+    extension: str
+    size: int
+    sha256: str
+
+
+def check_upload(upload) -> CheckedUpload:
+    """Accept a PDF, JPEG or PNG within the size limit, or raise a Chinese ValidationError."""
+    limit = settings.ATTACHMENT_MAX_MB * 1024 * 1024
+    if upload.size > limit:
+        raise ValidationError("文件太大（%(size).1f MB），不能超过 %(limit)s MB。",
+                              params={"size": upload.size / 1024 / 1024, "limit": settings.ATTACHMENT_MAX_MB})
+    if upload.size == 0:
+        raise ValidationError("文件是空的。")
+    upload.seek(0)
+    head = upload.read(16)
+    kind = next(((ct, ext) for signature, ct, ext in _SIGNATURES if head.startswith(signature)), None)
+    if kind is None:
+        raise ValidationError("只能上传 PDF、JPG 或 PNG 文件（按文件内容判断，改扩展名无效）。")
+    content_type, extension = kind
+    if content_type.startswith("image/"):
+        _check_image(upload)
+    upload.seek(0)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return CheckedUpload(content_type, extension, upload.size, digest.hexdigest())
+
+
+def _check_image(upload) -> None:
+    from PIL import Image, UnidentifiedImageError
+
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ValidationError("图片文件已损坏，无法打开。") from None
