@@ -16,5 +16,6 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("admin/", admin.site.urls),
     path("", include("villages.urls")),
+    path("", include("contracts.urls")),
     path("", include("core.urls")),
 ]

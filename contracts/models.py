@@ -301,7 +301,7 @@ class Instalment(models.Model):
         return self.amount - self.paid_amount
 
     def get_additional_data(self):
-        return self.contract.get_additional_data()
+        return {**self.contract.get_additional_data(), "record": f"contract:{self.contract_id}"}
 
 
 class ProblemCode(models.TextChoices):
@@ -348,7 +348,7 @@ class ContractProblem(models.Model):
         return self.get_code_display()
 
     def get_additional_data(self):
-        return self.contract.get_additional_data()
+        return {**self.contract.get_additional_data(), "record": f"contract:{self.contract_id}"}
 
 
 class Investigation(models.Model):
@@ -372,7 +372,7 @@ class Investigation(models.Model):
         return f"{self.contract.number} 调查报告"
 
     def get_additional_data(self):
-        return self.contract.get_additional_data()
+        return {**self.contract.get_additional_data(), "record": f"contract:{self.contract_id}"}
 
 
 class Determination(models.Model):
@@ -393,7 +393,7 @@ class Determination(models.Model):
         return f"{self.contract.number} 认定书"
 
     def get_additional_data(self):
-        return self.contract.get_additional_data()
+        return {**self.contract.get_additional_data(), "record": f"contract:{self.contract_id}"}
 
 
 class DispositionKind(models.TextChoices):
@@ -459,7 +459,7 @@ class Disposition(models.Model):
         return f"{self.contract.number} {self.kind}"
 
     def get_additional_data(self):
-        return self.contract.get_additional_data()
+        return {**self.contract.get_additional_data(), "record": f"contract:{self.contract_id}"}
 
     @property
     def awaiting_county(self) -> bool:
@@ -497,7 +497,7 @@ class Attachment(models.Model):
         return f"{self.kind} {self.original_name}"
 
     def get_additional_data(self):
-        return self.contract.get_additional_data()
+        return {**self.contract.get_additional_data(), "record": f"contract:{self.contract_id}"}
 
 
 register_audited(RuleSettings)

@@ -8,7 +8,7 @@ contract with its parcels, schedule, attachments, resolution and party.
 import calendar
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from core.money import format_area, format_yuan
 
@@ -67,13 +67,15 @@ def p02_no_procedure(contract, rules, today):
 
 
 def p03_price_too_low(contract, rules, today):
-    per_mu = contract.fee_per_mu
-    if per_mu is None:
+    if contract.annual_fee is None or not contract.area_mu:
         return None
+    # Compared unrounded: 2,999.99 元 for 10 亩 is below a 300 元 floor, though it rounds to 300.00.
+    per_mu = contract.annual_fee / contract.area_mu
     floors = {"机动地": rules.reserve_land_floor, "四荒地": rules.wasteland_floor}
     for kind in sorted(_parcel_kinds(contract) & floors.keys()):
         if per_mu < floors[kind]:
-            return f"年承包费每亩 {format_yuan(per_mu)} 元，低于{kind}下限 {format_yuan(floors[kind])} 元"
+            shown = per_mu.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+            return f"年承包费每亩 {format_yuan(shown)} 元，低于{kind}下限 {format_yuan(floors[kind])} 元"
     return None
 
 

@@ -193,6 +193,8 @@ def parcel_record_measurement(*, user, contract: Contract, parcel: Parcel, measu
                               measured_on: date) -> Parcel:
     """The area measured during the investigation, written to the parcel (and so to P08)."""
     _require(user, perms.CONTRACT_INVESTIGATE, "您的角色不能登记实测面积。")
+    # The state is read from the locked row, not from the caller's copy, which may be stale.
+    contract = lock_for_change(Contract, contract.pk)
     _require_state(contract, (S.INVESTIGATING,), "登记实测面积")
     if not contract.parcels.filter(pk=parcel.pk).exists():
         raise ValidationError("该地块不是本合同的标的。")
@@ -285,8 +287,9 @@ def disposition_choose(*, user, contract: Contract, kind: str, plan: str, escala
         raise ValidationError({"plan": "请填写处置方案。"})
     disposition = existing or Disposition(contract=locked)
     for name in ("agreement_date", "termination_date", "court_name", "case_number", "court_result",
-                 "judgment_date", "escalation_notes", "escalation_outcome", "bidding_date", "bidding_method",
-                 "bidders", "winning_bid", "new_contract", "approved_by", "approved_at"):
+                 "judgment_date", "escalated_to", "escalation_reason", "escalation_notes", "escalation_outcome",
+                 "bidding_date", "bidding_method", "bidders", "winning_bid", "new_contract", "approved_by",
+                 "approved_at"):
         setattr(disposition, name, None if Disposition._meta.get_field(name).null else "")
     disposition.kind, disposition.plan = kind, plan.strip()
     disposition.chosen_by, disposition.chosen_at = user, timezone.now()

@@ -42,3 +42,17 @@ class UserAdmin(BaseUserAdmin):
     def has_delete_permission(self, request, obj=None):
         # People leave; their names stay on the audit trail. Deactivate instead.
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Lists a model for administrators. Changes go through the application's pages and services,
+    which check scope, rules and state and write the audit trail."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

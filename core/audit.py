@@ -12,6 +12,7 @@ from auditlog.context import auditlog_value, set_actor
 from auditlog.registry import auditlog
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import Q
 
 from .idnumbers import mask_id_number
 from .models import AuditEntry
@@ -101,6 +102,10 @@ def to_trail(entries, user) -> list[TrailEntry]:
         model = entry.content_type.model_class()
         changes = []
         for name, pair in (entry.changes_dict or {}).items():
+            if isinstance(pair, dict) and pair.get("type") == "m2m":
+                verb = {"add": "增加", "delete": "移除", "clear": "清空"}.get(pair.get("operation"), "")
+                changes.append(Change(_label(model, name), EMPTY, f"{verb}：{'、'.join(pair.get('objects', []))}"))
+                continue
             old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
             changes.append(Change(_label(model, name), _display(model, name, old, mask=mask),
                                   _display(model, name, new, mask=mask)))
@@ -116,10 +121,16 @@ def to_trail(entries, user) -> list[TrailEntry]:
     return trail
 
 
+def record_key(obj) -> str:
+    """The key that ties the audit entries of a record's parts to the record."""
+    return f"{obj._meta.model_name}:{obj.pk}"
+
+
 def history_for(obj, user) -> list[TrailEntry]:
-    """The trail of one record, newest first (the caller has already checked scope)."""
+    """The trail of one record and of its parts, newest first (the caller has already checked scope)."""
     entries = (
-        AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
+        AuditEntry.objects.filter(Q(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk)
+                                  | Q(record=record_key(obj)))
         .select_related("actor", "content_type")
         .order_by("-timestamp", "-pk")
     )

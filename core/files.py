@@ -57,5 +57,8 @@ def _check_image(upload) -> None:
     try:
         with Image.open(upload) as image:
             image.verify()
+    except Image.DecompressionBombError:
+        # A small file may declare billions of pixels; Pillow refuses to open it.
+        raise ValidationError("图片尺寸过大，无法处理，请缩小后再上传。") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValidationError("图片文件已损坏，无法打开。") from None

@@ -67,3 +67,37 @@ class StyledPasswordChangeForm(PasswordChangeForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         style_fields(self)
+
+
+class MoneyField(forms.CharField):
+    """An amount in 元 as cadres type it (`12,345.00`, `1.2万`, `¥12345`), cleaned to an exact Decimal."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("maxlength", "30")
+        self.widget.attrs.setdefault("inputmode", "decimal")
+        self.widget.attrs.setdefault("placeholder", "如 12,345.00 或 1.2万")
+
+    def prepare_value(self, value):
+        from .money import format_yuan
+
+        if isinstance(value, (int, float)) or hasattr(value, "quantize"):
+            return format_yuan(value)
+        return value
+
+    def to_python(self, value):
+        from .money import parse_amount
+
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        return parse_amount(value)
+
+
+class VersionField(forms.IntegerField):
+    """The version of the record the user was shown, posted back to refuse a stale save."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.views.generic import DetailView, UpdateView
+from django.views.generic import DetailView, FormView, UpdateView
+from django.views.generic.detail import SingleObjectMixin
 from django.views.generic.edit import CreateView, DeleteView
 from django_filters.views import FilterView
 
@@ -95,3 +96,58 @@ class RecordDeleteView(ScopedMixin, DeleteView):
             return HttpResponseRedirect(self.object.get_absolute_url())
         messages.success(self.request, self.success_message)
         return HttpResponseRedirect(self.get_success_url())
+
+
+class ObjectFormView(ScopedMixin, SingleObjectMixin, FormView):
+    """A form that acts on one scoped record through one service.
+
+    The record is fetched through the user's scope (404) before the
+    permission is checked (403). `allowed_states`, when set, sends the user
+    back to the record with a message if it is not at one of them.
+    """
+
+    allowed_states: tuple[str, ...] | None = None
+    success_message = "已保存。"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.kwargs = kwargs
+        self.object = self.get_object()
+        if self.allowed_states and self.object.state not in self.allowed_states:
+            messages.error(request, f"当前状态为“{self.object.state}”，不能进行此操作。")
+            return HttpResponseRedirect(self.object.get_absolute_url())
+        return super().dispatch(request, *args, **kwargs)
+
+    def act(self, form):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.act(form)
+        except ValidationError as error:
+            _add_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, self.success_message)
+        return HttpResponseRedirect(self.get_success_url())
+
+    def get_success_url(self):
+        return self.object.get_absolute_url()
+
+
+def require_valid(form) -> None:
+    """For a form posted to a one-button action: its errors, named by field label, as one ValidationError."""
+    if not form.is_valid():
+        raise ValidationError([f"{form.fields[name].label}：{error}" if name in form.fields else error
+                               for name, errors in form.errors.items() for error in errors])
+
+
+def run_action(request, obj, action, success_message: str):
+    """For a one-button POST: call the service, report its refusal as a message, go back to the record."""
+    try:
+        action()
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, success_message)
+    return HttpResponseRedirect(obj.get_absolute_url())

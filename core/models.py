@@ -121,6 +121,9 @@ class AuditEntry(AbstractLogEntry):
         "villages.County", on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
         related_name="+",
     )
+    # The record whose history page this entry belongs on when it is about one of
+    # its parts (a contract's problems, schedule, disposition): "contract:12".
+    record = models.CharField(max_length=60, blank=True, db_index=True)
 
     class Meta(AbstractLogEntry.Meta):
         verbose_name = "审计记录"
@@ -139,6 +142,7 @@ class AuditEntry(AbstractLogEntry):
         self.village_id = place.get("village_id")
         self.township_id = place.get("township_id")
         self.county_id = place.get("county_id")
+        self.record = place.get("record", "")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

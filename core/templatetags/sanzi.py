@@ -12,3 +12,19 @@ def id_number(context, value):
     if ID_NUMBER_VIEW in context.get("user_perms", ()):
         return value or ""
     return mask_id_number(value or "")
+
+
+@register.filter
+def yuan(value):
+    """`12345.6` → `12,345.60`."""
+    from core.money import format_yuan
+
+    return format_yuan(value)
+
+
+@register.filter
+def capital(value):
+    """`12345` → `人民币壹万贰仟叁佰肆拾伍元整`."""
+    from core.money import capital_yuan
+
+    return "" if value is None else capital_yuan(value)

@@ -1,0 +1,66 @@
+"""Contract list filters and search."""
+from datetime import date, timedelta
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from core.scoping import villages_for
+
+from .models import Contract, ContractForm, ContractKind, ContractProblem, ContractState, ProblemCode, Resolution
+
+
+def _scoped_villages(request):
+    return villages_for(request.user) if request else None
+
+
+class ContractFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="搜索", method="search")
+    village = django_filters.ModelChoiceFilter(label="村", queryset=_scoped_villages, empty_label="全部村")
+    state = django_filters.ChoiceFilter(label="清理状态", choices=ContractState.choices, empty_label="全部状态")
+    kind = django_filters.ChoiceFilter(label="合同类型", choices=ContractKind.choices, empty_label="全部类型")
+    form = django_filters.ChoiceFilter(label="签订形式", choices=ContractForm.choices, empty_label="全部形式")
+    problem = django_filters.ChoiceFilter(label="问题", choices=ProblemCode.choices, empty_label="全部问题",
+                                          method="filter_problem")
+    expiring = django_filters.NumberFilter(label="到期天数内", method="filter_expiring",
+                                           widget=forms.NumberInput(attrs={"placeholder": "如 90", "min": 1}))
+
+    class Meta:
+        model = Contract
+        fields = ["q", "village", "state", "kind", "form"]
+
+    def search(self, queryset, name, value):
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        condition = (Q(number__icontains=value) | Q(title__icontains=value)
+                     | Q(counterparty__name__icontains=value))
+        if value.replace("*", "").isalnum() and len(value) >= 4 and any(c.isdigit() for c in value):
+            condition |= Q(counterparty__id_number__icontains=value.upper())
+        lowered = value.lower()
+        if lowered.isascii() and lowered.isalpha():
+            condition |= Q(search_keys__icontains=lowered) | Q(counterparty__search_keys__icontains=lowered)
+        return queryset.filter(condition)
+
+    def filter_problem(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=ContractProblem.objects.filter(code=value).exclude(
+            status=ContractProblem.Status.DISMISSED).values("contract"))
+
+    def filter_expiring(self, queryset, name, value):
+        if not value:
+            return queryset
+        today = date.today()
+        return queryset.filter(end_date__gte=today, end_date__lte=today + timedelta(days=int(value)))
+
+
+class ResolutionFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="搜索", field_name="title", lookup_expr="icontains")
+    village = django_filters.ModelChoiceFilter(label="村", queryset=_scoped_villages, empty_label="全部村")
+    passed = django_filters.BooleanFilter(label="通过", widget=forms.Select(
+        choices=[("", "全部"), ("true", "通过"), ("false", "未通过")]))
+
+    class Meta:
+        model = Resolution
+        fields = ["q", "village", "passed"]

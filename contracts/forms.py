@@ -1,0 +1,254 @@
+"""Validation of contract, workflow, schedule, attachment and resolution forms. Writes happen in services."""
+from django import forms
+
+from core.forms import MoneyField, ScopedModelForm, VersionField, style_fields
+from villages.selectors import asset_list, parcel_list, party_list
+
+from .models import Attachment, Contract, DispositionKind, Investigation, Resolution, RuleSettings
+from .selectors import contract_list, resolution_list
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ContractForm(ScopedModelForm):
+    annual_fee = MoneyField(label="年承包费(元)", required=False)
+    total_amount = MoneyField(label="合同总额(元)", required=False)
+    version = VersionField()
+
+    class Meta:
+        model = Contract
+        fields = ["village", "number", "title", "kind", "counterparty", "parcels", "assets", "subject_note",
+                  "area_mu", "signed_on", "start_date", "end_date", "annual_fee", "total_amount", "form",
+                  "resolution", "signer", "signer_authorised", "has_price_review", "outsider_township_approved",
+                  "occupied_after_expiry", "is_new_resource", "source", "note"]
+        widgets = {"signed_on": DATE, "start_date": DATE, "end_date": DATE,
+                   "note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["counterparty"].queryset = party_list(user)
+        self.fields["counterparty"].error_messages["invalid_choice"] = "所选承包方不在您的管理范围内。"
+        self.fields["parcels"].queryset = parcel_list(user)
+        self.fields["assets"].queryset = asset_list(user)
+        self.fields["resolution"].queryset = resolution_list(user)
+        self.fields["resolution"].empty_label = "（无民主决策记录）"
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+            # The village of a registered contract does not change.
+            self.fields["village"].disabled = True
+
+    def clean(self):
+        cleaned = super().clean()
+        village, resolution = cleaned.get("village"), cleaned.get("resolution")
+        if village and resolution and resolution.village_id != village.pk:
+            self.add_error("resolution", "所选决议不是本村的决议。")
+        return cleaned
+
+    def chosen(self, name):
+        """(id, label) of what is picked, to redraw the pickers after an error."""
+        field = self[name]
+        values = field.value() or []
+        if not isinstance(values, (list, tuple)):
+            values = [values]
+        ids = [int(v) for v in values if str(v).isdigit()]
+        objects = self.fields[name].queryset.filter(pk__in=ids)
+        return [(o.pk, pick_label(o)) for o in objects]
+
+
+def pick_label(obj) -> str:
+    if hasattr(obj, "ledger_area_mu"):
+        return f"{obj.code} {obj.name}（{obj.kind} {obj.ledger_area_mu} 亩）"
+    if hasattr(obj, "id_number"):
+        return f"{obj.name}（{obj.village.name}）"
+    return str(obj)
+
+
+class InvestigationForm(forms.ModelForm):
+    version = VersionField()
+
+    class Meta:
+        model = Investigation
+        fields = ["investigated_on", "investigators", "parcel_check", "history", "parties_heard", "findings"]
+        widgets = {"investigated_on": DATE, **{f: forms.Textarea(attrs={"rows": 3})
+                                               for f in ("parcel_check", "history", "parties_heard", "findings")}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+
+class MeasurementForm(forms.Form):
+    parcel = forms.ModelChoiceField(label="地块", queryset=None)
+    measured_area_mu = forms.DecimalField(label="实测面积(亩)", max_digits=12, decimal_places=2, min_value=0.01)
+    measured_on = forms.DateField(label="实测日期", widget=DATE)
+
+    def __init__(self, *args, contract, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parcel"].queryset = contract.parcels.all()
+        style_fields(self)
+
+
+class DeterminationForm(forms.Form):
+    """One confirm/dismiss choice and reason per proposed problem, the facts, and any P12."""
+
+    facts = forms.CharField(label="认定事实", widget=forms.Textarea(attrs={"rows": 4}))
+    legal_basis = forms.CharField(label="认定依据", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    proposed_handling = forms.CharField(label="处理意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    other_problems = forms.CharField(label="其他问题（P12，每行一条）", required=False,
+                                     widget=forms.Textarea(attrs={"rows": 2}))
+    version = VersionField()
+
+    def __init__(self, *args, problems, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.problems = list(problems)
+        for problem in self.problems:
+            self.fields[f"decision_{problem.pk}"] = forms.ChoiceField(
+                label=problem.get_code_display(), choices=[("confirm", "确认"), ("dismiss", "排除")],
+                widget=forms.RadioSelect, initial="confirm")
+            self.fields[f"reason_{problem.pk}"] = forms.CharField(label="理由", required=False)
+        style_fields(self)
+
+    def problem_rows(self):
+        return [(p, self[f"decision_{p.pk}"], self[f"reason_{p.pk}"]) for p in self.problems]
+
+    def clean(self):
+        cleaned = super().clean()
+        for problem in self.problems:
+            if cleaned.get(f"decision_{problem.pk}") == "dismiss" and not cleaned.get(f"reason_{problem.pk}"):
+                self.add_error(f"reason_{problem.pk}", "排除须说明理由。")
+        return cleaned
+
+    def decisions(self) -> dict[int, tuple[bool, str]]:
+        return {p.pk: (self.cleaned_data[f"decision_{p.pk}"] == "confirm", self.cleaned_data[f"reason_{p.pk}"])
+                for p in self.problems}
+
+
+ESCALATE_TO = ["检察院", "律师团队", "审计部门", "纪检监察", "县农经中心", "其他"]
+
+
+class DispositionChooseForm(forms.Form):
+    kind = forms.ChoiceField(label="处置方式", choices=DispositionKind.choices, widget=forms.RadioSelect)
+    plan = forms.CharField(label="处置方案", widget=forms.Textarea(attrs={"rows": 3}))
+    escalated_to = forms.ChoiceField(label="提级至（提级处置时填）", required=False,
+                                     choices=[("", "—")] + [(x, x) for x in ESCALATE_TO])
+    escalation_reason = forms.CharField(label="提级原因（提级处置时填）", required=False,
+                                        widget=forms.Textarea(attrs={"rows": 2}))
+    version = VersionField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+
+class ApprovalForm(forms.Form):
+    decision = forms.ChoiceField(label="审批意见", choices=[("approve", "批准"), ("reject", "驳回")],
+                                 widget=forms.RadioSelect)
+    note = forms.CharField(label="意见说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = VersionField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+
+EVIDENCE_FIELDS = {
+    DispositionKind.REVISE: ["agreement_date", "annual_fee", "end_date", "has_price_review"],
+    DispositionKind.TERMINATE: ["termination_date"],
+    DispositionKind.COURT: ["court_name", "case_number", "court_result", "judgment_date"],
+    DispositionKind.ESCALATE: ["escalation_notes", "escalation_outcome"],
+    DispositionKind.RELET: ["bidding_date", "bidding_method", "bidders", "winning_bid", "new_contract"],
+}
+
+
+class CompletionForm(forms.Form):
+    """The evidence each kind of disposition needs; only the fields of the chosen kind are shown."""
+
+    agreement_date = forms.DateField(label="补充协议签订日期", widget=DATE)
+    annual_fee = MoneyField(label="修订后年承包费(元)（不变则留空）", required=False)
+    end_date = forms.DateField(label="修订后终止日期（不变则留空）", required=False, widget=DATE)
+    has_price_review = forms.BooleanField(label="补充协议增加了调价条款", required=False)
+    termination_date = forms.DateField(label="终止日期", widget=DATE)
+    court_name = forms.CharField(label="受理法院", max_length=100)
+    case_number = forms.CharField(label="案号", max_length=100)
+    court_result = forms.CharField(label="裁判结果", max_length=200)
+    judgment_date = forms.DateField(label="裁判日期", widget=DATE)
+    escalation_notes = forms.CharField(label="办理情况", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    escalation_outcome = forms.CharField(label="办理结果", widget=forms.Textarea(attrs={"rows": 2}))
+    bidding_date = forms.DateField(label="竞价/招标日期", widget=DATE)
+    bidding_method = forms.ChoiceField(label="发包方式", choices=[("公开竞价", "公开竞价"), ("公开招标", "公开招标"),
+                                                              ("协商发包", "协商发包（经民主决策）")])
+    bidders = forms.IntegerField(label="参与竞价人数", min_value=1)
+    winning_bid = MoneyField(label="成交年承包费(元)")
+    new_contract = forms.ModelChoiceField(label="重新发包后的新合同", queryset=None)
+    completion_note = forms.CharField(label="完成情况说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    version = VersionField()
+
+    def __init__(self, *args, contract, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        keep = set(EVIDENCE_FIELDS[contract.disposition.kind]) | {"completion_note", "version"}
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+        if "new_contract" in self.fields:
+            self.fields["new_contract"].queryset = (contract_list(user).filter(village=contract.village)
+                                                    .exclude(pk=contract.pk))
+        style_fields(self)
+
+
+class AttachmentForm(forms.Form):
+    kind = forms.ChoiceField(label="类别", choices=Attachment.Kind.choices)
+    file = forms.FileField(label="文件（PDF、JPG、PNG）")
+    note = forms.CharField(label="说明", required=False, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].widget.attrs["accept"] = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+        style_fields(self)
+
+
+class InstalmentForm(forms.Form):
+    due_date = forms.DateField(label="应付日期", widget=DATE)
+    amount = MoneyField(label="应付金额(元)")
+    note = forms.CharField(label="说明", required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+
+class PaymentForm(forms.Form):
+    amount = MoneyField(label="收款金额(元)")
+    paid_on = forms.DateField(label="收款日期", widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+
+class ResolutionForm(ScopedModelForm):
+    class Meta:
+        model = Resolution
+        fields = ["village", "subject", "title", "content", "proposed_on", "discussed_on", "reviewed_on",
+                  "resolved_on", "resolution_published_on", "result_published_on", "meeting", "members_expected",
+                  "members_present", "votes_for", "votes_against", "votes_abstain", "notice_from", "notice_to",
+                  "note"]
+        widgets = {**{f: DATE for f in ("proposed_on", "discussed_on", "reviewed_on", "resolved_on",
+                                        "resolution_published_on", "result_published_on", "notice_from",
+                                        "notice_to")},
+                   "content": forms.Textarea(attrs={"rows": 3}), "note": forms.Textarea(attrs={"rows": 2})}
+
+
+class RuleSettingsForm(forms.ModelForm):
+    reserve_land_floor = MoneyField(label="机动地年承包费下限(元/亩)")
+    wasteland_floor = MoneyField(label="四荒地年承包费下限(元/亩)")
+    county_approval_amount = MoneyField(label="须县级审批的合同金额(元)")
+
+    class Meta:
+        model = RuleSettings
+        exclude = ["county"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+

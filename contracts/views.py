@@ -1,0 +1,503 @@
+"""Contract and resolution pages. Thin: scope, validate, call one service, redirect."""
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Q, When
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_POST
+
+from core import permissions as perms
+from core.generic import (
+    ObjectFormView,
+    RecordCreateView,
+    RecordDetailView,
+    RecordListView,
+    RecordUpdateView,
+    require_valid,
+    run_action,
+)
+from core.pdf import pdf_response
+from core.scoping import check_perm, scoped
+from villages.models import County
+from villages.selectors import asset_list, parcel_list, party_list
+
+from . import documents, selectors, services
+from .filters import ContractFilter, ResolutionFilter
+from .forms import (
+    ApprovalForm,
+    AttachmentForm,
+    CompletionForm,
+    ContractForm,
+    DeterminationForm,
+    DispositionChooseForm,
+    InstalmentForm,
+    InvestigationForm,
+    MeasurementForm,
+    PaymentForm,
+    ResolutionForm,
+    RuleSettingsForm,
+    pick_label,
+)
+from .models import Attachment, ContractProblem, ContractState, Instalment
+
+S = ContractState
+
+
+# --- Register, list, detail, edit ------------------------------------------------
+
+
+class ContractListView(RecordListView):
+    template_name = "contracts/contract_list.html"
+    filterset_class = ContractFilter
+
+    def get_queryset(self):
+        return selectors.contract_list(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        counts = selectors.state_counts(self.request.user)
+        context["state_tabs"] = [(state, counts.get(state, 0)) for state in S.values]
+        context["total"] = sum(counts.values())
+        return context
+
+
+class ContractDetailView(RecordDetailView):
+    template_name = "contracts/contract_detail.html"
+
+    def get_queryset(self):
+        return selectors.contract_detail(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        contract = self.object
+        problems = list(contract.problems.all())
+        context.update(
+            states=S.values,
+            state_index=S.values.index(contract.state),
+            problems=problems,
+            confirmed=[p for p in problems if p.status == ContractProblem.Status.CONFIRMED],
+            attachment_form=AttachmentForm(),
+            instalment_form=InstalmentForm(),
+            payment_form=PaymentForm(),
+            measurement_form=MeasurementForm(contract=contract) if contract.state == S.INVESTIGATING else None,
+            investigation=getattr(contract, "investigation", None),
+            determination=getattr(contract, "determination", None),
+            disposition=getattr(contract, "disposition", None),
+            outstanding=sum((i.outstanding for i in contract.instalments.all()), 0),
+        )
+        return context
+
+
+class _PickersMixin:
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        for name in ("counterparty", "parcels", "assets"):
+            context[f"{name}_chosen"] = form.chosen(name)
+        return context
+
+
+class ContractCreateView(_PickersMixin, RecordCreateView):
+    template_name = "contracts/contract_form.html"
+    form_class = ContractForm
+    permission = perms.CONTRACT_EDIT
+    success_message = "合同已登记（已查找）。系统已按规则提出可能存在的问题，调查认定时逐条确认。"
+
+    def get_queryset(self):
+        return selectors.contract_list(self.request.user)
+
+    def get_initial(self):
+        initial = super().get_initial()
+        for name in ("village", "counterparty"):
+            if self.request.GET.get(name, "").isdigit():
+                initial[name] = int(self.request.GET[name])
+        return initial
+
+    def write(self, form):
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("parcels", "assets", "version")}
+        return services.contract_register(user=self.request.user, data=data, parcels=form.cleaned_data["parcels"],
+                                          assets=form.cleaned_data["assets"])
+
+
+class ContractUpdateView(_PickersMixin, RecordUpdateView):
+    template_name = "contracts/contract_form.html"
+    form_class = ContractForm
+    permission = perms.CONTRACT_EDIT
+    success_message = "合同已保存。"
+
+    def get_queryset(self):
+        return selectors.contract_list(self.request.user)
+
+    def write(self, form):
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("parcels", "assets", "version", "village")}
+        return services.contract_update(user=self.request.user, contract=self.object, data=data,
+                                        parcels=form.cleaned_data["parcels"], assets=form.cleaned_data["assets"],
+                                        expected_version=form.cleaned_data.get("version"))
+
+
+# --- Pickers (htmx) ----------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def pick(request, what):
+    """Suggestions while typing a party, parcel or asset name (htmx), within scope and the chosen village."""
+    from villages.filters import name_search
+
+    query = request.GET.get("q", "").strip()
+    village = request.GET.get("village", "")
+    if what == "parties":
+        qs = name_search(party_list(request.user), query, with_id=True)
+        if village.isdigit():
+            # The village's own people first, then the rest of the scope.
+            qs = qs.annotate(home=Case(When(village_id=int(village), then=1), default=0)).order_by("-home", "name")
+    elif what in ("parcels", "assets"):
+        qs = (parcel_list if what == "parcels" else asset_list)(request.user)
+        qs = qs.filter(Q(code__icontains=query) | Q(name__icontains=query)) if query else qs
+        if village.isdigit():
+            qs = qs.filter(village_id=int(village))
+    else:
+        raise Http404
+    items = [(obj.pk, pick_label(obj)) for obj in qs[:12]] if query or what != "parties" else []
+    return render(request, "contracts/_pick_results.html", {"items": items, "what": what})
+
+
+# --- Workflow ------------------------------------------------------------------------
+
+
+class _ContractAction(ObjectFormView):
+    def get_queryset(self):
+        return selectors.contract_detail(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(contract=self.object, **kwargs)
+
+
+@require_POST
+@login_required
+def contract_start_investigation(request, pk):
+    contract = get_object_or_404(selectors.contract_list(request.user), pk=pk)
+    check_perm(request.user, perms.CONTRACT_INVESTIGATE)
+    return run_action(request, contract, lambda: services.contract_start_investigation(
+        user=request.user, contract=contract, expected_version=request.POST.get("version")),
+        "已开始调查。请实地核查地块、询问当事人，填写调查报告。")
+
+
+class InvestigationView(_ContractAction):
+    template_name = "contracts/action_form.html"
+    extra_context = {"title": "调查报告",
+                     "help": "实地核查地块的位置、四至和面积，询问承包方和知情人，写明合同沿革与调查结论。"}
+    form_class = InvestigationForm
+    permission = perms.CONTRACT_INVESTIGATE
+    allowed_states = (S.INVESTIGATING,)
+    success_message = "调查报告已保存。"
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = getattr(self.object, "investigation", None)
+        kwargs.setdefault("initial", {})["version"] = self.object.version
+        return kwargs
+
+    def act(self, form):
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        services.investigation_save(user=self.request.user, contract=self.object, data=data,
+                                    expected_version=form.cleaned_data.get("version"))
+
+
+class MeasurementView(_ContractAction):
+    template_name = "contracts/action_form.html"
+    extra_context = {"title": "登记实测面积",
+                     "help": "实测面积写入地块台账，并用于面积不符（P08）的检查。"}
+    form_class = MeasurementForm
+    permission = perms.CONTRACT_INVESTIGATE
+    allowed_states = (S.INVESTIGATING,)
+    success_message = "实测面积已登记。"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "contract": self.object}
+
+    def act(self, form):
+        services.parcel_record_measurement(user=self.request.user, contract=self.object, **form.cleaned_data)
+
+
+class DetermineView(_ContractAction):
+    template_name = "contracts/determine_form.html"
+    form_class = DeterminationForm
+    permission = perms.CONTRACT_DETERMINE
+    allowed_states = (S.INVESTIGATING,)
+    success_message = "合同已认定。"
+
+    def get_form_kwargs(self):
+        services.problems_refresh(contract=self.object, user=self.request.user)
+        kwargs = super().get_form_kwargs()
+        kwargs["problems"] = self.object.problems.filter(status=ContractProblem.Status.PROPOSED).order_by("code")
+        kwargs.setdefault("initial", {})["version"] = self.object.version
+        return kwargs
+
+    def act(self, form):
+        data = form.cleaned_data
+        services.contract_determine(
+            user=self.request.user, contract=self.object, decisions=form.decisions(), facts=data["facts"],
+            legal_basis=data["legal_basis"], proposed_handling=data["proposed_handling"],
+            other_problems=data["other_problems"].splitlines(), expected_version=data.get("version"))
+
+
+class DispositionChooseView(_ContractAction):
+    template_name = "contracts/action_form.html"
+    extra_context = {"title": "确定处置方式",
+                     "help": "合同金额达到县级审批标准或拟提起诉讼的，确定后须经县农经中心审批；"
+                             "提级处置由县农经中心办结。"}
+    form_class = DispositionChooseForm
+    permission = perms.CONTRACT_DETERMINE
+    allowed_states = (S.DETERMINED, S.STANDARDISING)
+    success_message = "处置方式已确定。"
+
+    def get_initial(self):
+        return {"version": self.object.version}
+
+    def act(self, form):
+        data = form.cleaned_data
+        services.disposition_choose(
+            user=self.request.user, contract=self.object, kind=data["kind"], plan=data["plan"],
+            escalation={"escalated_to": data["escalated_to"], "escalation_reason": data["escalation_reason"]},
+            expected_version=data.get("version"))
+
+
+class DispositionApproveView(_ContractAction):
+    template_name = "contracts/action_form.html"
+    extra_context = {"title": "县级审批",
+                     "help": "批准后乡镇方可完成处置；驳回须写明理由，乡镇可重新确定处置方式。"}
+    form_class = ApprovalForm
+    permission = perms.CONTRACT_APPROVE
+    allowed_states = (S.STANDARDISING,)
+    success_message = "审批意见已记录。"
+
+    def get_initial(self):
+        return {"version": self.object.version}
+
+    def act(self, form):
+        data = form.cleaned_data
+        services.disposition_decide(user=self.request.user, contract=self.object,
+                                    approve=data["decision"] == "approve", note=data["note"],
+                                    expected_version=data.get("version"))
+
+
+class DispositionCompleteView(_ContractAction):
+    template_name = "contracts/action_form.html"
+    extra_context = {"title": "完成处置",
+                     "help": "按处置方式提交证据：完善修订须先上传补充协议，终止撤销须先上传终止通知"
+                             "（标的地块将标为“已收回”），重新发包须先登记新合同。"}
+    form_class = CompletionForm
+    # The service also requires the county for an escalation.
+    permission = perms.CONTRACT_DETERMINE
+    allowed_states = (S.STANDARDISING,)
+    success_message = "处置已完成，合同已规范。"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "contract": self.object, "user": self.request.user}
+
+    def get_initial(self):
+        return {"version": self.object.version}
+
+    def act(self, form):
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        services.disposition_complete(user=self.request.user, contract=self.object, data=data,
+                                      expected_version=form.cleaned_data.get("version"))
+
+
+# --- Schedule, payments, attachments -----------------------------------------------------
+
+
+def _contract_for_write(request, pk):
+    contract = get_object_or_404(selectors.contract_list(request.user), pk=pk)
+    check_perm(request.user, perms.CONTRACT_EDIT)
+    return contract
+
+
+@require_POST
+@login_required
+def schedule_generate(request, pk):
+    contract = _contract_for_write(request, pk)
+    return run_action(request, contract, lambda: services.schedule_generate_annual(
+        user=request.user, contract=contract), "已按年生成付款计划。")
+
+
+@require_POST
+@login_required
+def instalment_add(request, pk):
+    contract = _contract_for_write(request, pk)
+    form = InstalmentForm(request.POST)
+
+    def act():
+        require_valid(form)
+        services.instalment_add(user=request.user, contract=contract, **form.cleaned_data)
+
+    return run_action(request, contract, act, "已添加一期应付款。")
+
+
+def _instalment_for_write(request, pk):
+    instalment = get_object_or_404(scoped(Instalment.objects.select_related("contract"), request.user,
+                                          "contract__village"), pk=pk)
+    check_perm(request.user, perms.CONTRACT_EDIT)
+    return instalment
+
+
+@require_POST
+@login_required
+def instalment_pay(request, pk):
+    instalment = _instalment_for_write(request, pk)
+    form = PaymentForm(request.POST)
+
+    def act():
+        require_valid(form)
+        services.instalment_record_payment(user=request.user, instalment=instalment, **form.cleaned_data)
+
+    return run_action(request, instalment.contract, act, "收款已登记。")
+
+
+@require_POST
+@login_required
+def instalment_delete(request, pk):
+    instalment = _instalment_for_write(request, pk)
+    return run_action(request, instalment.contract, lambda: services.instalment_delete(
+        user=request.user, instalment=instalment), "已删除该期应付款。")
+
+
+@require_POST
+@login_required
+def attachment_upload(request, pk):
+    contract = _contract_for_write(request, pk)
+    form = AttachmentForm(request.POST, request.FILES)
+
+    def act():
+        require_valid(form)
+        services.attachment_add(user=request.user, contract=contract, upload=form.cleaned_data["file"],
+                                kind=form.cleaned_data["kind"], note=form.cleaned_data["note"])
+
+    return run_action(request, contract, act, "附件已上传。")
+
+
+@require_GET
+@login_required
+def attachment_download(request, pk):
+    """Files are served only here, to users whose scope holds the contract."""
+    attachment = get_object_or_404(scoped(Attachment.objects.select_related("contract"), request.user,
+                                          "contract__village"), pk=pk)
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=request.GET.get("download") == "1", filename=attachment.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Documents ----------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def determination_pdf(request, pk):
+    contract = get_object_or_404(selectors.contract_list(request.user), pk=pk)
+    if not hasattr(contract, "determination"):
+        raise Http404("合同尚未认定，没有认定书。")
+    return pdf_response(documents.determination_pdf(contract), f"合同认定书-{contract.number}.pdf")
+
+
+@require_GET
+@login_required
+def investigation_pdf(request, pk):
+    contract = get_object_or_404(selectors.contract_list(request.user), pk=pk)
+    if not hasattr(contract, "investigation"):
+        raise Http404("尚未填写调查报告。")
+    return pdf_response(documents.investigation_pdf(contract), f"调查报告-{contract.number}.pdf")
+
+
+# --- Resolutions -------------------------------------------------------------------------
+
+
+class ResolutionListView(RecordListView):
+    template_name = "contracts/resolution_list.html"
+    filterset_class = ResolutionFilter
+
+    def get_queryset(self):
+        return selectors.resolution_list(self.request.user)
+
+
+class ResolutionDetailView(RecordDetailView):
+    template_name = "contracts/resolution_detail.html"
+
+    def get_queryset(self):
+        return selectors.resolution_list(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["contracts"] = self.object.contracts.select_related("counterparty").order_by("number")
+        return context
+
+
+class ResolutionCreateView(RecordCreateView):
+    template_name = "core/record_form.html"
+    form_class = ResolutionForm
+    permission = perms.RESOLUTION_CHANGE
+    success_message = "民主决策记录已登记；是否通过由系统按到会和赞成人数计算。"
+    extra_context = {"noun": "民主决策记录"}
+
+    def get_queryset(self):
+        return selectors.resolution_list(self.request.user)
+
+    def write(self, form):
+        return services.resolution_create(user=self.request.user, data=form.cleaned_data)
+
+
+class ResolutionUpdateView(RecordUpdateView):
+    template_name = "core/record_form.html"
+    form_class = ResolutionForm
+    permission = perms.RESOLUTION_CHANGE
+    success_message = "民主决策记录已保存。"
+    extra_context = {"noun": "民主决策记录"}
+
+    def get_queryset(self):
+        return selectors.resolution_list(self.request.user)
+
+    def write(self, form):
+        return services.resolution_update(user=self.request.user, resolution=self.object, data=form.cleaned_data)
+
+
+@require_GET
+@login_required
+def resolution_notice_pdf(request, pk):
+    resolution = get_object_or_404(selectors.resolution_list(request.user), pk=pk)
+    return pdf_response(documents.resolution_notice_pdf(resolution), f"公示-{resolution.title}.pdf")
+
+
+# --- Rule settings ---------------------------------------------------------------------------
+
+
+class RuleSettingsView(ObjectFormView):
+    """The county's thresholds for the problem rules; the county office edits them, others read them."""
+
+    template_name = "contracts/rule_settings.html"
+    form_class = RuleSettingsForm
+    success_message = "认定规则参数已保存。新参数用于此后的规则检查。"
+
+    def get_object(self, queryset=None):
+        county = self.request.user.county
+        if county is None and self.request.user.scope_level == "all":
+            county = County.objects.order_by("pk").first()
+        if county is None:
+            raise Http404
+        return services.rule_settings_for(county)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.object}
+
+    def post(self, request, *args, **kwargs):
+        if not perms.has_perm(request.user, perms.RULES_CHANGE):
+            raise PermissionDenied("只有县农经中心可以修改认定规则参数。")
+        return super().post(request, *args, **kwargs)
+
+    def get_success_url(self):
+        return self.request.path
+
+    def act(self, form):
+        services.rule_settings_update(user=self.request.user, county=self.object.county, data=form.cleaned_data)
