@@ -2,6 +2,7 @@
 limit are kept, under a random name in the private folder."""
 import hashlib
 import io
+import re
 import struct
 import zlib
 
@@ -103,7 +104,8 @@ def test_a_real_pdf_jpeg_or_png_is_kept_privately_under_a_random_name(
     assert stored.read_bytes() == content
     assert stored.suffix == extension
     assert name.rsplit(".", 1)[0] not in attachment.file.name
-    assert len(stored.stem) == 32 and int(stored.stem, 16) >= 0
+    assert re.fullmatch(r"[0-9a-f]{32}", stored.stem)
+    assert attachment.file.path.startswith(str(private_root))
 
 
 def test_the_same_file_uploaded_twice_gets_two_different_names(personas, contract, private_root):

@@ -11,14 +11,27 @@ from villages.models import Asset, Group, Parcel, Party, Township, Village
 
 
 def counts():
-    return {m.__name__: m.objects.count() for m in (Township, Village, Group, Party, Parcel, Asset, User)}
+    from contracts.models import Attachment, Contract, ContractProblem, Instalment, Resolution
+
+    models = (Township, Village, Group, Party, Parcel, Asset, User, Contract, ContractProblem, Instalment,
+              Attachment, Resolution)
+    return {m.__name__: m.objects.count() for m in models}
+
+
+@pytest.fixture(scope="module")
+def demo_output(django_db_setup, django_db_blocker):
+    """The demo county, built once for this module (it takes seconds) and removed after it."""
+    out = StringIO()
+    with django_db_blocker.unblock():
+        call_command("load_demo", stdout=out)
+    yield out.getvalue()
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.fixture
-def demo(db):
-    out = StringIO()
-    call_command("load_demo", stdout=out)
-    return out.getvalue()
+def demo(demo_output, db):
+    return demo_output
 
 
 def test_demo_prints_every_user_and_the_password(demo):
@@ -48,6 +61,9 @@ def test_demo_county_has_the_places_of_the_field_reports(demo):
     wasteland = Parcel.objects.filter(village=yukou, kind="四荒地").aggregate(a=Sum("ledger_area_mu"))["a"]
     assert reserve == Decimal("260.79") and wasteland == Decimal("1325.88")
     assert Parcel.objects.filter(village=yukou, kind="机动地").count() == 19
+    from contracts.models import Contract
+    assert Contract.objects.filter(village=yukou).count() == 46
+    assert set(Contract.objects.values_list("state", flat=True)) == {"已查找", "调查中", "已认定", "规范中", "已规范"}
 
 
 def test_demo_parties_have_valid_id_numbers(demo):

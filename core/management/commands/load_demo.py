@@ -7,6 +7,7 @@ from django.db import transaction
 
 from core.models import Role, User
 from fixtures import demo
+from fixtures.demo_contracts import build_village_contracts
 from villages import services
 from villages.models import Asset, County, Group, Parcel, Party, Township, Village
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             created = self.build()
         self.stdout.write(self.style.SUCCESS(
             f"演示数据已就绪（本次新建：{created['villages']} 个村，{created['parties']} 名当事人，"
-            f"{created['parcels']} 块地块，{created['assets']} 项资产）。"))
+            f"{created['parcels']} 块地块，{created['assets']} 项资产，{created['contracts']} 份合同）。"))
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
         for username, real_name, role, township, village in USERS:
             scope = village or township or ("全部" if role == Role.ADMIN else demo.COUNTY["name"])
@@ -69,7 +70,14 @@ class Command(BaseCommand):
             created["parcels"] += self.ensure_parcels(admin, village, groups, rng("parcels"), spec)
             created["assets"] += self.ensure_assets(admin, village, rng("assets"))
         # Users last: the village accountant's village exists only now.
-        self.ensure_users(county, townships)
+        users = self.ensure_users(county, townships)
+        created["contracts"] = 0
+        for spec in demo.VILLAGES:
+            village = Village.objects.get(township=townships[spec.township], name=spec.name)
+            cadre = users["jicui" if spec.township == "积翠镇" else "yukou"]
+            actors = {"village": users["yukoucun"] if spec.name == "峪口村" else cadre, "township": cadre,
+                      "county": users["county"]}
+            created["contracts"] += build_village_contracts(village, actors, everything=spec.name == "峪口村")
         return created
 
     def ensure_users(self, county, townships, only=None) -> dict:
