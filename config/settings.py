@@ -144,8 +144,6 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 PRIVATE_ROOT = Path(env("PRIVATE_ROOT", default=str(BASE_DIR / "var" / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                "OPTIONS": {"location": PRIVATE_ROOT, "base_url": None}},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Uploaded scans and photos: PDF, JPEG or PNG, at most this size.

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from core.audit import register_audited
 from core.files import private_storage
+from core.money import cents
 from villages.models import AREA, MONEY, VillageOwned, positive_area
 
 not_negative_money = MinValueValidator(Decimal("0"), message="金额不能为负数。")
@@ -257,7 +258,7 @@ class Contract(VillageOwned):
     def fee_per_mu(self) -> Decimal | None:
         if self.annual_fee is None or not self.area_mu:
             return None
-        return (self.annual_fee / self.area_mu).quantize(Decimal("0.01"))
+        return cents(self.annual_fee / self.area_mu)
 
     @property
     def amount_for_approval(self) -> Decimal:

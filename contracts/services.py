@@ -19,6 +19,7 @@ from core.audit import acting_as
 from core.files import check_upload
 from core.models import Role
 from core.pinyin import search_keys
+from core.scoping import villages_for
 from core.services import lock_for_change, record_create, record_update
 from villages.models import Asset, Parcel
 
@@ -47,6 +48,15 @@ S = ContractState
 def _require(user, perm: str, message: str) -> None:
     if not perms.has_perm(user, perm):
         raise PermissionDenied(message)
+
+
+def _lock(user, contract: Contract, expected_version: int | None = None) -> Contract:
+    """Lock the contract for this transaction, refusing a user whose scope does not hold it
+    (the pages answer 404 before this; services called from elsewhere are held to the same scope)."""
+    locked = lock_for_change(Contract, contract.pk, expected_version)
+    if not villages_for(user).filter(pk=locked.village_id).exists():
+        raise PermissionDenied("该合同不在您的管理范围内。")
+    return locked
 
 
 def _require_state(contract: Contract, allowed: tuple[str, ...], action: str) -> None:
@@ -115,6 +125,8 @@ def _check_subjects(village, parcels, assets) -> None:
 def contract_register(*, user, data: dict[str, Any], parcels=(), assets=()) -> Contract:
     """查找: register a contract found in the books, the archive, or on a visit (oral ones too)."""
     _require(user, perms.CONTRACT_EDIT, "您的角色不能登记合同。")
+    if not villages_for(user).filter(pk=data["village"].pk).exists():
+        raise PermissionDenied("该村不在您的管理范围内。")
     _check_subjects(data["village"], parcels, assets)
     contract = Contract(**data, state=S.FOUND)
     contract.search_keys = search_keys(f"{contract.title} {contract.counterparty.name}")
@@ -138,7 +150,7 @@ def _may_edit(user, contract: Contract) -> None:
 def contract_update(*, user, contract: Contract, data: dict[str, Any], parcels=None, assets=None,
                     expected_version: int | None = None) -> Contract:
     _require(user, perms.CONTRACT_EDIT, "您的角色不能修改合同。")
-    locked = lock_for_change(Contract, contract.pk, expected_version)
+    locked = _lock(user, contract, expected_version)
     _may_edit(user, locked)
     for name, value in data.items():
         setattr(locked, name, value)
@@ -162,7 +174,7 @@ def contract_update(*, user, contract: Contract, data: dict[str, Any], parcels=N
 @transaction.atomic
 def contract_start_investigation(*, user, contract: Contract, expected_version: int | None = None) -> Contract:
     _require(user, perms.CONTRACT_INVESTIGATE, "您的角色不能开展调查。")
-    locked = lock_for_change(Contract, contract.pk, expected_version)
+    locked = _lock(user, contract, expected_version)
     _require_state(locked, (S.FOUND,), "开始调查")
     locked.state = S.INVESTIGATING
     _save(locked, user)
@@ -174,7 +186,7 @@ def investigation_save(*, user, contract: Contract, data: dict[str, Any],
                        expected_version: int | None = None) -> Investigation:
     """The written fact report; measured areas found on the ground go to the parcels."""
     _require(user, perms.CONTRACT_INVESTIGATE, "您的角色不能填写调查报告。")
-    locked = lock_for_change(Contract, contract.pk, expected_version)
+    locked = _lock(user, contract, expected_version)
     _require_state(locked, (S.INVESTIGATING,), "填写调查报告")
     report = Investigation.objects.filter(contract=locked).first() or Investigation(contract=locked)
     for name, value in data.items():
@@ -194,7 +206,7 @@ def parcel_record_measurement(*, user, contract: Contract, parcel: Parcel, measu
     """The area measured during the investigation, written to the parcel (and so to P08)."""
     _require(user, perms.CONTRACT_INVESTIGATE, "您的角色不能登记实测面积。")
     # The state is read from the locked row, not from the caller's copy, which may be stale.
-    contract = lock_for_change(Contract, contract.pk)
+    contract = _lock(user, contract)
     _require_state(contract, (S.INVESTIGATING,), "登记实测面积")
     if not contract.parcels.filter(pk=parcel.pk).exists():
         raise ValidationError("该地块不是本合同的标的。")
@@ -218,7 +230,7 @@ def contract_determine(*, user, contract: Contract, decisions: dict[int, tuple[b
     problem the contract is determined compliant (合规) and ends here.
     """
     _require(user, perms.CONTRACT_DETERMINE, "只有乡镇专班（或县农经中心）可以认定合同。")
-    locked = lock_for_change(Contract, contract.pk, expected_version)
+    locked = _lock(user, contract, expected_version)
     _require_state(locked, (S.INVESTIGATING,), "认定")
     if not facts.strip():
         raise ValidationError({"facts": "请填写认定事实。"})
@@ -274,7 +286,7 @@ def disposition_choose(*, user, contract: Contract, kind: str, plan: str, escala
                        expected_version: int | None = None) -> Disposition:
     """Choose how a problem contract is put right. Large contracts and court cases wait for the county."""
     _require(user, perms.CONTRACT_DETERMINE, "只有乡镇专班（或县农经中心）可以确定处置方式。")
-    locked = lock_for_change(Contract, contract.pk, expected_version)
+    locked = _lock(user, contract, expected_version)
     existing = Disposition.objects.filter(contract=locked).first()
     rechoosing = existing is not None and existing.approval == Disposition.Approval.REJECTED
     if not rechoosing:
@@ -316,7 +328,7 @@ def disposition_decide(*, user, contract: Contract, approve: bool, note: str,
                        expected_version: int | None = None) -> Disposition:
     """The county approves or rejects a disposition that needs it."""
     _require(user, perms.CONTRACT_APPROVE, "只有县农经中心可以审批。")
-    locked = lock_for_change(Contract, contract.pk, expected_version)
+    locked = _lock(user, contract, expected_version)
     _require_state(locked, (S.STANDARDISING,), "审批处置")
     disposition = Disposition.objects.select_for_update().get(contract=locked)
     if disposition.approval != Disposition.Approval.PENDING:
@@ -354,7 +366,9 @@ def _recover_subjects(contract: Contract, user) -> Decimal:
 def disposition_complete(*, user, contract: Contract, data: dict[str, Any],
                          expected_version: int | None = None) -> Disposition:
     """规范 done: the disposition is complete, with the evidence its kind needs."""
-    locked = lock_for_change(Contract, contract.pk, expected_version)
+    if not (perms.has_perm(user, perms.CONTRACT_DETERMINE) or perms.has_perm(user, perms.CONTRACT_APPROVE)):
+        raise PermissionDenied("只有乡镇专班或县农经中心可以完成处置。")
+    locked = _lock(user, contract, expected_version)
     _require_state(locked, (S.STANDARDISING,), "完成处置")
     disposition = Disposition.objects.select_for_update().get(contract=locked)
     if disposition.kind == DispositionKind.ESCALATE:
@@ -420,7 +434,7 @@ def disposition_complete(*, user, contract: Contract, data: dict[str, Any],
 def schedule_generate_annual(*, user, contract: Contract) -> list[Instalment]:
     """One instalment of the annual fee for each contract year, due at the start of that year."""
     _require(user, perms.CONTRACT_EDIT, "您的角色不能编排付款计划。")
-    locked = lock_for_change(Contract, contract.pk)
+    locked = _lock(user, contract)
     _may_edit(user, locked)
     if not (locked.annual_fee and locked.start_date and locked.end_date):
         raise ValidationError("须先填写年承包费和起止日期，才能按年生成付款计划。")
@@ -441,7 +455,7 @@ def schedule_generate_annual(*, user, contract: Contract) -> list[Instalment]:
 @transaction.atomic
 def instalment_add(*, user, contract: Contract, due_date: date, amount: Decimal, note: str = "") -> Instalment:
     _require(user, perms.CONTRACT_EDIT, "您的角色不能编排付款计划。")
-    locked = lock_for_change(Contract, contract.pk)
+    locked = _lock(user, contract)
     _may_edit(user, locked)
     instalment = record_create(Instalment, user=user, data=dict(contract=locked, due_date=due_date, amount=amount,
                                                                  note=note))

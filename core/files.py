@@ -1,10 +1,11 @@
 """Private files: uploads checked by their content, stored outside any public URL."""
 import hashlib
+import os
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import storages
+from django.core.files.storage import FileSystemStorage
 
 # What an upload may be, recognised by its first bytes, not by its name.
 _SIGNATURES = [
@@ -14,8 +15,29 @@ _SIGNATURES = [
 ]
 
 
+class PrivateStorage(FileSystemStorage):
+    """Files under PRIVATE_ROOT, with no URL: they are served only by views that check scope.
+
+    The folder is read from the settings at each use, so that a deployment (or
+    a test) that moves PRIVATE_ROOT moves every file field with it.
+    """
+
+    base_url = None
+
+    @property
+    def base_location(self):
+        return str(settings.PRIVATE_ROOT)
+
+    @property
+    def location(self):
+        return os.path.abspath(settings.PRIVATE_ROOT)
+
+
+_private = PrivateStorage()
+
+
 def private_storage():
-    return storages["private"]
+    return _private
 
 
 @dataclass

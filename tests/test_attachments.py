@@ -8,7 +8,6 @@ import zlib
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -20,19 +19,9 @@ from core.testing import ContractFactory
 
 
 @pytest.fixture
-def private_root(settings, tmp_path, monkeypatch):
-    """The private storage pointed at a temporary folder.
-
-    Overriding STORAGES makes Django drop its cached storages; the model field
-    built its storage once at import, so it is pointed at the new one too.
-    """
-    root = tmp_path / "private"
-    settings.PRIVATE_ROOT = root
-    settings.STORAGES = {**settings.STORAGES,
-                         "private": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                                     "OPTIONS": {"location": root, "base_url": None}}}
-    monkeypatch.setattr(Attachment._meta.get_field("file"), "storage", storages["private"])
-    return root
+def private_root(settings):
+    """The temporary folder every test's private files go to (set by conftest)."""
+    return settings.PRIVATE_ROOT
 
 
 def stored_files(root):

@@ -3,7 +3,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from core.models import AuditEntry, Role, User
@@ -19,10 +19,10 @@ def counts():
 
 
 @pytest.fixture(scope="module")
-def demo_output(django_db_setup, django_db_blocker):
+def demo_output(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo county, built once for this module (it takes seconds) and removed after it."""
     out = StringIO()
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), override_settings(PRIVATE_ROOT=tmp_path_factory.mktemp("private")):
         call_command("load_demo", stdout=out)
     yield out.getvalue()
     with django_db_blocker.unblock():
