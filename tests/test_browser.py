@@ -1,0 +1,132 @@
+"""A cadre's day in a real browser (Debian's Chromium, driven by Playwright against the live server).
+
+Without Chromium the tests are skipped with a reason, except where the run
+demands real parts (REQUIRE_REAL_SERVICES=1, as in CI), where they fail.
+"""
+import os
+import shutil
+from datetime import date
+
+import pytest
+
+from contracts.models import Contract, ContractState
+from core.testing import ContractFactory, ParcelFactory, PartyFactory
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+if CHROMIUM is None and os.environ.get("REQUIRE_REAL_SERVICES") == "1":
+    pytest.fail("Chromium is required for the browser tests (Debian package 'chromium').", pytrace=False)
+
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian package 'chromium')"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+@pytest.fixture
+def browser():
+    # Playwright's synchronous API runs an event loop in this thread; the test's own ORM
+    # calls are plain synchronous code all the same.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def log_in(browser, live_server, username):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "test-pass-2026")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+    page.js_errors = errors
+    return page
+
+
+def test_a_contract_goes_from_registration_to_standardised_in_the_browser(browser, live_server, personas,
+                                                                         tmp_path):
+    PartyFactory(village=personas.yukou, name="薛来福")
+    ParcelFactory(village=personas.yukou, code="YK-JD-001", name="前坪", kind="机动地")
+
+    clerk = log_in(browser, live_server, "acc")
+    clerk.click("nav >> text=合同")
+    clerk.click("a.btn:has-text('登记合同')")
+    clerk.fill("#id_number", "YK-2026-001")
+    clerk.fill("#id_title", "前坪机动地承包合同")
+    clerk.select_option("#id_form", "口头协议")
+    party_box = clerk.locator(".picker[data-name=counterparty] .picker-input")
+    party_box.type("xlf", delay=30)                      # pinyin initials of 薛来福
+    clerk.locator(".picker[data-name=counterparty] [data-pick-id]").first.click()
+    parcel_box = clerk.locator(".picker[data-name=parcels] .picker-input")
+    parcel_box.type("前坪", delay=30)
+    clerk.locator(".picker[data-name=parcels] [data-pick-id]").first.click()
+    clerk.fill("#id_area_mu", "12.50")
+    clerk.fill("#id_start_date", "2012-03-01")
+    clerk.fill("#id_end_date", "2042-03-01")
+    clerk.fill("#id_annual_fee", "562.50")
+    clerk.click("button:has-text('保存')")
+    clerk.wait_for_selector("text=合同已登记")
+    contract = Contract.objects.get(number="YK-2026-001")
+    assert contract.counterparty.name == "薛来福" and [p.code for p in contract.parcels.all()] == ["YK-JD-001"]
+
+    clerk.click("button:has-text('开始调查')")
+    clerk.click("a.btn:has-text('填写调查报告')")
+    clerk.fill("#id_investigated_on", "2026-11-20")
+    clerk.fill("#id_investigators", "薛文斌、李向东")
+    clerk.fill("#id_parcel_check", "实地踏勘，四至清楚")
+    clerk.fill("#id_findings", "口头协议，价格偏低")
+    clerk.click("button:has-text('提交')")
+    clerk.wait_for_selector("text=调查报告已保存")
+
+    cadre = log_in(browser, live_server, "cadre")
+    cadre.goto(f"{live_server.url}{contract.get_absolute_url()}")
+    cadre.click("a.btn:has-text('认定')")
+    assert cadre.locator("text=低于机动地下限").count() == 1   # P03 with its reason
+    cadre.fill("#id_facts", "口头协议，年承包费每亩45元，期限30年。")
+    cadre.click("button:has-text('确认认定')")
+    cadre.wait_for_selector("text=合同已认定")
+    cadre.click("a.btn:has-text('确定处置方式')")
+    cadre.check("input[value=完善修订]")
+    cadre.fill("#id_plan", "签订补充协议，按每亩300元调整并增加调价条款")
+    cadre.click("button:has-text('提交')")
+    cadre.wait_for_selector("text=处置方式已确定")
+    agreement = tmp_path / "补充协议.pdf"
+    agreement.write_bytes(PDF)
+    cadre.select_option("select[name=kind]", "补充协议")
+    cadre.set_input_files("input[name=file]", str(agreement))
+    cadre.click("button:has-text('上传')")
+    cadre.wait_for_selector("text=附件已上传")
+    cadre.click("a.btn:has-text('完成处置')")
+    cadre.fill("#id_agreement_date", "2026-11-24")
+    cadre.fill("#id_annual_fee", "3,750.00")
+    cadre.click("button:has-text('提交')")
+    cadre.wait_for_selector("text=处置已完成，合同已规范")
+
+    contract.refresh_from_db()
+    assert contract.state == ContractState.STANDARDISED
+    assert str(contract.annual_fee) == "3750.00"
+    for link in ("合同认定书", "调查报告"):
+        href = cadre.locator(f"a:has-text('{link}')").get_attribute("href")
+        response = cadre.request.get(f"{live_server.url}{href}")
+        assert response.status == 200 and response.body().startswith(b"%PDF")
+    assert clerk.js_errors == [] and cadre.js_errors == []
+
+
+def test_an_outsider_sees_nothing_of_another_township_in_the_browser(browser, live_server, personas):
+    contract = ContractFactory(village=personas.yukou, number="YK-SECRET", end_date=date(2030, 3, 1))
+    page = log_in(browser, live_server, "outsider")
+    page.goto(f"{live_server.url}/contracts/")
+    assert page.locator("text=YK-SECRET").count() == 0
+    response = page.goto(f"{live_server.url}{contract.get_absolute_url()}")
+    assert response.status == 404
+    assert page.locator("text=不在您的管理范围内").count() == 1
