@@ -93,11 +93,15 @@ def p04_term_too_long(contract, rules, today):
     return None
 
 
+def _unpaid(instalment) -> Decimal:
+    return instalment.amount - instalment.paid_amount - getattr(instalment, "collected", Decimal("0"))
+
+
 def p05_arrears(contract, rules, today):
-    overdue = [i for i in contract.instalments.all() if i.due_date < today and i.paid_amount < i.amount]
+    overdue = [i for i in contract.instalments.all() if i.due_date < today and _unpaid(i) > 0]
     if not overdue:
         return None
-    total = sum((i.amount - i.paid_amount for i in overdue), Decimal("0"))
+    total = sum((_unpaid(i) for i in overdue), Decimal("0"))
     return f"{len(overdue)} 期应付款逾期未付，合计 {format_yuan(total)} 元（最早 {overdue[0].due_date:%Y-%m-%d} 到期）"
 
 

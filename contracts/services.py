@@ -12,6 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Prefetch, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core import permissions as perms
@@ -79,8 +81,11 @@ def rule_settings_for(county) -> RuleSettings:
 
 
 def _load_for_rules(contract_id: int) -> Contract:
+    # What has been collected on an instalment after it became a claim counts as paid (P05).
+    instalments = Instalment.objects.annotate(collected=Coalesce(Sum("claim__entries__amount"), Decimal("0")))
     return (Contract.objects.select_related("counterparty", "resolution", "village__township")
-            .prefetch_related("parcels", "assets", "instalments", "attachments").get(pk=contract_id))
+            .prefetch_related("parcels", "assets", Prefetch("instalments", queryset=instalments), "attachments")
+            .get(pk=contract_id))
 
 
 def current_proposals(contract: Contract, today: date | None = None) -> list[problem_rules.Proposal]:
@@ -469,6 +474,10 @@ def instalment_record_payment(*, user, instalment: Instalment, amount: Decimal, 
     """A payment received against one instalment; more than is due is refused."""
     _require(user, perms.CONTRACT_EDIT, "您的角色不能登记收款。")
     locked = Instalment.objects.select_for_update().get(pk=instalment.pk)
+    from debts.models import Claim
+
+    if Claim.objects.filter(instalment=locked).exists():
+        raise ValidationError("该期欠款已转为债权，请在债权上登记收款。")
     if amount <= 0:
         raise ValidationError({"amount": "收款金额必须大于0。"})
     if locked.paid_amount + amount > locked.amount:
@@ -505,8 +514,12 @@ def attachment_add(*, user, contract: Contract, upload, kind: str, note: str = "
                             note=note, uploaded_by=user)
     # The stored name is random: nothing about the file is guessable from its path.
     attachment.file.save(f"{uuid.uuid4().hex}{checked.extension}", upload, save=False)
-    with acting_as(user):
-        attachment.save()
+    try:
+        with acting_as(user):
+            attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
     problems_refresh(contract=contract, user=user)
     return attachment
 

@@ -22,17 +22,28 @@ CONTRACT_APPROVE = "contract.approve"      # county approval, escalations
 RESOLUTION_CHANGE = "resolution.change"
 RULES_CHANGE = "rules.change"
 
+CLAIM_EDIT = "claim.edit"                  # register claims and debts, edit their facts
+LEDGER_CASH = "ledger.cash"                # cash received on a claim
+LEDGER_ENTRY = "ledger.entry"              # repayments, adjustments, settlements in kind
+LEDGER_RESOLVE = "ledger.resolve"          # write-offs, waivers, offsets (with a passed resolution)
+CLAIM_FOLLOW_UP = "claim.follow_up"        # demands served, events on the timeline
+CLAIM_MANAGE = "claim.manage"              # seal, assign collectors, mediation, court and 纪检 records
+CLAIM_UNSEAL = "claim.unseal"
+
 _LEDGER = {GROUP_CHANGE, PARTY_CHANGE, PARCEL_CHANGE, ASSET_CHANGE}
-_FIELD_WORK = {CONTRACT_EDIT, CONTRACT_INVESTIGATE, RESOLUTION_CHANGE}
+_FIELD_WORK = {CONTRACT_EDIT, CONTRACT_INVESTIGATE, RESOLUTION_CHANGE, CLAIM_EDIT, LEDGER_CASH, LEDGER_ENTRY,
+               CLAIM_FOLLOW_UP}
+_TOWNSHIP_MONEY = {LEDGER_RESOLVE, CLAIM_MANAGE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.VILLAGE: frozenset(_LEDGER | _FIELD_WORK | {ID_NUMBER_VIEW}),
-    Role.TOWNSHIP: frozenset(_LEDGER | _FIELD_WORK | {VILLAGE_ADD, VILLAGE_CHANGE, ID_NUMBER_VIEW, AUDIT_VIEW,
-                                                       CONTRACT_DETERMINE}),
-    Role.COUNTY: frozenset(_LEDGER | _FIELD_WORK | {VILLAGE_ADD, VILLAGE_CHANGE, ID_NUMBER_VIEW, AUDIT_VIEW,
-                                                     CONTRACT_DETERMINE, CONTRACT_APPROVE, RULES_CHANGE}),
-    # A collector works from names and groups; ID numbers stay masked.
-    Role.COLLECTOR: frozenset(),
+    Role.TOWNSHIP: frozenset(_LEDGER | _FIELD_WORK | _TOWNSHIP_MONEY | {
+        VILLAGE_ADD, VILLAGE_CHANGE, ID_NUMBER_VIEW, AUDIT_VIEW, CONTRACT_DETERMINE}),
+    Role.COUNTY: frozenset(_LEDGER | _FIELD_WORK | _TOWNSHIP_MONEY | {
+        VILLAGE_ADD, VILLAGE_CHANGE, ID_NUMBER_VIEW, AUDIT_VIEW, CONTRACT_DETERMINE, CONTRACT_APPROVE, RULES_CHANGE,
+        CLAIM_UNSEAL}),
+    # A collector records the cash collected and the demands served; ID numbers stay masked.
+    Role.COLLECTOR: frozenset({LEDGER_CASH, CLAIM_FOLLOW_UP}),
     # Reads everything in scope, including the audit trail and ID numbers; changes nothing.
     Role.INSPECTOR: frozenset({ID_NUMBER_VIEW, AUDIT_VIEW}),
     # Runs the system; has no need to read villagers' ID numbers.

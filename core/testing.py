@@ -12,6 +12,7 @@ import factory
 from stdnum.cn import ric, uscc
 
 from contracts.models import Contract, Resolution
+from debts.models import Claim, Debt
 from villages.models import Asset, County, Group, Parcel, Party, Township, Village
 
 from .models import Role, User
@@ -146,6 +147,36 @@ class ContractFactory(factory.django.DjangoModelFactory):
             extracted = [ParcelFactory(village=self.village, kind="机动地", ledger_area_mu=Decimal("10.00"),
                                        state="已发包")]
         self.parcels.set(extracted)
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    """An open in-book claim of 10,000.00 元 for unpaid contract fees, due 2024-03-01."""
+
+    class Meta:
+        model = Claim
+
+    village = factory.SubFactory(VillageFactory)
+    number = factory.Sequence(lambda n: f"ZQ-{n:04d}")
+    debtor = factory.LazyAttribute(lambda o: PartyFactory(village=o.village))
+    origin = "承包费拖欠"
+    principal = Decimal("10000.00")
+    occurred_on = date(2023, 3, 1)
+    due_date = date(2024, 3, 1)
+    clock_from = factory.LazyAttribute(lambda o: o.due_date)
+
+
+class DebtFactory(factory.django.DjangoModelFactory):
+    """A debt of 50,000.00 元 the village owes a builder, no interest."""
+
+    class Meta:
+        model = Debt
+
+    village = factory.SubFactory(VillageFactory)
+    number = factory.Sequence(lambda n: f"ZW-{n:04d}")
+    creditor = factory.LazyAttribute(lambda o: PartyFactory(village=o.village))
+    origin = "工程欠款"
+    principal = Decimal("50000.00")
+    occurred_on = date(2018, 6, 1)
 
 
 class UserFactory(factory.django.DjangoModelFactory):

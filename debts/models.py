@@ -1,0 +1,370 @@
+"""Claims the village holds (债权), debts it owes (债务), the append-only ledger
+that clears them, and the records of the seven clearing steps (DOMAIN.md §8).
+
+Money never changes by editing a number: a claim's or debt's balance is its
+principal (plus interest) minus the sum of its entries, computed by the
+database. Entries are only ever added; a mistake is undone by a reversing
+entry (the negative of the one it names).
+"""
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from contracts.rules import add_years
+from core.audit import register_audited
+from villages.models import MONEY, VillageOwned
+
+positive_money = MinValueValidator(Decimal("0.01"), message="金额必须大于0。")
+LIMITATION_YEARS = 3
+
+
+class ClaimOrigin(models.TextChoices):
+    FEES = "承包费拖欠", "承包费拖欠"
+    LOAN = "借款", "借款"
+    ADVANCE = "垫付", "垫付"
+    WORKS = "工程款", "工程款"
+    DIVIDEND = "分红款", "分红款"
+    TAX_ERA = "税费尾欠", "税费尾欠（三提五统/农业税）"
+    OTHER = "其他", "其他"
+
+
+class DebtOrigin(models.TextChoices):
+    WORKS = "工程欠款", "工程欠款"
+    LOAN = "借款", "借款（信用社、银行、村民）"
+    LABOUR = "应付劳务费", "应付劳务费"
+    WAGES = "应付工资", "应付工资"
+    OTHER = "其他", "其他"
+
+
+class ClaimEntryKind(models.TextChoices):
+    CASH = "现金收回", "现金收回"
+    DIVIDEND_OFFSET = "分红抵扣", "分红抵扣"
+    CROSS_OFFSET = "债权债务冲转", "债权债务冲转"
+    ASSET_IN_LIEU = "以资抵债", "以资抵债"
+    ADJUSTMENT = "账务调整", "账务调整"
+    WRITE_OFF = "核销", "核销"
+    WAIVER = "减免", "减免"
+
+
+class DebtEntryKind(models.TextChoices):
+    REPAYMENT = "偿还", "偿还"
+    CLAIM_OFFSET = "债权抵顶", "债权抵顶"
+    ASSET_SETTLEMENT = "资产抵债", "资产抵债"
+    INTEREST_CUT = "减息", "减息"
+    WRITE_OFF = "核销", "核销"
+
+
+# Entries that give money away or net it off need a passed resolution (§7).
+NEEDS_RESOLUTION = frozenset({
+    ClaimEntryKind.DIVIDEND_OFFSET, ClaimEntryKind.CROSS_OFFSET, ClaimEntryKind.WRITE_OFF, ClaimEntryKind.WAIVER,
+    DebtEntryKind.CLAIM_OFFSET, DebtEntryKind.WRITE_OFF,
+})
+# The cash that actually came in, for 现金清收.
+CASH_KINDS = frozenset({ClaimEntryKind.CASH})
+
+
+class Claim(VillageOwned):
+    """债权 (应收款): what a debtor owes the village."""
+
+    village = models.ForeignKey("villages.Village", verbose_name="村", on_delete=models.PROTECT,
+                                related_name="claims")
+    number = models.CharField("债权编号", max_length=60)
+    debtor = models.ForeignKey("villages.Party", verbose_name="债务人", on_delete=models.PROTECT,
+                               related_name="claims")
+    origin = models.CharField("形成原因", max_length=10, choices=ClaimOrigin.choices)
+    origin_note = models.CharField("原因说明", max_length=200, blank=True,
+                                   help_text="台账原文，如“三提五统”“2016年修路垫付”")
+    contract = models.ForeignKey("contracts.Contract", verbose_name="关联合同", on_delete=models.PROTECT,
+                                 null=True, blank=True, related_name="claims")
+    instalment = models.OneToOneField("contracts.Instalment", verbose_name="来源应付款", on_delete=models.PROTECT,
+                                      null=True, blank=True, related_name="claim")
+    principal = models.DecimalField("金额(元)", validators=[positive_money], **MONEY)
+    occurred_on = models.DateField("发生日期", null=True, blank=True)
+    due_date = models.DateField("到期日期", null=True, blank=True)
+    in_book = models.BooleanField("账内", default=True, help_text="不勾选即为账外债权")
+    collector = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="清收责任人", on_delete=models.PROTECT,
+                                  null=True, blank=True, related_name="+")
+    sealed = models.BooleanField("已封存", default=False)
+    seal_reason = models.CharField("封存原因", max_length=200, blank=True)
+    # The day the 3-year limitation runs from: the due date, moved on by a
+    # confirmed reconciliation letter or a served demand. Kept by services.
+    clock_from = models.DateField("时效起算日", null=True, blank=True)
+    note = models.TextField("备注", blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "债权"
+        verbose_name_plural = "债权"
+        ordering = ["village_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "number"], name="claim_unique_number",
+                                    violation_error_message="本村已有相同编号的债权。"),
+            models.CheckConstraint(condition=Q(principal__gt=0), name="claim_principal_positive",
+                                   violation_error_message="债权金额必须大于0。"),
+        ]
+        indexes = [
+            models.Index(fields=["village", "sealed"]),
+            models.Index(fields=["due_date"]),
+            models.Index(fields=["clock_from"]),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.debtor.name if self.debtor_id else ''}"
+
+    def get_absolute_url(self):
+        return reverse("debts:claim-detail", args=[self.pk])
+
+    @property
+    def lapse_date(self) -> date | None:
+        return add_years(self.clock_from, LIMITATION_YEARS) if self.clock_from else None
+
+    def clean(self):
+        super().clean()
+        if self.origin == ClaimOrigin.OTHER and not self.origin_note:
+            raise ValidationError({"origin_note": "形成原因为“其他”时，请写明原因。"})
+
+
+class Debt(VillageOwned):
+    """债务 (应付款): what the village owes a creditor."""
+
+    village = models.ForeignKey("villages.Village", verbose_name="村", on_delete=models.PROTECT,
+                                related_name="debts")
+    number = models.CharField("债务编号", max_length=60)
+    creditor = models.ForeignKey("villages.Party", verbose_name="债权人", on_delete=models.PROTECT,
+                                 related_name="debts")
+    origin = models.CharField("形成原因", max_length=10, choices=DebtOrigin.choices)
+    origin_note = models.CharField("原因说明", max_length=200, blank=True)
+    principal = models.DecimalField("本金(元)", validators=[positive_money], **MONEY)
+    interest = models.DecimalField("利息(元)", default=Decimal("0"),
+                                   validators=[MinValueValidator(Decimal("0"), "利息不能为负数。")],
+                                   **MONEY)
+    occurred_on = models.DateField("发生日期", null=True, blank=True)
+    due_date = models.DateField("到期日期", null=True, blank=True)
+    in_book = models.BooleanField("账内", default=True)
+    note = models.TextField("备注", blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "债务"
+        verbose_name_plural = "债务"
+        ordering = ["village_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "number"], name="debt_unique_number",
+                                    violation_error_message="本村已有相同编号的债务。"),
+            models.CheckConstraint(condition=Q(principal__gt=0), name="debt_principal_positive",
+                                   violation_error_message="债务本金必须大于0。"),
+            models.CheckConstraint(condition=Q(interest__gte=0), name="debt_interest_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.creditor.name if self.creditor_id else ''}"
+
+    def get_absolute_url(self):
+        return reverse("debts:debt-detail", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        if self.origin == DebtOrigin.OTHER and not self.origin_note:
+            raise ValidationError({"origin_note": "形成原因为“其他”时，请写明原因。"})
+
+
+class Entry(models.Model):
+    """One movement of money against one claim or one debt. Never changed, never deleted.
+
+    `amount` is what the entry takes off the balance; a reversal carries the
+    negative of the entry it names. An offset between a claim and a debt is two
+    entries, each naming the other as `counterpart`.
+    """
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+    kind = models.CharField("类型", max_length=10,
+                            choices=ClaimEntryKind.choices + [c for c in DebtEntryKind.choices
+                                                              if c[0] not in ClaimEntryKind.values])
+    amount = models.DecimalField("金额(元)", **MONEY)
+    entered_on = models.DateField("业务日期")
+    voucher_no = models.CharField("凭证号", max_length=50, blank=True)
+    note = models.CharField("摘要", max_length=300, blank=True)
+    resolution = models.ForeignKey("contracts.Resolution", verbose_name="民主决策", on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="entries")
+    reverses = models.OneToOneField("self", verbose_name="冲正的分录", on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="reversed_by")
+    # On the debt side of a claim-against-debt offset: the claim entry it pairs with.
+    counterpart = models.OneToOneField("self", verbose_name="对应分录", on_delete=models.PROTECT, null=True,
+                                       blank=True, related_name="counterpart_of")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "清收分录"
+        verbose_name_plural = "清收分录"
+        ordering = ["entered_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=(Q(claim__isnull=False) & Q(debt__isnull=True))
+                                   | (Q(claim__isnull=True) & Q(debt__isnull=False)),
+                                   name="entry_on_claim_or_debt"),
+            models.CheckConstraint(condition=~Q(amount=0), name="entry_amount_not_zero"),
+            models.CheckConstraint(condition=Q(amount__gt=0, reverses__isnull=True)
+                                   | Q(amount__lt=0, reverses__isnull=False),
+                                   name="entry_negative_only_as_reversal"),
+        ]
+        indexes = [models.Index(fields=["claim", "kind"]), models.Index(fields=["debt", "kind"])]
+
+    def __str__(self):
+        return f"{self.entered_on:%Y-%m-%d} {self.kind} {self.amount}"
+
+    @property
+    def owner(self):
+        return self.claim if self.claim_id else self.debt
+
+    def get_additional_data(self):
+        owner = self.owner
+        return {**owner.get_additional_data(), "record": f"{owner._meta.model_name}:{owner.pk}"}
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValidationError("分录一经记账不能修改；如有错误，请登记冲正分录。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("分录一经记账不能删除；如有错误，请登记冲正分录。")
+
+
+class ClaimEvent(models.Model):
+    """A step on a claim's timeline that moves no money: a collector assigned, a seal, a
+    served demand, a letter (the letters module adds those), a court filing."""
+
+    class Kind(models.TextChoices):
+        COLLECTOR = "指定清收人", "指定清收人"
+        SEALED = "封存", "打包封存"
+        UNSEALED = "解封", "解除封存"
+        DEMAND = "送达催收", "送达催收通知"
+        LETTER_SENT = "发出对账函", "发出对账函"
+        LETTER_CONFIRMED = "对账确认", "对账函确认"
+        MEDIATION = "诉前调解", "诉前调解"
+        DEFAULT = "调解违约", "调解违约、余额到期"
+        COURT = "起诉", "依法起诉"
+        DISCIPLINE = "移交纪检", "移交纪检监察"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField("事项", max_length=10, choices=Kind.choices)
+    happened_on = models.DateField("日期")
+    note = models.CharField("说明", max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Events after which the 3-year limitation runs anew.
+    RESTARTS_CLOCK = frozenset({Kind.DEMAND, Kind.LETTER_CONFIRMED})
+
+    class Meta:
+        verbose_name = "清收事项"
+        verbose_name_plural = "清收事项"
+        ordering = ["happened_on", "id"]
+
+    def __str__(self):
+        return f"{self.happened_on:%Y-%m-%d} {self.get_kind_display()}"
+
+    def get_additional_data(self):
+        return {**self.claim.get_additional_data(), "record": f"claim:{self.claim_id}"}
+
+
+class MediationCase(VillageOwned):
+    """诉前调解: an agreement with a debtor over one or more claims, paid in instalments.
+
+    A missed instalment makes the whole balance due; a daily job marks it.
+    """
+
+    class State(models.TextChoices):
+        ACTIVE = "履行中", "履行中"
+        DEFAULTED = "已违约", "已违约（余额全部到期）"
+        FULFILLED = "已履行", "已履行完毕"
+
+    village = models.ForeignKey("villages.Village", verbose_name="村", on_delete=models.PROTECT,
+                                related_name="mediation_cases")
+    number = models.CharField("调解案号", max_length=60)
+    parties = models.ManyToManyField("villages.Party", verbose_name="当事人", related_name="mediation_cases")
+    claims = models.ManyToManyField(Claim, verbose_name="涉及债权", related_name="mediation_cases")
+    mediator = models.CharField("调解人/调解组织", max_length=100)
+    agreement_date = models.DateField("调解协议日期")
+    grace_days = models.PositiveSmallIntegerField("宽限天数", default=0)
+    state = models.CharField("状态", max_length=5, choices=State.choices, default=State.ACTIVE)
+    defaulted_on = models.DateField("违约日期", null=True, blank=True)
+    note = models.TextField("备注", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "调解案件"
+        verbose_name_plural = "调解案件"
+        ordering = ["-agreement_date", "-id"]
+        constraints = [models.UniqueConstraint(fields=["village", "number"], name="mediation_unique_number",
+                                               violation_error_message="本村已有相同案号的调解案件。")]
+
+    def __str__(self):
+        return f"{self.number}（{self.mediator}）"
+
+    def get_absolute_url(self):
+        return reverse("debts:mediation-detail", args=[self.pk])
+
+
+class MediationInstalment(models.Model):
+    case = models.ForeignKey(MediationCase, on_delete=models.CASCADE, related_name="plan")
+    due_date = models.DateField("应付日期")
+    amount = models.DecimalField("应付金额(元)", validators=[positive_money], **MONEY)
+
+    class Meta:
+        verbose_name = "调解分期"
+        verbose_name_plural = "调解分期"
+        ordering = ["case_id", "due_date", "id"]
+
+    def __str__(self):
+        return f"{self.due_date:%Y-%m-%d} {self.amount}"
+
+    def get_additional_data(self):
+        return {**self.case.get_additional_data(), "record": f"mediationcase:{self.case_id}"}
+
+
+class LegalAction(VillageOwned):
+    """依法追缴: a court case, or a transfer to the discipline inspectors (纪检) where a cadre took the money."""
+
+    class Kind(models.TextChoices):
+        COURT = "诉讼", "诉讼"
+        DISCIPLINE = "移交纪检", "移交纪检监察"
+
+    village = models.ForeignKey("villages.Village", verbose_name="村", on_delete=models.PROTECT,
+                                related_name="legal_actions")
+    kind = models.CharField("类型", max_length=5, choices=Kind.choices)
+    claims = models.ManyToManyField(Claim, verbose_name="涉及债权", related_name="legal_actions")
+    body = models.CharField("受理机关", max_length=100, help_text="如：方山县人民法院、县纪委监委")
+    filed_on = models.DateField("起诉/移交日期")
+    case_number = models.CharField("案号/文号", max_length=100, blank=True)
+    outcome = models.TextField("结果", blank=True)
+    closed_on = models.DateField("结案日期", null=True, blank=True)
+    note = models.TextField("备注", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "追缴案件"
+        verbose_name_plural = "追缴案件"
+        ordering = ["-filed_on", "-id"]
+
+    def __str__(self):
+        return f"{self.kind} {self.body} {self.case_number}"
+
+
+register_audited(Claim, exclude=("version", "created_at"))
+register_audited(Debt, exclude=("version", "created_at"))
+register_audited(Entry, exclude=("created_at",))
+register_audited(ClaimEvent, exclude=("created_at",))
+register_audited(MediationCase, m2m=("parties", "claims"))
+register_audited(MediationInstalment)
+register_audited(LegalAction, m2m=("claims",))

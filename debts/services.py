@@ -1,0 +1,474 @@
+"""Every write to claims, debts and their ledger, and to the records of the seven clearing steps.
+
+Each money movement locks the claim or debt row (`select_for_update`), so that
+payments recorded at the same moment are applied one after the other and the
+balance can never be overdrawn.
+"""
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
+
+from contracts.models import Contract, Instalment, Resolution
+from core import permissions as perms
+from core.audit import acting_as
+from core.money import format_yuan
+from core.scoping import villages_for
+from core.services import lock_for_change, record_create, record_update
+
+from .models import (
+    NEEDS_RESOLUTION,
+    Claim,
+    ClaimEntryKind,
+    ClaimEvent,
+    ClaimOrigin,
+    Debt,
+    DebtEntryKind,
+    Entry,
+    LegalAction,
+    MediationCase,
+    MediationInstalment,
+)
+
+ZERO = Decimal("0")
+ENTRY_PERMISSION = {
+    ClaimEntryKind.CASH: perms.LEDGER_CASH,
+    ClaimEntryKind.ASSET_IN_LIEU: perms.LEDGER_ENTRY,
+    ClaimEntryKind.ADJUSTMENT: perms.LEDGER_ENTRY,
+    DebtEntryKind.REPAYMENT: perms.LEDGER_ENTRY,
+    DebtEntryKind.ASSET_SETTLEMENT: perms.LEDGER_ENTRY,
+    DebtEntryKind.INTEREST_CUT: perms.LEDGER_ENTRY,
+    **{kind: perms.LEDGER_RESOLVE for kind in NEEDS_RESOLUTION},
+}
+
+
+# --- Helpers ---------------------------------------------------------------------
+
+
+def _require(user, perm: str, message: str) -> None:
+    if not perms.has_perm(user, perm):
+        raise PermissionDenied(message)
+
+
+def _require_scope(user, village) -> None:
+    if not villages_for(user).filter(pk=village.pk).exists():
+        raise PermissionDenied("该村不在您的管理范围内。")
+
+
+def _lock(model, user, obj, expected_version: int | None = None):
+    locked = lock_for_change(model, obj.pk, expected_version)
+    _require_scope(user, locked.village)
+    return locked
+
+
+def entries_total(*, claim: Claim | None = None, debt: Debt | None = None) -> Decimal:
+    """What the entries have taken off, net of reversals, summed by the database."""
+    owner = {"claim": claim} if claim is not None else {"debt": debt}
+    return Entry.objects.filter(**owner).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+
+
+def claim_balance(claim: Claim) -> Decimal:
+    return claim.principal - entries_total(claim=claim)
+
+
+def debt_balance(debt: Debt) -> Decimal:
+    return debt.principal + debt.interest - entries_total(debt=debt)
+
+
+def _check_amount(amount) -> Decimal:
+    if not isinstance(amount, Decimal):
+        raise ValidationError({"amount": "金额必须是精确的元、角、分。"})
+    if amount <= 0:
+        raise ValidationError({"amount": "金额必须大于0。"})
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ValidationError({"amount": "金额最多两位小数（分）。"})
+    return amount
+
+
+def _check_resolution(kind: str, resolution: Resolution | None, village) -> None:
+    if kind not in NEEDS_RESOLUTION:
+        return
+    if resolution is None:
+        raise ValidationError({"resolution": f"“{kind}”须经民主决策，请选择已通过的决议。"})
+    if resolution.village_id != village.pk:
+        raise ValidationError({"resolution": "所选决议不是本村的决议。"})
+    resolution.refresh_from_db(fields=["passed"])
+    if not resolution.passed:
+        raise ValidationError({"resolution": f"所选决议（{resolution.resolved_on:%Y-%m-%d}）未获通过，不能{kind}。"})
+
+
+def _clock_from(claim: Claim) -> date | None:
+    """The due date, moved on by the latest confirmed letter or served demand."""
+    restarts = claim.events.filter(kind__in=ClaimEvent.RESTARTS_CLOCK).order_by("-happened_on").values_list(
+        "happened_on", flat=True).first() if claim.pk else None
+    dates = [d for d in (claim.due_date, restarts) if d]
+    return max(dates) if dates else None
+
+
+# --- Claims and debts -------------------------------------------------------------------
+
+
+@transaction.atomic
+def claim_create(*, user, data: dict[str, Any]) -> Claim:
+    _require(user, perms.CLAIM_EDIT, "您的角色不能登记债权。")
+    _require_scope(user, data["village"])
+    return record_create(Claim, user=user, data=data,
+                         prepare=lambda claim: setattr(claim, "clock_from", claim.due_date))
+
+
+@transaction.atomic
+def claim_update(*, user, claim: Claim, data: dict[str, Any], expected_version: int | None = None) -> Claim:
+    """The facts of a claim. The amount is not among them: money moves only by entries."""
+    _require(user, perms.CLAIM_EDIT, "您的角色不能修改债权。")
+    if "principal" in data or "sealed" in data:
+        raise ValidationError("金额和封存状态不能直接修改：金额请用“账务调整”分录，封存请用“打包封存”。")
+    _lock(Claim, user, claim)
+    return record_update(claim, user=user, data=data, expected_version=expected_version,
+                         prepare=lambda locked: setattr(locked, "clock_from", _clock_from(locked)))
+
+
+@transaction.atomic
+def debt_create(*, user, data: dict[str, Any]) -> Debt:
+    _require(user, perms.CLAIM_EDIT, "您的角色不能登记债务。")
+    _require_scope(user, data["village"])
+    return record_create(Debt, user=user, data=data)
+
+
+@transaction.atomic
+def debt_update(*, user, debt: Debt, data: dict[str, Any], expected_version: int | None = None) -> Debt:
+    _require(user, perms.CLAIM_EDIT, "您的角色不能修改债务。")
+    if "principal" in data or "interest" in data:
+        raise ValidationError("本金和利息不能直接修改，请用相应的化解分录。")
+    _lock(Debt, user, debt)
+    return record_update(debt, user=user, data=data, expected_version=expected_version)
+
+
+@transaction.atomic
+def claims_from_contract(*, user, contract: Contract, today: date | None = None) -> list[Claim]:
+    """Turn each overdue, unpaid instalment of a contract into a claim, once.
+
+    Collection does not wait for the contract's paperwork: this works at any stage.
+    """
+    _require(user, perms.CLAIM_EDIT, "您的角色不能登记债权。")
+    locked = lock_for_change(Contract, contract.pk)
+    _require_scope(user, locked.village)
+    today = today or date.today()
+    overdue = (Instalment.objects.select_for_update().filter(contract=locked, due_date__lt=today, claim__isnull=True)
+               .order_by("due_date", "id"))
+    created = []
+    for instalment in overdue:
+        outstanding = instalment.amount - instalment.paid_amount
+        if outstanding <= 0:
+            continue
+        number = f"{locked.number}-{instalment.due_date:%Y%m%d}"
+        created.append(record_create(Claim, user=user, data=dict(
+            village=locked.village, number=number, debtor=locked.counterparty, origin=ClaimOrigin.FEES,
+            origin_note=f"{instalment.note or '承包费'}（{instalment.due_date:%Y-%m-%d} 到期）", contract=locked,
+            instalment=instalment, principal=outstanding, occurred_on=instalment.due_date,
+            due_date=instalment.due_date, clock_from=instalment.due_date)))
+    return created
+
+
+# --- The ledger -----------------------------------------------------------------------------
+
+
+def _valid_kinds(owner) -> list[str]:
+    return ClaimEntryKind.values if isinstance(owner, Claim) else DebtEntryKind.values
+
+
+@transaction.atomic
+def entry_record(*, user, kind: str, amount: Decimal, entered_on: date, claim: Claim | None = None,
+                 debt: Debt | None = None, voucher_no: str = "", note: str = "",
+                 resolution: Resolution | None = None) -> Entry:
+    """Record one movement of money. Refused if it would take the balance below zero."""
+    if (claim is None) == (debt is None):
+        raise ValueError("An entry belongs to exactly one claim or one debt.")
+    model, owner = (Claim, claim) if claim is not None else (Debt, debt)
+    if kind not in _valid_kinds(owner):
+        raise ValidationError({"kind": f"“{kind}”不是{model._meta.verbose_name}的分录类型。"})
+    if kind in (ClaimEntryKind.CROSS_OFFSET, DebtEntryKind.CLAIM_OFFSET) and claim is None:
+        raise ValidationError("债权抵顶须同时冲减对应债权，请用“债权抵顶”办理。")
+    _require(user, ENTRY_PERMISSION[kind], f"您的角色不能登记“{kind}”。")
+    _check_amount(amount)
+    if entered_on > date.today():
+        raise ValidationError({"entered_on": "业务日期不能晚于今天。"})
+    locked = _lock(model, user, owner)
+    if isinstance(locked, Claim) and locked.sealed:
+        raise ValidationError("该债权已封存，不能清收或记账；解封须经县农经中心。")
+    _check_resolution(kind, resolution, locked.village)
+    balance = claim_balance(locked) if isinstance(locked, Claim) else debt_balance(locked)
+    if amount > balance:
+        raise ValidationError({"amount": f"金额 {format_yuan(amount)} 元超过余额 {format_yuan(balance)} 元。"})
+    entry = Entry(claim=locked if claim is not None else None, debt=locked if debt is not None else None, kind=kind,
+                  amount=amount, entered_on=entered_on, voucher_no=voucher_no.strip(), note=note.strip(),
+                  resolution=resolution, created_by=user)
+    entry.full_clean()
+    with acting_as(user):
+        entry.save()
+    return entry
+
+
+@transaction.atomic
+def offset_claim_against_debt(*, user, claim: Claim, debt: Debt, amount: Decimal, entered_on: date,
+                              resolution: Resolution, voucher_no: str = "", note: str = "") -> tuple[Entry, Entry]:
+    """债权抵顶: what the village owes a party is netted against what the party owes the village.
+
+    Both sides move together, in one transaction, by the same amount.
+    """
+    _require(user, perms.LEDGER_RESOLVE, "您的角色不能办理债权债务抵顶。")
+    _check_amount(amount)
+    # Lock in a fixed order (claim, then debt) so two offsets never wait on each other.
+    locked_claim = _lock(Claim, user, claim)
+    locked_debt = _lock(Debt, user, debt)
+    if locked_claim.village_id != locked_debt.village_id:
+        raise ValidationError("抵顶的债权和债务须属于同一个村。")
+    if locked_claim.debtor_id != locked_debt.creditor_id:
+        raise ValidationError("抵顶的债权债务人须与债务债权人为同一当事人；三方抵顶请分别登记“债权债务冲转”。")
+    if locked_claim.sealed:
+        raise ValidationError("该债权已封存，不能抵顶。")
+    _check_resolution(DebtEntryKind.CLAIM_OFFSET, resolution, locked_claim.village)
+    for balance, what in ((claim_balance(locked_claim), "债权"), (debt_balance(locked_debt), "债务")):
+        if amount > balance:
+            raise ValidationError(
+                {"amount": f"抵顶金额 {format_yuan(amount)} 元超过{what}余额 {format_yuan(balance)} 元。"})
+    text = note.strip() or f"债权 {locked_claim.number} 与债务 {locked_debt.number} 抵顶"
+    with acting_as(user):
+        claim_side = Entry.objects.create(claim=locked_claim, kind=ClaimEntryKind.CROSS_OFFSET, amount=amount,
+                                          entered_on=entered_on, voucher_no=voucher_no, note=text,
+                                          resolution=resolution, created_by=user)
+        debt_side = Entry.objects.create(debt=locked_debt, kind=DebtEntryKind.CLAIM_OFFSET, amount=amount,
+                                         entered_on=entered_on, voucher_no=voucher_no, note=text,
+                                         resolution=resolution, counterpart=claim_side, created_by=user)
+    return claim_side, debt_side
+
+
+def _pair_of(entry: Entry) -> Entry | None:
+    if entry.counterpart_id:
+        return entry.counterpart
+    return Entry.objects.filter(counterpart=entry).first()
+
+
+@transaction.atomic
+def entry_reverse(*, user, entry: Entry, reason: str, entered_on: date | None = None) -> Entry:
+    """Undo an entry by a reversing one that names it; an offset is undone on both sides."""
+    if not reason.strip():
+        raise ValidationError({"reason": "冲正须写明原因。"})
+    _require(user, ENTRY_PERMISSION[entry.kind], f"您的角色不能冲正“{entry.kind}”。")
+    entered_on = entered_on or date.today()
+    pair = [entry] + ([p] if (p := _pair_of(entry)) else [])
+    # Lock every owner first, claims before debts, as the offset service does.
+    for original in sorted(pair, key=lambda e: 0 if e.claim_id else 1):
+        _lock(Claim if original.claim_id else Debt, user, original.owner)
+    reversals = []
+    for original in pair:
+        original = Entry.objects.get(pk=original.pk)
+        if original.reverses_id:
+            raise ValidationError("冲正分录不能再冲正；如有错误，请重新登记正确的分录。")
+        if Entry.objects.filter(reverses=original).exists():
+            raise ValidationError(f"分录（{original}）已经冲正过。")
+        reversal = Entry(claim_id=original.claim_id, debt_id=original.debt_id, kind=original.kind,
+                         amount=-original.amount, entered_on=entered_on, voucher_no=original.voucher_no,
+                         note=f"冲正 {original.entered_on:%Y-%m-%d} {original.kind} {format_yuan(original.amount)} 元："
+                              f"{reason.strip()}",
+                         resolution=original.resolution, reverses=original, created_by=user)
+        with acting_as(user):
+            reversal.save()
+        reversals.append(reversal)
+    return reversals[0]
+
+
+# --- The steps that move no money ------------------------------------------------------------------
+
+
+def _event(claim: Claim, user, kind: str, happened_on: date, note: str = "") -> ClaimEvent:
+    with acting_as(user):
+        return ClaimEvent.objects.create(claim=claim, kind=kind, happened_on=happened_on, note=note, created_by=user)
+
+
+@transaction.atomic
+def claim_seal(*, user, claim: Claim, reason: str, on: date | None = None) -> Claim:
+    """打包封存: the claim leaves collection and the collection figures, and never goes into a letter."""
+    _require(user, perms.CLAIM_MANAGE, "只有乡镇专班或县农经中心可以封存债权。")
+    locked = _lock(Claim, user, claim)
+    if locked.sealed:
+        raise ValidationError("该债权已经封存。")
+    if not reason.strip():
+        raise ValidationError({"reason": "封存须写明原因（如：三提五统、农业税尾欠）。"})
+    _event(locked, user, ClaimEvent.Kind.SEALED, on or date.today(), reason.strip())
+    return record_update(locked, user=user, data={"sealed": True, "seal_reason": reason.strip()})
+
+
+@transaction.atomic
+def claim_unseal(*, user, claim: Claim, reason: str, on: date | None = None) -> Claim:
+    _require(user, perms.CLAIM_UNSEAL, "解除封存须经县农经中心。")
+    locked = _lock(Claim, user, claim)
+    if not locked.sealed:
+        raise ValidationError("该债权没有封存。")
+    if not reason.strip():
+        raise ValidationError({"reason": "解封须写明原因。"})
+    _event(locked, user, ClaimEvent.Kind.UNSEALED, on or date.today(), reason.strip())
+    return record_update(locked, user=user, data={"sealed": False, "seal_reason": ""})
+
+
+@transaction.atomic
+def claims_seal_tax_era(*, user, village, reason: str = "税费改革前形成的三提五统、农业税尾欠，按规定打包封存") -> int:
+    """Seal every open tax-era claim (税费尾欠) of a village at once."""
+    _require(user, perms.CLAIM_MANAGE, "只有乡镇专班或县农经中心可以封存债权。")
+    _require_scope(user, village)
+    count = 0
+    for claim in Claim.objects.filter(village=village, origin=ClaimOrigin.TAX_ERA, sealed=False):
+        claim_seal(user=user, claim=claim, reason=reason)
+        count += 1
+    return count
+
+
+@transaction.atomic
+def claim_assign_collector(*, user, claim: Claim, collector, on: date | None = None) -> Claim:
+    """专人清收: the person answerable for collecting this claim."""
+    _require(user, perms.CLAIM_MANAGE, "只有乡镇专班或县农经中心可以指定清收人。")
+    locked = _lock(Claim, user, claim)
+    if not (perms.has_perm(collector, perms.LEDGER_CASH)
+            and villages_for(collector).filter(pk=locked.village_id).exists()):
+        raise ValidationError({"collector": "清收人须是能在该村登记收款的人员。"})
+    _event(locked, user, ClaimEvent.Kind.COLLECTOR, on or date.today(), f"清收责任人：{collector}")
+    return record_update(locked, user=user, data={"collector": collector})
+
+
+@transaction.atomic
+def claim_record_event(*, user, claim: Claim, kind: str, happened_on: date, note: str = "") -> ClaimEvent:
+    """A step on the timeline. A served demand or a confirmed letter restarts the limitation clock."""
+    if kind in (ClaimEvent.Kind.SEALED, ClaimEvent.Kind.UNSEALED, ClaimEvent.Kind.COLLECTOR):
+        raise ValueError("Sealing and collectors have their own services.")
+    _require(user, perms.CLAIM_FOLLOW_UP, "您的角色不能登记清收事项。")
+    if happened_on > date.today():
+        raise ValidationError({"happened_on": "日期不能晚于今天。"})
+    locked = _lock(Claim, user, claim)
+    event = _event(locked, user, kind, happened_on, note.strip())
+    if kind in ClaimEvent.RESTARTS_CLOCK:
+        clock = _clock_from(locked)
+        if clock != locked.clock_from:
+            record_update(locked, user=user, data={"clock_from": clock})
+    return event
+
+
+# --- Mediation, court and 纪检 -------------------------------------------------------------------
+
+
+@transaction.atomic
+def mediation_create(*, user, village, number: str, claims: list[Claim], mediator: str, agreement_date: date,
+                     plan: list[tuple[date, Decimal]], grace_days: int = 0, note: str = "") -> MediationCase:
+    """诉前调解: an agreement over one or more claims, with its instalment plan."""
+    _require(user, perms.CLAIM_MANAGE, "只有乡镇专班或县农经中心可以登记调解案件。")
+    _require_scope(user, village)
+    if not claims:
+        raise ValidationError({"claims": "请选择调解涉及的债权。"})
+    if not plan:
+        raise ValidationError({"plan": "请填写分期还款计划。"})
+    locked = [_lock(Claim, user, c) for c in sorted(claims, key=lambda c: c.pk)]
+    if any(c.village_id != village.pk for c in locked):
+        raise ValidationError({"claims": "调解涉及的债权须属于同一个村。"})
+    if any(c.sealed for c in locked):
+        raise ValidationError({"claims": "已封存的债权不能调解。"})
+    total = sum((_check_amount(amount) for _, amount in plan), ZERO)
+    balance = sum((claim_balance(c) for c in locked), ZERO)
+    if total > balance:
+        raise ValidationError({"plan": f"分期合计 {format_yuan(total)} 元超过债权余额 {format_yuan(balance)} 元。"})
+    case = MediationCase(village=village, number=number.strip(), mediator=mediator.strip(),
+                         agreement_date=agreement_date, grace_days=grace_days, note=note, created_by=user)
+    case.full_clean()
+    with acting_as(user):
+        case.save()
+        case.claims.set(locked)
+        case.parties.set({c.debtor for c in locked})
+        for due_date, amount in sorted(plan):
+            MediationInstalment.objects.create(case=case, due_date=due_date, amount=amount)
+    for claim in locked:
+        _event(claim, user, ClaimEvent.Kind.MEDIATION, agreement_date, f"调解案件 {case.number}（{case.mediator}）")
+    return case
+
+
+def mediation_paid(case: MediationCase) -> Decimal:
+    """What has come in on the case's claims since the agreement, net of reversals."""
+    return Entry.objects.filter(claim__in=case.claims.all(), entered_on__gte=case.agreement_date).aggregate(
+        total=Coalesce(Sum("amount"), ZERO))["total"]
+
+
+@transaction.atomic
+def mediation_check(*, case: MediationCase, today: date, user=None) -> MediationCase:
+    """Mark a case fulfilled when its plan is paid, or defaulted when an instalment is missed:
+    the whole balance of its claims then falls due at once (and the case shows it)."""
+    locked = MediationCase.objects.select_for_update().get(pk=case.pk)
+    if locked.state != MediationCase.State.ACTIVE:
+        return locked
+    paid = mediation_paid(locked)
+    plan = list(locked.plan.all())
+    if paid >= sum((i.amount for i in plan), ZERO):
+        locked.state = MediationCase.State.FULFILLED
+        with acting_as(user):
+            locked.save(update_fields=["state"])
+        return locked
+    due_so_far = ZERO
+    for instalment in plan:
+        due_so_far += instalment.amount
+        deadline = date.fromordinal(instalment.due_date.toordinal() + locked.grace_days)
+        if deadline < today and paid < due_so_far:
+            locked.state, locked.defaulted_on = MediationCase.State.DEFAULTED, deadline
+            with acting_as(user):
+                locked.save(update_fields=["state", "defaulted_on"])
+                for claim in locked.claims.all():
+                    ClaimEvent.objects.create(
+                        claim=claim, kind=ClaimEvent.Kind.DEFAULT, happened_on=deadline, created_by=user,
+                        note=f"调解案件 {locked.number} 第 {plan.index(instalment) + 1} 期"
+                             f"（{instalment.due_date:%Y-%m-%d}）未按期履行，余额全部到期")
+            break
+    return locked
+
+
+def mediation_check_all(*, today: date | None = None) -> dict[str, int]:
+    """The daily job: every active case is checked against its plan."""
+    today = today or date.today()
+    counts = {"checked": 0, "defaulted": 0, "fulfilled": 0}
+    for case in MediationCase.objects.filter(state=MediationCase.State.ACTIVE).order_by("pk"):
+        result = mediation_check(case=case, today=today)
+        counts["checked"] += 1
+        if result.state == MediationCase.State.DEFAULTED:
+            counts["defaulted"] += 1
+        elif result.state == MediationCase.State.FULFILLED:
+            counts["fulfilled"] += 1
+    return counts
+
+
+@transaction.atomic
+def legal_action_create(*, user, village, kind: str, claims: list[Claim], body: str, filed_on: date,
+                        case_number: str = "", note: str = "") -> LegalAction:
+    """依法追缴: a court case, or a transfer to 纪检 where a cadre took the money."""
+    _require(user, perms.CLAIM_MANAGE, "只有乡镇专班或县农经中心可以登记追缴案件。")
+    _require_scope(user, village)
+    if not claims:
+        raise ValidationError({"claims": "请选择涉及的债权。"})
+    locked = [_lock(Claim, user, c) for c in sorted(claims, key=lambda c: c.pk)]
+    if any(c.village_id != village.pk for c in locked):
+        raise ValidationError({"claims": "涉及的债权须属于同一个村。"})
+    action = LegalAction(village=village, kind=kind, body=body.strip(), filed_on=filed_on,
+                         case_number=case_number.strip(), note=note, created_by=user)
+    action.full_clean()
+    with acting_as(user):
+        action.save()
+        action.claims.set(locked)
+    event_kind = ClaimEvent.Kind.COURT if kind == LegalAction.Kind.COURT else ClaimEvent.Kind.DISCIPLINE
+    for claim in locked:
+        _event(claim, user, event_kind, filed_on, f"{body} {case_number}".strip())
+    return action
+
+
+@transaction.atomic
+def legal_action_close(*, user, action: LegalAction, outcome: str, closed_on: date) -> LegalAction:
+    _require(user, perms.CLAIM_MANAGE, "只有乡镇专班或县农经中心可以登记追缴结果。")
+    _require_scope(user, action.village)
+    if not outcome.strip():
+        raise ValidationError({"outcome": "请填写结果。"})
+    return record_update(action, user=user, data={"outcome": outcome.strip(), "closed_on": closed_on})
