@@ -17,5 +17,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("villages.urls")),
     path("", include("contracts.urls")),
+    path("", include("debts.urls")),
     path("", include("core.urls")),
 ]

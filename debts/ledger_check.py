@@ -6,8 +6,10 @@ stored is trusted.
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Round
+
+from core.money import cents, format_yuan
 
 from .models import NEEDS_RESOLUTION, Claim, Debt, Entry
 
@@ -33,48 +35,71 @@ def _entries_sum(owner_field: str):
     return Coalesce(Subquery(rows, output_field=MONEY), ZERO, output_field=MONEY)
 
 
+def _owner(entry: Entry) -> str:
+    """Which claim or debt an entry belongs to, as people look it up: village and number."""
+    if entry.claim_id:
+        return f"债权 {entry.claim.village.name} {entry.claim.number}"
+    if entry.debt_id:
+        return f"债务 {entry.debt.village.name} {entry.debt.number}"
+    return "不属于任何债权债务"
+
+
+OWNERS = ("claim__village", "debt__village")
+
+
+def _total(queryset, expression) -> Decimal:
+    return cents(queryset.aggregate(total=Coalesce(Sum(expression), ZERO, output_field=MONEY))["total"])
+
+
 def check_ledger() -> LedgerReport:
     report = LedgerReport()
+    # Rounded to the cent in the database: SQLite computes with binary floats, and
+    # a balance of exactly zero must not come out a hair below it.
     claims = Claim.objects.annotate(taken=_entries_sum("claim")).annotate(
-        balance=ExpressionWrapper(F("principal") - F("taken"), output_field=MONEY))
+        balance=Round(F("principal") - F("taken"), 2, output_field=MONEY))
     debts = Debt.objects.annotate(taken=_entries_sum("debt")).annotate(
-        balance=ExpressionWrapper(F("principal") + F("interest") - F("taken"), output_field=MONEY))
-    totals = claims.aggregate(n=Count("pk"), principal=Coalesce(Sum("principal"), ZERO),
-                              balance=Coalesce(Sum("balance"), ZERO, output_field=MONEY))
-    report.claims, report.claim_principal, report.claim_balance = totals["n"], totals["principal"], totals["balance"]
-    totals = debts.aggregate(n=Count("pk"), principal=Coalesce(Sum("principal"), ZERO),
-                             balance=Coalesce(Sum("balance"), ZERO, output_field=MONEY))
-    report.debts, report.debt_principal, report.debt_balance = totals["n"], totals["principal"], totals["balance"]
-    report.entries = Entry.objects.count()
+        balance=Round(F("principal") + F("interest") - F("taken"), 2, output_field=MONEY))
+    report.claims, report.debts, report.entries = Claim.objects.count(), Debt.objects.count(), Entry.objects.count()
+    report.claim_principal = _total(Claim.objects, "principal")
+    report.claim_balance = report.claim_principal - _total(Entry.objects.filter(claim__isnull=False), "amount")
+    report.debt_principal = _total(Debt.objects, "principal")
+    report.debt_balance = (report.debt_principal + _total(Debt.objects, "interest")
+                           - _total(Entry.objects.filter(debt__isnull=False), "amount"))
 
     for claim in claims.filter(balance__lt=0).select_related("village"):
-        report.faults.append(f"债权 {claim.village.name} {claim.number}：余额为负（{claim.balance} 元）")
+        report.faults.append(f"债权 {claim.village.name} {claim.number}：余额为负（{format_yuan(claim.balance)} 元）")
     for claim in claims.filter(balance__gt=F("principal")).select_related("village"):
-        report.faults.append(
-            f"债权 {claim.village.name} {claim.number}：余额 {claim.balance} 元超过本金 {claim.principal} 元")
+        report.faults.append(f"债权 {claim.village.name} {claim.number}：余额 {format_yuan(claim.balance)} 元"
+                             f"超过本金 {format_yuan(claim.principal)} 元")
     for debt in debts.filter(balance__lt=0).select_related("village"):
-        report.faults.append(f"债务 {debt.village.name} {debt.number}：余额为负（{debt.balance} 元）")
+        report.faults.append(f"债务 {debt.village.name} {debt.number}：余额为负（{format_yuan(debt.balance)} 元）")
 
     unresolved = (Entry.objects.filter(kind__in=NEEDS_RESOLUTION, reverses__isnull=True)
                   .filter(Q(resolution__isnull=True) | Q(resolution__passed=False)))
-    for entry in unresolved.select_related("claim", "debt"):
-        report.faults.append(f"分录 #{entry.pk}（{entry.kind} {entry.amount} 元，{entry.owner}）：没有已通过的民主决议")
+    for entry in unresolved.select_related(*OWNERS):
+        report.faults.append(
+            f"分录 #{entry.pk}（{_owner(entry)}，{entry.kind} {format_yuan(entry.amount)} 元）：没有已通过的民主决议")
 
-    reversals = Entry.objects.filter(reverses__isnull=False).select_related("reverses")
+    reversals = Entry.objects.filter(reverses__isnull=False).select_related(
+        *OWNERS, "reverses__claim__village", "reverses__debt__village")
     for reversal in reversals:
         original = reversal.reverses
+        where = f"冲正分录 #{reversal.pk}（{_owner(reversal)}）"
         same_owner = reversal.claim_id == original.claim_id and reversal.debt_id == original.debt_id
         if not same_owner:
-            report.faults.append(f"冲正分录 #{reversal.pk}：冲正的分录 #{original.pk} 不属于同一笔债权债务")
+            report.faults.append(f"{where}：冲正的分录 #{original.pk} 属于{_owner(original)}，不是同一笔债权债务")
         if original.reverses_id:
-            report.faults.append(f"冲正分录 #{reversal.pk}：冲正的分录 #{original.pk} 本身是冲正分录")
+            report.faults.append(f"{where}：冲正的分录 #{original.pk} 本身是冲正分录")
         if reversal.amount != -original.amount or reversal.kind != original.kind:
-            report.faults.append(f"冲正分录 #{reversal.pk}：金额或类型与原分录 #{original.pk} 不相反")
-    for entry in Entry.objects.filter(amount__lt=0, reverses__isnull=True):
-        report.faults.append(f"分录 #{entry.pk}：负数金额但没有指明冲正的分录")
+            report.faults.append(f"{where}：金额或类型与原分录 #{original.pk} 不相反")
+    for entry in Entry.objects.filter(amount__lt=0, reverses__isnull=True).select_related(*OWNERS):
+        report.faults.append(f"分录 #{entry.pk}（{_owner(entry)}，{format_yuan(entry.amount)} 元）：负数金额但没有指明冲正的分录")
 
-    for debt_side in Entry.objects.filter(counterpart__isnull=False).select_related("counterpart"):
+    debt_sides = Entry.objects.filter(counterpart__isnull=False).select_related(
+        *OWNERS, "counterpart__claim__village", "counterpart__debt__village")
+    for debt_side in debt_sides:
         claim_side = debt_side.counterpart
         if not claim_side.claim_id or not debt_side.debt_id or claim_side.amount != debt_side.amount:
-            report.faults.append(f"抵顶分录 #{debt_side.pk} 与 #{claim_side.pk}：两边不对应")
+            report.faults.append(f"抵顶分录 #{debt_side.pk}（{_owner(debt_side)}）与 #{claim_side.pk}"
+                                 f"（{_owner(claim_side)}）：两边不对应")
     return report

@@ -176,6 +176,16 @@ class Debt(VillageOwned):
             raise ValidationError({"origin_note": "形成原因为“其他”时，请写明原因。"})
 
 
+class EntryQuerySet(models.QuerySet):
+    """Bulk writes skip `Entry.save()` and `Entry.delete()`; they are refused here as well."""
+
+    def update(self, **kwargs):
+        raise ValidationError("分录一经记账不能修改；如有错误，请登记冲正分录。")
+
+    def delete(self):
+        raise ValidationError("分录一经记账不能删除；如有错误，请登记冲正分录。")
+
+
 class Entry(models.Model):
     """One movement of money against one claim or one debt. Never changed, never deleted.
 
@@ -184,8 +194,10 @@ class Entry(models.Model):
     entries, each naming the other as `counterpart`.
     """
 
-    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
-    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, null=True, blank=True, related_name="entries")
+    claim = models.ForeignKey(Claim, verbose_name="债权", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="entries")
+    debt = models.ForeignKey(Debt, verbose_name="债务", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="entries")
     kind = models.CharField("类型", max_length=10,
                             choices=ClaimEntryKind.choices + [c for c in DebtEntryKind.choices
                                                               if c[0] not in ClaimEntryKind.values])
@@ -203,6 +215,8 @@ class Entry(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="经办人", on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = "清收分录"
@@ -255,7 +269,7 @@ class ClaimEvent(models.Model):
         COURT = "起诉", "依法起诉"
         DISCIPLINE = "移交纪检", "移交纪检监察"
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
+    claim = models.ForeignKey(Claim, verbose_name="债权", on_delete=models.CASCADE, related_name="events")
     kind = models.CharField("事项", max_length=10, choices=Kind.choices)
     happened_on = models.DateField("日期")
     note = models.CharField("说明", max_length=300, blank=True)
@@ -317,7 +331,7 @@ class MediationCase(VillageOwned):
 
 
 class MediationInstalment(models.Model):
-    case = models.ForeignKey(MediationCase, on_delete=models.CASCADE, related_name="plan")
+    case = models.ForeignKey(MediationCase, verbose_name="调解案件", on_delete=models.CASCADE, related_name="plan")
     due_date = models.DateField("应付日期")
     amount = models.DecimalField("应付金额(元)", validators=[positive_money], **MONEY)
 

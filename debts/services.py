@@ -89,6 +89,12 @@ def _check_amount(amount) -> Decimal:
     return amount
 
 
+def _check_date(entered_on: date) -> date:
+    if entered_on > date.today():
+        raise ValidationError({"entered_on": "业务日期不能晚于今天。"})
+    return entered_on
+
+
 def _check_resolution(kind: str, resolution: Resolution | None, village) -> None:
     if kind not in NEEDS_RESOLUTION:
         return
@@ -194,8 +200,7 @@ def entry_record(*, user, kind: str, amount: Decimal, entered_on: date, claim: C
         raise ValidationError("债权抵顶须同时冲减对应债权，请用“债权抵顶”办理。")
     _require(user, ENTRY_PERMISSION[kind], f"您的角色不能登记“{kind}”。")
     _check_amount(amount)
-    if entered_on > date.today():
-        raise ValidationError({"entered_on": "业务日期不能晚于今天。"})
+    _check_date(entered_on)
     locked = _lock(model, user, owner)
     if isinstance(locked, Claim) and locked.sealed:
         raise ValidationError("该债权已封存，不能清收或记账；解封须经县农经中心。")
@@ -221,6 +226,7 @@ def offset_claim_against_debt(*, user, claim: Claim, debt: Debt, amount: Decimal
     """
     _require(user, perms.LEDGER_RESOLVE, "您的角色不能办理债权债务抵顶。")
     _check_amount(amount)
+    _check_date(entered_on)
     # Lock in a fixed order (claim, then debt) so two offsets never wait on each other.
     locked_claim = _lock(Claim, user, claim)
     locked_debt = _lock(Debt, user, debt)
@@ -258,7 +264,7 @@ def entry_reverse(*, user, entry: Entry, reason: str, entered_on: date | None = 
     if not reason.strip():
         raise ValidationError({"reason": "冲正须写明原因。"})
     _require(user, ENTRY_PERMISSION[entry.kind], f"您的角色不能冲正“{entry.kind}”。")
-    entered_on = entered_on or date.today()
+    entered_on = _check_date(entered_on or date.today())
     pair = [entry] + ([p] if (p := _pair_of(entry)) else [])
     # Lock every owner first, claims before debts, as the offset service does.
     for original in sorted(pair, key=lambda e: 0 if e.claim_id else 1):
@@ -316,11 +322,17 @@ def claim_unseal(*, user, claim: Claim, reason: str, on: date | None = None) -> 
 
 @transaction.atomic
 def claims_seal_tax_era(*, user, village, reason: str = "税费改革前形成的三提五统、农业税尾欠，按规定打包封存") -> int:
-    """Seal every open tax-era claim (税费尾欠) of a village at once."""
+    """Seal every open tax-era claim (税费尾欠) of a village at once.
+
+    One already cleared stays as it is: sealing it would take money actually
+    collected out of the collection figures after the fact.
+    """
     _require(user, perms.CLAIM_MANAGE, "只有乡镇专班或县农经中心可以封存债权。")
     _require_scope(user, village)
     count = 0
-    for claim in Claim.objects.filter(village=village, origin=ClaimOrigin.TAX_ERA, sealed=False):
+    for claim in Claim.objects.select_for_update().filter(village=village, origin=ClaimOrigin.TAX_ERA, sealed=False):
+        if claim_balance(claim) <= 0:
+            continue
         claim_seal(user=user, claim=claim, reason=reason)
         count += 1
     return count

@@ -8,6 +8,7 @@ from django.db import transaction
 from core.models import Role, User
 from fixtures import demo
 from fixtures.demo_contracts import build_village_contracts
+from fixtures.demo_debts import build_village_debts
 from villages import services
 from villages.models import Asset, County, Group, Parcel, Party, Township, Village
 
@@ -30,7 +31,8 @@ class Command(BaseCommand):
             created = self.build()
         self.stdout.write(self.style.SUCCESS(
             f"演示数据已就绪（本次新建：{created['villages']} 个村，{created['parties']} 名当事人，"
-            f"{created['parcels']} 块地块，{created['assets']} 项资产，{created['contracts']} 份合同）。"))
+            f"{created['parcels']} 块地块，{created['assets']} 项资产，{created['contracts']} 份合同，"
+            f"{created['claims']} 笔债权）。"))
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
         for username, real_name, role, township, village in USERS:
             scope = village or township or ("全部" if role == Role.ADMIN else demo.COUNTY["name"])
@@ -78,6 +80,7 @@ class Command(BaseCommand):
             actors = {"village": users["yukoucun"] if spec.name == "峪口村" else cadre, "township": cadre,
                       "county": users["county"]}
             created["contracts"] += build_village_contracts(village, actors, everything=spec.name == "峪口村")
+            created["claims"] = created.get("claims", 0) + build_village_debts(village, actors)["claims"]
         return created
 
     def ensure_users(self, county, townships, only=None) -> dict:

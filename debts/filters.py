@@ -1,0 +1,100 @@
+"""Claim and debt list filters."""
+from datetime import date
+
+import django_filters
+from django.db.models import Q
+
+from core.scoping import villages_for
+
+from .models import Claim, ClaimOrigin, Debt, DebtOrigin
+from .selectors import AGE_BANDS, age_band_filter, lapsed_filter, lapsing_filter
+
+
+def _scoped_villages(request):
+    return villages_for(request.user) if request else None
+
+
+STATUS_CHOICES = [("未清收", "未清收"), ("部分清收", "部分清收"), ("已结清", "已结清"), ("已封存", "已封存")]
+BOOK_CHOICES = [("true", "账内"), ("false", "账外")]
+YES_NO = [("true", "是"), ("false", "否")]
+
+
+def _search(queryset, value, party: str):
+    value = (value or "").strip()
+    if not value:
+        return queryset
+    condition = Q(number__icontains=value) | Q(**{f"{party}__name__icontains": value}) | Q(
+        origin_note__icontains=value)
+    lowered = value.lower()
+    if lowered.isascii() and lowered.isalpha():
+        condition |= Q(**{f"{party}__search_keys__icontains": lowered})
+    if len(value) >= 4 and any(c.isdigit() for c in value):
+        condition |= Q(**{f"{party}__id_number__icontains": value.upper()})
+    return queryset.filter(condition)
+
+
+class ClaimFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="搜索", method="search")
+    village = django_filters.ModelChoiceFilter(label="村", queryset=_scoped_villages, empty_label="全部村")
+    origin = django_filters.ChoiceFilter(label="形成原因", choices=ClaimOrigin.choices, empty_label="全部原因")
+    status = django_filters.ChoiceFilter(label="清收状态", choices=STATUS_CHOICES, empty_label="全部状态")
+    age = django_filters.ChoiceFilter(label="账龄", choices=AGE_BANDS, empty_label="全部账龄", method="filter_age")
+    sealed = django_filters.ChoiceFilter(label="封存", choices=YES_NO, empty_label="全部", method="filter_sealed")
+    in_book = django_filters.ChoiceFilter(label="账内外", choices=BOOK_CHOICES, empty_label="全部",
+                                          method="filter_book")
+    limitation = django_filters.ChoiceFilter(
+        label="诉讼时效", empty_label="全部", method="filter_limitation",
+        choices=[("soon", "180天内到期"), ("lapsed", "已过时效")])
+
+    class Meta:
+        model = Claim
+        fields = ["q", "village", "origin", "status"]
+
+    def search(self, queryset, name, value):
+        return _search(queryset, value, "debtor")
+
+    def filter_age(self, queryset, name, value):
+        return queryset.filter(age_band_filter(value, date.today())) if value else queryset
+
+    def filter_sealed(self, queryset, name, value):
+        return queryset.filter(sealed=value == "true") if value else queryset
+
+    def filter_book(self, queryset, name, value):
+        return queryset.filter(in_book=value == "true") if value else queryset
+
+    def filter_limitation(self, queryset, name, value):
+        if not value:
+            return queryset
+        today = date.today()
+        condition = lapsing_filter(today) if value == "soon" else lapsed_filter(today)
+        return queryset.filter(condition, sealed=False, balance__gt=0)
+
+
+class DebtFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="搜索", method="search")
+    village = django_filters.ModelChoiceFilter(label="村", queryset=_scoped_villages, empty_label="全部村")
+    origin = django_filters.ChoiceFilter(label="形成原因", choices=DebtOrigin.choices, empty_label="全部原因")
+    open = django_filters.ChoiceFilter(label="化解状态", empty_label="全部", method="filter_open",
+                                       choices=[("open", "未化解完"), ("done", "已化解")])
+    in_book = django_filters.ChoiceFilter(label="账内外", choices=BOOK_CHOICES, empty_label="全部",
+                                          method="filter_book")
+
+    class Meta:
+        model = Debt
+        fields = ["q", "village", "origin"]
+
+    def search(self, queryset, name, value):
+        return _search(queryset, value, "creditor")
+
+    def filter_open(self, queryset, name, value):
+        if value == "open":
+            return queryset.filter(balance__gt=0)
+        if value == "done":
+            return queryset.filter(balance__lte=0)
+        return queryset
+
+    def filter_book(self, queryset, name, value):
+        return queryset.filter(in_book=value == "true") if value else queryset
+
+
+

@@ -1,0 +1,181 @@
+"""Every read of claims, debts, their ledger and cases, scoped to the user.
+
+Balances are computed by the database: principal (plus interest) minus the
+sum of entries, through correlated subqueries so that a list, its totals and
+its filters agree and cost a fixed number of queries.
+"""
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from contracts.rules import add_years
+from core.scoping import scoped
+
+from .models import (
+    CASH_KINDS,
+    LIMITATION_YEARS,
+    Claim,
+    ClaimEvent,
+    Debt,
+    Entry,
+    LegalAction,
+    MediationCase,
+    MediationInstalment,
+)
+
+ZERO = Decimal("0")
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+
+def _sum_of_entries(owner: str, **filters):
+    rows = (Entry.objects.filter(**{owner: OuterRef("pk")}, **filters).order_by().values(owner)
+            .annotate(total=Sum("amount")).values("total"))
+    return Coalesce(Subquery(rows, output_field=MONEY), ZERO, output_field=MONEY)
+
+
+def with_balances(claims: QuerySet[Claim]) -> QuerySet[Claim]:
+    return claims.annotate(
+        cleared=_sum_of_entries("claim"),
+        cash=_sum_of_entries("claim", kind__in=CASH_KINDS),
+    ).annotate(
+        balance=ExpressionWrapper(F("principal") - F("cleared"), output_field=MONEY),
+    ).annotate(
+        status=Case(
+            When(sealed=True, then=Value("已封存")),
+            When(balance__lte=0, then=Value("已结清")),
+            When(cleared__gt=0, then=Value("部分清收")),
+            default=Value("未清收"), output_field=CharField()),
+    )
+
+
+def claim_list(user) -> QuerySet[Claim]:
+    return with_balances(scoped(
+        Claim.objects.select_related("village__township", "debtor", "contract", "collector"), user,
+    )).order_by("village__township__name", "village__name", "number")
+
+
+def claim_detail(user) -> QuerySet[Claim]:
+    return claim_list(user).prefetch_related("events__created_by", "mediation_cases", "legal_actions")
+
+
+def claim_entries(claim: Claim) -> QuerySet[Entry]:
+    return (claim.entries.select_related("created_by", "resolution", "reverses", "reversed_by")
+            .order_by("entered_on", "id"))
+
+
+def debt_list(user) -> QuerySet[Debt]:
+    return scoped(Debt.objects.select_related("village__township", "creditor"), user).annotate(
+        resolved=_sum_of_entries("debt"),
+    ).annotate(
+        balance=ExpressionWrapper(F("principal") + F("interest") - F("resolved"), output_field=MONEY),
+    ).order_by("village__township__name", "village__name", "number")
+
+
+def debt_entries(debt: Debt) -> QuerySet[Entry]:
+    return (debt.entries.select_related("created_by", "resolution", "reverses", "reversed_by", "counterpart__claim")
+            .order_by("entered_on", "id"))
+
+
+def list_totals(queryset, *fields: str) -> dict[str, Decimal]:
+    """Sums of the given columns over the whole filtered list, from the database."""
+    # The aggregates take names of their own: an aggregate named like the annotation it sums would shadow it.
+    totals = queryset.order_by().aggregate(**{f"{f}__total": Coalesce(Sum(f), ZERO, output_field=MONEY)
+                                              for f in fields})
+    return {f: totals[f"{f}__total"] for f in fields}
+
+
+# --- Age bands and the limitation clock ----------------------------------------------------------
+
+AGE_BANDS = [("0-1", "1年以内"), ("1-3", "1至3年"), ("3+", "3年以上")]
+
+
+def age_band_filter(band: str, today: date) -> Q:
+    """Claims (annotated by `with_age`) by how long ago they fell due, or arose when no due date was kept.
+
+    A claim not yet due, or with no date at all, counts as under one year.
+    """
+    one, three = add_years(today, -1), add_years(today, -3)
+    bands = {
+        "0-1": Q(age_from__gt=one) | Q(age_from__isnull=True),
+        "1-3": Q(age_from__lte=one, age_from__gt=three),
+        "3+": Q(age_from__lte=three),
+    }
+    return bands[band]
+
+
+def with_age(claims: QuerySet[Claim]) -> QuerySet[Claim]:
+    return claims.annotate(age_from=Coalesce("due_date", "occurred_on"))
+
+
+def open_claims(claims: QuerySet[Claim]) -> QuerySet[Claim]:
+    return claims.filter(sealed=False, balance__gt=0)
+
+
+def lapsing_filter(today: date, days: int = 180) -> Q:
+    """Open claims whose 3-year limitation ends within `days` (and has not yet ended)."""
+    earliest = add_years(today, -LIMITATION_YEARS)
+    latest = add_years(today + timedelta(days=days), -LIMITATION_YEARS)
+    return Q(clock_from__gte=earliest, clock_from__lte=latest)
+
+
+def lapsed_filter(today: date) -> Q:
+    return Q(clock_from__lt=add_years(today, -LIMITATION_YEARS))
+
+
+def aging_report(user, today: date | None = None) -> list[dict]:
+    """Open, unsealed claim balances by village and age band, with counts — one query."""
+    today = today or date.today()
+    claims = open_claims(with_age(claim_list(user)))
+
+    def band(key):
+        return Coalesce(Sum("balance", filter=age_band_filter(key, today)), ZERO, output_field=MONEY)
+
+    rows = (claims.order_by().values("village__township__name", "village__name", "village_id")
+            .annotate(n=Count("pk"), band_0_1=band("0-1"), band_1_3=band("1-3"), band_3=band("3+"),
+                      total=Coalesce(Sum("balance"), ZERO, output_field=MONEY))
+            .order_by("village__township__name", "village__name"))
+    return list(rows)
+
+
+def timeline(claim: Claim, entries) -> list[dict]:
+    """The seven steps as they happened: events and money entries, in date order."""
+    items = [{"date": e.happened_on, "kind": e.get_kind_display(), "note": e.note, "who": e.created_by,
+              "event": True} for e in claim.events.all()]
+    items += [{"date": e.entered_on, "kind": e.kind, "note": e.note, "who": e.created_by, "amount": e.amount,
+               "event": False} for e in entries]
+    return sorted(items, key=lambda item: (item["date"], not item["event"]))
+
+
+def mediation_list(user) -> QuerySet[MediationCase]:
+    paid = (Entry.objects.filter(claim__mediation_cases=OuterRef("pk"), entered_on__gte=OuterRef("agreement_date"))
+            .order_by().values("claim__mediation_cases").annotate(total=Sum("amount")).values("total"))
+    planned = (MediationInstalment.objects.filter(case=OuterRef("pk")).order_by().values("case")
+               .annotate(total=Sum("amount")).values("total"))
+    return scoped(MediationCase.objects.select_related("village__township", "created_by")
+                  .prefetch_related("parties", "claims", "plan")
+                  .annotate(paid=Coalesce(Subquery(paid, output_field=MONEY), ZERO, output_field=MONEY),
+                            planned=Coalesce(Subquery(planned, output_field=MONEY), ZERO, output_field=MONEY)),
+                  user).order_by("-agreement_date", "-id")
+
+
+def legal_actions(user) -> QuerySet[LegalAction]:
+    return scoped(LegalAction.objects.select_related("village").prefetch_related("claims"), user)
+
+
+EVENT_KINDS_BY_HAND = [ClaimEvent.Kind.DEMAND, ClaimEvent.Kind.LETTER_SENT, ClaimEvent.Kind.LETTER_CONFIRMED]

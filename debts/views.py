@@ -1,0 +1,455 @@
+"""Claim, debt, ledger, mediation and court pages, and the aging report. Thin: scope, validate, one service."""
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_GET, require_POST
+from django.views.generic import TemplateView
+
+from contracts.selectors import contract_list
+from core import permissions as perms
+from core.generic import ObjectFormView, RecordCreateView, RecordDetailView, RecordListView, RecordUpdateView
+from core.scoping import ScopedMixin, check_perm, scope_q
+from core.xlsx import Column, build_xlsx, xlsx_response
+
+from . import selectors, services
+from .filters import ClaimFilter, DebtFilter
+from .forms import (
+    ClaimForm,
+    CollectorForm,
+    DebtForm,
+    EntryForm,
+    EventForm,
+    LegalActionForm,
+    LegalCloseForm,
+    MediationForm,
+    OffsetForm,
+    ReasonForm,
+    ReverseForm,
+)
+from .models import Entry
+
+# --- Claims -------------------------------------------------------------------------
+
+
+class ClaimListView(RecordListView):
+    template_name = "debts/claim_list.html"
+    filterset_class = ClaimFilter
+
+    def get_queryset(self):
+        return selectors.with_age(selectors.claim_list(self.request.user))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["totals"] = selectors.list_totals(context["filter"].qs, "principal", "cleared", "cash", "balance")
+        return context
+
+
+class ClaimDetailView(RecordDetailView):
+    template_name = "debts/claim_detail.html"
+
+    def get_queryset(self):
+        return selectors.claim_detail(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        claim = self.object
+        entries = list(selectors.claim_entries(claim))
+        today = date.today()
+        context.update(
+            entries=entries,
+            timeline=selectors.timeline(claim, entries),
+            lapse_date=claim.lapse_date,
+            lapsed=claim.lapse_date is not None and claim.lapse_date < today,
+            lapsing_soon=claim.lapse_date is not None and 0 <= (claim.lapse_date - today).days <= 180,
+            event_form=EventForm(),
+            reverse_form=ReverseForm(),
+        )
+        return context
+
+
+class _PartyPickerMixin:
+    party_field = "debtor"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["party_chosen"] = context["form"].chosen(self.party_field)
+        context["party_field"] = context["form"][self.party_field]
+        return context
+
+
+class ClaimCreateView(_PartyPickerMixin, RecordCreateView):
+    template_name = "debts/claim_form.html"
+    form_class = ClaimForm
+    permission = perms.CLAIM_EDIT
+    success_message = "债权已登记。"
+
+    def get_queryset(self):
+        return selectors.claim_list(self.request.user)
+
+    def write(self, form):
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        return services.claim_create(user=self.request.user, data=data)
+
+
+class ClaimUpdateView(_PartyPickerMixin, RecordUpdateView):
+    template_name = "debts/claim_form.html"
+    form_class = ClaimForm
+    permission = perms.CLAIM_EDIT
+    success_message = "债权已保存。"
+
+    def get_queryset(self):
+        return selectors.claim_list(self.request.user)
+
+    def write(self, form):
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "village")}
+        return services.claim_update(user=self.request.user, claim=self.object, data=data,
+                                     expected_version=form.cleaned_data.get("version"))
+
+
+class _ClaimAction(ObjectFormView):
+    template_name = "debts/action_form.html"
+
+    def get_queryset(self):
+        return selectors.claim_list(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(record=self.object, **kwargs)
+
+
+class ClaimEntryView(_ClaimAction):
+    """Record one entry on a claim: cash, offsets, adjustments, write-offs, waivers."""
+
+    form_class = EntryForm
+    permission = None
+    extra_context = {"title": "登记清收"}
+    success_message = "已记账。"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            # Any of the entry rights opens the form; the service checks the right for the kind chosen.
+            self.permission = next((p for p in (perms.LEDGER_CASH, perms.LEDGER_ENTRY, perms.LEDGER_RESOLVE)
+                                    if perms.has_perm(request.user, p)), perms.LEDGER_CASH)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "owner": self.object, "user": self.request.user}
+
+    def get_initial(self):
+        return {"kind": self.request.GET.get("kind", "")}
+
+    def act(self, form):
+        services.entry_record(user=self.request.user, claim=self.object, **form.cleaned_data)
+
+
+class ClaimSealView(_ClaimAction):
+    form_class = ReasonForm
+    permission = perms.CLAIM_MANAGE
+    extra_context = {"title": "打包封存",
+                     "help": "封存后该债权不再计入应清收、不再清收、不得列入对账函或催收通知；"
+                             "解封须经县农经中心。"}
+    success_message = "债权已封存。"
+
+    def act(self, form):
+        services.claim_seal(user=self.request.user, claim=self.object, reason=form.cleaned_data["reason"])
+
+
+class ClaimUnsealView(_ClaimAction):
+    form_class = ReasonForm
+    permission = perms.CLAIM_UNSEAL
+    extra_context = {"title": "解除封存"}
+    success_message = "已解除封存。"
+
+    def act(self, form):
+        services.claim_unseal(user=self.request.user, claim=self.object, reason=form.cleaned_data["reason"])
+
+
+class ClaimCollectorView(_ClaimAction):
+    form_class = CollectorForm
+    permission = perms.CLAIM_MANAGE
+    extra_context = {"title": "指定清收责任人"}
+    success_message = "已指定清收责任人。"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "claim": self.object}
+
+    def act(self, form):
+        services.claim_assign_collector(user=self.request.user, claim=self.object,
+                                        collector=form.cleaned_data["collector"])
+
+
+class ClaimEventView(_ClaimAction):
+    form_class = EventForm
+    permission = perms.CLAIM_FOLLOW_UP
+    extra_context = {"title": "登记清收事项"}
+    success_message = "已登记。"
+
+    def act(self, form):
+        services.claim_record_event(user=self.request.user, claim=self.object, **form.cleaned_data)
+
+
+class MediationCreateView(_ClaimAction):
+    form_class = MediationForm
+    permission = perms.CLAIM_MANAGE
+    extra_context = {"title": "诉前调解",
+                     "help": "登记调解协议和分期计划。任何一期逾期未履行（过宽限期），系统每日检查并标记违约，"
+                             "余额全部到期。"}
+    success_message = "调解案件已登记。"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "claim": self.object}
+
+    def act(self, form):
+        data = form.cleaned_data
+        self.case = services.mediation_create(
+            user=self.request.user, village=self.object.village, number=data["number"], claims=list(data["claims"]),
+            mediator=data["mediator"], agreement_date=data["agreement_date"], plan=data["plan"],
+            grace_days=data["grace_days"], note=data["note"])
+
+    def get_success_url(self):
+        return self.case.get_absolute_url()
+
+
+class LegalActionCreateView(_ClaimAction):
+    form_class = LegalActionForm
+    permission = perms.CLAIM_MANAGE
+    extra_context = {"title": "依法追缴（起诉或移交纪检）"}
+    success_message = "已登记。"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "claim": self.object}
+
+    def act(self, form):
+        data = form.cleaned_data
+        services.legal_action_create(user=self.request.user, village=self.object.village, kind=data["kind"],
+                                     claims=list(data["claims"]), body=data["body"], filed_on=data["filed_on"],
+                                     case_number=data["case_number"], note=data["note"])
+
+
+class LegalActionCloseView(ObjectFormView):
+    template_name = "debts/action_form.html"
+    form_class = LegalCloseForm
+    permission = perms.CLAIM_MANAGE
+    extra_context = {"title": "登记追缴结果"}
+    success_message = "结果已登记。"
+
+    def get_queryset(self):
+        return selectors.legal_actions(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(record=self.object.claims.first(), **kwargs)
+
+    def act(self, form):
+        services.legal_action_close(user=self.request.user, action=self.object, **form.cleaned_data)
+
+    def get_success_url(self):
+        claim = self.object.claims.first()
+        return claim.get_absolute_url() if claim else "/claims/"
+
+
+def _entries_in_scope(user):
+    return Entry.objects.select_related("claim__village", "debt__village", "counterpart").filter(
+        scope_q(user, "claim__village") | scope_q(user, "debt__village"))
+
+
+class EntryReverseView(ObjectFormView):
+    template_name = "debts/action_form.html"
+    form_class = ReverseForm
+    permission = None
+    extra_context = {"title": "冲正分录",
+                     "help": "冲正是登记一笔金额相反、指明原分录的新分录，原分录保留。抵顶分录两边同时冲正。"}
+    success_message = "已冲正。"
+
+    def get_queryset(self):
+        return _entries_in_scope(self.request.user)
+
+    def get_object(self, queryset=None):
+        entry = super().get_object(queryset)
+        from .services import ENTRY_PERMISSION
+
+        check_perm(self.request.user, ENTRY_PERMISSION.get(entry.kind))
+        return entry
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(record=self.object.owner, entry=self.object, **kwargs)
+
+    def act(self, form):
+        services.entry_reverse(user=self.request.user, entry=self.object, **form.cleaned_data)
+
+    def get_success_url(self):
+        return self.object.owner.get_absolute_url()
+
+
+@require_POST
+@login_required
+def claims_from_contract(request, pk):
+    """Turn a contract's overdue instalments into claims (a button on the contract page)."""
+    contract = get_object_or_404(contract_list(request.user), pk=pk)
+    check_perm(request.user, perms.CLAIM_EDIT)
+    try:
+        created = services.claims_from_contract(user=request.user, contract=contract)
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+    else:
+        messages.success(request, f"已将 {len(created)} 期逾期欠款转为债权。" if created
+                         else "没有尚未转为债权的逾期欠款。")
+    return redirect(contract)
+
+
+# --- Debts --------------------------------------------------------------------------------
+
+
+class DebtListView(RecordListView):
+    template_name = "debts/debt_list.html"
+    filterset_class = DebtFilter
+
+    def get_queryset(self):
+        return selectors.debt_list(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["totals"] = selectors.list_totals(context["filter"].qs, "principal", "interest", "resolved",
+                                                  "balance")
+        return context
+
+
+class DebtDetailView(RecordDetailView):
+    template_name = "debts/debt_detail.html"
+
+    def get_queryset(self):
+        return selectors.debt_list(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(entries=list(selectors.debt_entries(self.object)), **kwargs)
+
+
+class DebtCreateView(_PartyPickerMixin, RecordCreateView):
+    template_name = "debts/claim_form.html"
+    form_class = DebtForm
+    permission = perms.CLAIM_EDIT
+    party_field = "creditor"
+    success_message = "债务已登记。"
+
+    def get_queryset(self):
+        return selectors.debt_list(self.request.user)
+
+    def write(self, form):
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        return services.debt_create(user=self.request.user, data=data)
+
+
+class DebtUpdateView(_PartyPickerMixin, RecordUpdateView):
+    template_name = "debts/claim_form.html"
+    form_class = DebtForm
+    permission = perms.CLAIM_EDIT
+    party_field = "creditor"
+    success_message = "债务已保存。"
+
+    def get_queryset(self):
+        return selectors.debt_list(self.request.user)
+
+    def write(self, form):
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "village")}
+        return services.debt_update(user=self.request.user, debt=self.object, data=data,
+                                    expected_version=form.cleaned_data.get("version"))
+
+
+class _DebtAction(ObjectFormView):
+    template_name = "debts/action_form.html"
+
+    def get_queryset(self):
+        return selectors.debt_list(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(record=self.object, **kwargs)
+
+
+class DebtEntryView(_DebtAction):
+    form_class = EntryForm
+    permission = perms.LEDGER_ENTRY
+    extra_context = {"title": "登记化解"}
+    success_message = "已记账。"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "owner": self.object, "user": self.request.user}
+
+    def get_initial(self):
+        return {"kind": self.request.GET.get("kind", "")}
+
+    def act(self, form):
+        services.entry_record(user=self.request.user, debt=self.object, **form.cleaned_data)
+
+
+class DebtOffsetView(_DebtAction):
+    form_class = OffsetForm
+    permission = perms.LEDGER_RESOLVE
+    extra_context = {"title": "债权抵顶",
+                     "help": "以村对该当事人的债权抵顶所欠债务：债权、债务两边同时冲减相同金额，"
+                             "须有已通过的民主决议。"}
+    success_message = "已抵顶，债权债务同时冲减。"
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "debt": self.object}
+
+    def act(self, form):
+        services.offset_claim_against_debt(user=self.request.user, debt=self.object, **form.cleaned_data)
+
+
+# --- Mediation ------------------------------------------------------------------------------
+
+
+class MediationListView(ScopedMixin, TemplateView):
+    template_name = "debts/mediation_list.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(cases=selectors.mediation_list(self.request.user), **kwargs)
+
+
+class MediationDetailView(RecordDetailView):
+    template_name = "debts/mediation_detail.html"
+
+    def get_queryset(self):
+        return selectors.mediation_list(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        case = self.object
+        paid = services.mediation_paid(case)
+        running, plan = 0, []
+        for instalment in case.plan.all():
+            running += instalment.amount
+            plan.append({"instalment": instalment, "cumulative": running, "met": paid >= running})
+        context.update(paid=paid, plan=plan, plan_total=running,
+                       claims=selectors.claim_list(self.request.user).filter(mediation_cases=case))
+        return context
+
+
+# --- Aging report -----------------------------------------------------------------------------
+
+AGING_COLUMNS = [Column("乡镇", 12), Column("村", 12), Column("笔数", 8), Column("1年以内(元)", 16, money=True),
+                 Column("1至3年(元)", 16, money=True), Column("3年以上(元)", 16, money=True),
+                 Column("合计(元)", 16, money=True)]
+
+
+class AgingReportView(ScopedMixin, TemplateView):
+    """Open claim balances (sealed ones left out) by village and age band."""
+
+    template_name = "debts/aging_report.html"
+
+    def get_context_data(self, **kwargs):
+        rows = selectors.aging_report(self.request.user)
+        totals = {key: sum(r[key] for r in rows) for key in ("n", "band_0_1", "band_1_3", "band_3", "total")}
+        return super().get_context_data(rows=rows, totals=totals, today=date.today(), **kwargs)
+
+
+@require_GET
+@login_required
+def aging_report_xlsx(request):
+    today = date.today()
+    rows = [[r["village__township__name"], r["village__name"], r["n"], r["band_0_1"], r["band_1_3"], r["band_3"],
+             r["total"]] for r in selectors.aging_report(request.user, today)]
+    content = build_xlsx(title="债权账龄分析表", columns=AGING_COLUMNS, rows=rows,
+                         subtitle=f"{request.user.scope_name}　截至 {today:%Y年%m月%d日}　（不含已封存债权）")
+    return xlsx_response(content, f"债权账龄分析表-{today:%Y%m%d}.xlsx")
