@@ -148,8 +148,9 @@ def test_write_off_on_the_page_needs_a_passed_resolution(personas, ledger, clien
 
 def test_reversal_through_the_page_restores_the_balance(personas, ledger, client_for):
     claim, debt, entry, case, action = ledger
-    response = client_for(personas.accountant).post(reverse("debts:entry-reverse", args=[entry.pk]),
-                                                    {"reason": "凭证号登记错误", "entered_on": date.today().isoformat()})
+    response = client_for(personas.accountant).post(
+        reverse("debts:entry-reverse", args=[entry.pk]),
+        {"reason": "凭证号登记错误", "entered_on": date.today().isoformat()})
     assert response.status_code == 302
     assert services.claim_balance(claim) == Decimal("10000.00")
     assert "已冲正" in client_for(personas.accountant).get(claim.get_absolute_url()).content.decode()
