@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce, Round
 
 from core.money import cents, format_yuan
 
-from .models import NEEDS_RESOLUTION, Claim, Debt, Entry
+from .models import NEEDS_RESOLUTION, Claim, ClaimEntryKind, Debt, DebtEntryKind, Entry
 
 ZERO = Decimal("0")
 MONEY = DecimalField(max_digits=16, decimal_places=2)
@@ -73,6 +73,19 @@ def check_ledger() -> LedgerReport:
                              f"超过本金 {format_yuan(claim.principal)} 元")
     for debt in debts.filter(balance__lt=0).select_related("village"):
         report.faults.append(f"债务 {debt.village.name} {debt.number}：余额为负（{format_yuan(debt.balance)} 元）")
+    for debt in debts.filter(balance__gt=F("principal") + F("interest")).select_related("village"):
+        report.faults.append(f"债务 {debt.village.name} {debt.number}：余额 {format_yuan(debt.balance)} 元超过本息合计")
+
+    wrong_side = (Entry.objects.filter(claim__isnull=False).exclude(kind__in=ClaimEntryKind.values)
+                  | Entry.objects.filter(debt__isnull=False).exclude(kind__in=DebtEntryKind.values))
+    for entry in wrong_side.select_related(*OWNERS):
+        report.faults.append(f"分录 #{entry.pk}（{_owner(entry)}）：类型“{entry.kind}”不属于这一边的分录")
+    foreign = (Entry.objects.filter(resolution__isnull=False, claim__isnull=False)
+               .exclude(resolution__village_id=F("claim__village_id"))
+               | Entry.objects.filter(resolution__isnull=False, debt__isnull=False)
+               .exclude(resolution__village_id=F("debt__village_id")))
+    for entry in foreign.select_related(*OWNERS):
+        report.faults.append(f"分录 #{entry.pk}（{_owner(entry)}）：所依据的民主决议不是本村的决议")
 
     unresolved = (Entry.objects.filter(kind__in=NEEDS_RESOLUTION, reverses__isnull=True)
                   .filter(Q(resolution__isnull=True) | Q(resolution__passed=False)))
@@ -93,7 +106,8 @@ def check_ledger() -> LedgerReport:
         if reversal.amount != -original.amount or reversal.kind != original.kind:
             report.faults.append(f"{where}：金额或类型与原分录 #{original.pk} 不相反")
     for entry in Entry.objects.filter(amount__lt=0, reverses__isnull=True).select_related(*OWNERS):
-        report.faults.append(f"分录 #{entry.pk}（{_owner(entry)}，{format_yuan(entry.amount)} 元）：负数金额但没有指明冲正的分录")
+        report.faults.append(
+            f"分录 #{entry.pk}（{_owner(entry)}，{format_yuan(entry.amount)} 元）：负数金额但没有指明冲正的分录")
 
     debt_sides = Entry.objects.filter(counterpart__isnull=False).select_related(
         *OWNERS, "counterpart__claim__village", "counterpart__debt__village")

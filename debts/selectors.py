@@ -12,7 +12,6 @@ from django.db.models import (
     CharField,
     Count,
     DecimalField,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
@@ -22,7 +21,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Round
 
 from contracts.rules import add_years
 from core.scoping import scoped
@@ -54,7 +53,8 @@ def with_balances(claims: QuerySet[Claim]) -> QuerySet[Claim]:
         cleared=_sum_of_entries("claim"),
         cash=_sum_of_entries("claim", kind__in=CASH_KINDS),
     ).annotate(
-        balance=ExpressionWrapper(F("principal") - F("cleared"), output_field=MONEY),
+        # Rounded to the cent in the database: SQLite computes decimals as binary floats.
+        balance=Round(F("principal") - F("cleared"), 2, output_field=MONEY),
     ).annotate(
         status=Case(
             When(sealed=True, then=Value("已封存")),
@@ -83,7 +83,7 @@ def debt_list(user) -> QuerySet[Debt]:
     return scoped(Debt.objects.select_related("village__township", "creditor"), user).annotate(
         resolved=_sum_of_entries("debt"),
     ).annotate(
-        balance=ExpressionWrapper(F("principal") + F("interest") - F("resolved"), output_field=MONEY),
+        balance=Round(F("principal") + F("interest") - F("resolved"), 2, output_field=MONEY),
     ).order_by("village__township__name", "village__name", "number")
 
 

@@ -80,7 +80,7 @@ def debt_balance(debt: Debt) -> Decimal:
 
 
 def _check_amount(amount) -> Decimal:
-    if not isinstance(amount, Decimal):
+    if not isinstance(amount, Decimal) or not amount.is_finite():
         raise ValidationError({"amount": "金额必须是精确的元、角、分。"})
     if amount <= 0:
         raise ValidationError({"amount": "金额必须大于0。"})
@@ -163,8 +163,10 @@ def claims_from_contract(*, user, contract: Contract, today: date | None = None)
     locked = lock_for_change(Contract, contract.pk)
     _require_scope(user, locked.village)
     today = today or date.today()
-    overdue = (Instalment.objects.select_for_update().filter(contract=locked, due_date__lt=today, claim__isnull=True)
-               .order_by("due_date", "id"))
+    # `of=("self",)`: PostgreSQL cannot lock the nullable side of the outer join that finds instalments
+    # without a claim, and only the instalments need locking.
+    overdue = (Instalment.objects.select_for_update(of=("self",))
+               .filter(contract=locked, due_date__lt=today, claim__isnull=True).order_by("due_date", "id"))
     created = []
     for instalment in overdue:
         outstanding = instalment.amount - instalment.paid_amount
@@ -355,6 +357,8 @@ def claim_record_event(*, user, claim: Claim, kind: str, happened_on: date, note
     """A step on the timeline. A served demand or a confirmed letter restarts the limitation clock."""
     if kind in (ClaimEvent.Kind.SEALED, ClaimEvent.Kind.UNSEALED, ClaimEvent.Kind.COLLECTOR):
         raise ValueError("Sealing and collectors have their own services.")
+    if kind not in ClaimEvent.Kind.values:
+        raise ValidationError({"kind": "请选择清收事项。"})
     _require(user, perms.CLAIM_FOLLOW_UP, "您的角色不能登记清收事项。")
     if happened_on > date.today():
         raise ValidationError({"happened_on": "日期不能晚于今天。"})
@@ -385,6 +389,8 @@ def mediation_create(*, user, village, number: str, claims: list[Claim], mediato
         raise ValidationError({"claims": "调解涉及的债权须属于同一个村。"})
     if any(c.sealed for c in locked):
         raise ValidationError({"claims": "已封存的债权不能调解。"})
+    if any(due < agreement_date for due, _ in plan):
+        raise ValidationError({"plan": "分期的应付日期不能早于调解协议日期。"})
     total = sum((_check_amount(amount) for _, amount in plan), ZERO)
     balance = sum((claim_balance(c) for c in locked), ZERO)
     if total > balance:
@@ -481,6 +487,10 @@ def legal_action_create(*, user, village, kind: str, claims: list[Claim], body: 
 def legal_action_close(*, user, action: LegalAction, outcome: str, closed_on: date) -> LegalAction:
     _require(user, perms.CLAIM_MANAGE, "只有乡镇专班或县农经中心可以登记追缴结果。")
     _require_scope(user, action.village)
+    if action.closed_on:
+        raise ValidationError("该案件已经结案。")
     if not outcome.strip():
         raise ValidationError({"outcome": "请填写结果。"})
+    if closed_on < action.filed_on or closed_on > date.today():
+        raise ValidationError({"closed_on": "结案日期须在起诉/移交日期之后，且不晚于今天。"})
     return record_update(action, user=user, data={"outcome": outcome.strip(), "closed_on": closed_on})

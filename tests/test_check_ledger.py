@@ -68,6 +68,8 @@ def negative_amounts_allowed():
                 cursor.execute("PRAGMA ignore_check_constraints = OFF")
         else:
             # DDL is transactional on PostgreSQL: the test's rollback restores the constraint.
+            # The foreign keys checked at commit are checked now, as ALTER TABLE needs.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("ALTER TABLE debts_entry DROP CONSTRAINT entry_negative_only_as_reversal")
             yield
 
@@ -188,7 +190,8 @@ def test_a_reversal_for_a_different_amount_is_found(ledger):
     planted = insert_entry(ledger["user"], kind=C.CASH, amount="-10.00", claim=ledger["claim"],
                            reverses=ledger["cash"])
 
-    assert_fails_naming(f"冲正分录 #{planted.pk}（债权 峪口村 ZQ-峪口-001）：金额或类型与原分录 #{ledger['cash'].pk} 不相反")
+    assert_fails_naming(
+        f"冲正分录 #{planted.pk}（债权 峪口村 ZQ-峪口-001）：金额或类型与原分录 #{ledger['cash'].pk} 不相反")
 
 
 def test_a_reversal_of_a_reversal_is_found(ledger):
