@@ -43,7 +43,10 @@ class ClaimListView(RecordListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["totals"] = selectors.list_totals(context["filter"].qs, "principal", "cleared", "cash", "balance")
+        listed = context["filter"].qs
+        context["totals"] = selectors.list_totals(listed, "principal", "cleared", "cash", "balance")
+        # Sealed claims leave the collection figures: 应清收 is what remains once they are set aside.
+        context["in_scope"] = selectors.list_totals(listed.filter(sealed=False), "principal", "balance")
         return context
 
 

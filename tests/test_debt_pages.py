@@ -256,3 +256,13 @@ def test_mediation_list_uses_a_fixed_number_of_queries(personas, client_for):
         client.get(reverse("debts:mediation-list"))
     assert len(many) == len(few)
     assert MediationCase.objects.count() == 12 and LegalAction.objects.count() == 0
+
+
+def test_sealed_claims_are_left_out_of_the_amount_to_collect_at_the_foot_of_the_list(personas, client_for):
+    ClaimFactory(village=personas.yukou, principal=Decimal("700.00"))
+    sealed = ClaimFactory(village=personas.yukou, principal=Decimal("300.00"), origin="税费尾欠")
+    services.claim_seal(user=personas.cadre, claim=sealed, reason="三提五统")
+    response = client_for(personas.cadre).get(reverse("debts:claim-list"))
+    assert response.context["totals"]["principal"] == Decimal("1000.00")
+    assert response.context["in_scope"]["principal"] == Decimal("700.00")
+    assert response.context["in_scope"]["balance"] == Decimal("700.00")

@@ -1,0 +1,33 @@
+"""Every claim and debt model, listed read-only for administrators: money moves only through the ledger services."""
+from django.contrib import admin
+
+from core.admin import ReadOnlyAdmin
+
+from .models import Claim, ClaimEvent, Debt, Entry, LegalAction, MediationCase, MediationInstalment
+
+
+@admin.register(Claim)
+class ClaimAdmin(ReadOnlyAdmin):
+    list_display = ["number", "village", "debtor", "origin", "principal", "due_date", "sealed"]
+    list_filter = ["origin", "sealed", "in_book", "village__township"]
+    search_fields = ["number", "debtor__name"]
+    list_select_related = ["village", "debtor"]
+
+
+@admin.register(Debt)
+class DebtAdmin(ReadOnlyAdmin):
+    list_display = ["number", "village", "creditor", "origin", "principal", "interest"]
+    list_filter = ["origin", "village__township"]
+    search_fields = ["number", "creditor__name"]
+    list_select_related = ["village", "creditor"]
+
+
+@admin.register(Entry)
+class EntryAdmin(ReadOnlyAdmin):
+    list_display = ["entered_on", "kind", "amount", "claim", "debt", "voucher_no", "created_by"]
+    list_filter = ["kind"]
+    list_select_related = ["claim", "debt", "created_by"]
+
+
+for model in (ClaimEvent, MediationCase, MediationInstalment, LegalAction):
+    admin.site.register(model, ReadOnlyAdmin)
