@@ -214,3 +214,18 @@ def test_group_options_follow_the_chosen_village_within_scope(personas, ledger, 
     theirs = client.get(reverse("villages:group-options"), {"village": personas.jicui.pk}).content.decode()
     assert "一组" in mine
     assert "积翠一组" not in theirs
+
+
+def test_party_page_lists_their_contracts_claims_and_debts_within_scope(personas, ledger, client_for):
+    from core.testing import ClaimFactory, ContractFactory, DebtFactory
+
+    ContractFactory(village=personas.yukou, counterparty=ledger.party, number="HT-ZS-1")
+    ClaimFactory(village=personas.yukou, debtor=ledger.party, number="ZQ-ZS-1")
+    DebtFactory(village=personas.yukou, creditor=ledger.party, number="ZW-ZS-1")
+    ClaimFactory(village=personas.tuwu, debtor=ledger.party, number="ZQ-TW-9")
+    accountant_page = client_for(personas.accountant).get(ledger.party.get_absolute_url()).content.decode()
+    cadre_page = client_for(personas.cadre).get(ledger.party.get_absolute_url()).content.decode()
+    for number in ["HT-ZS-1", "ZQ-ZS-1", "ZW-ZS-1"]:
+        assert number in accountant_page
+    assert "ZQ-TW-9" not in accountant_page   # another village's claim, outside the accountant's scope
+    assert "ZQ-TW-9" in cadre_page

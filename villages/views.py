@@ -188,3 +188,21 @@ asset_views = _LedgerViews(
     update=lambda obj, **kw: services.asset_update(asset=obj, **kw),
     delete=lambda obj, **kw: services.asset_delete(asset=obj, **kw),
 )
+
+
+class PartyDetailView(party_views.detail):
+    """A party's page also lists what they hold with the village, within the user's scope."""
+
+    def get_context_data(self, **kwargs):
+        from contracts.selectors import contract_list
+        from debts.selectors import claim_list, debt_list
+
+        context = super().get_context_data(**kwargs)
+        user, party = self.request.user, self.object
+        context.update(contracts=contract_list(user).filter(counterparty=party),
+                       claims=claim_list(user).filter(debtor=party),
+                       debts=debt_list(user).filter(creditor=party))
+        return context
+
+
+party_views.detail = PartyDetailView

@@ -1,33 +1,10 @@
-"""On PostgreSQL the database itself refuses to change or remove audit rows.
-
-(TRUNCATE is left to the database owner, for restoring a backup.)
-"""
+"""On PostgreSQL the database itself refuses to change or remove audit rows."""
 from django.db import migrations
 
-CREATE = """
-CREATE OR REPLACE FUNCTION core_auditentry_append_only() RETURNS trigger AS $$
-BEGIN
-    RAISE EXCEPTION '审计记录只能新增，不能修改或删除';
-END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER core_auditentry_append_only
-    BEFORE UPDATE OR DELETE ON core_auditentry
-    FOR EACH ROW EXECUTE FUNCTION core_auditentry_append_only();
-"""
-DROP = """
-DROP TRIGGER IF EXISTS core_auditentry_append_only ON core_auditentry;
-DROP FUNCTION IF EXISTS core_auditentry_append_only();
-"""
-
-
-def _run(sql):
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-    return apply
+from core.db import append_only
 
 
 class Migration(migrations.Migration):
     dependencies = [("core", "0001_initial")]
 
-    operations = [migrations.RunPython(_run(CREATE), _run(DROP))]
+    operations = [append_only("core_auditentry", "审计记录只能新增，不能修改或删除")]
