@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("villages.urls")),
     path("", include("contracts.urls")),
     path("", include("debts.urls")),
+    path("", include("debts.letter_urls")),
     path("", include("core.urls")),
 ]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import AuditEntry, User
+from .models import AuditEntry, Job, User
 
 # django-auditlog registers its own admin for the entry model; replace it with
 # a strictly read-only one.
@@ -56,3 +56,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Job)
+class JobAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "title", "created_by", "state", "progress"]
+    list_filter = ["state", "kind"]

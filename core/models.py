@@ -147,3 +147,50 @@ class AuditEntry(AbstractLogEntry):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("审计记录不可删除。")
+
+
+class Job(models.Model):
+    """Long work done in the background: its state, progress, result files and error, polled by its page.
+
+    The job belongs to the place its creator worked in, so that only people
+    whose scope covers it see it or download what it made.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "排队中", "排队中"
+        RUNNING = "进行中", "进行中"
+        DONE = "已完成", "已完成"
+        FAILED = "失败", "失败"
+
+    kind = models.CharField("类型", max_length=30)
+    title = models.CharField("名称", max_length=200)
+    params = models.JSONField("参数", default=dict)
+    state = models.CharField("状态", max_length=5, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField("进度(%)", default=0)
+    total = models.PositiveIntegerField("总数", default=0)
+    done = models.PositiveIntegerField("已完成数", default=0)
+    message = models.CharField("进度说明", max_length=200, blank=True)
+    error = models.TextField("错误", blank=True)
+    counts = models.JSONField("统计", default=dict)
+    files = models.JSONField("结果文件", default=list)
+    attempts = models.PositiveSmallIntegerField("运行次数", default=0)
+    created_by = models.ForeignKey(User, verbose_name="发起人", on_delete=models.PROTECT, related_name="+")
+    county = models.ForeignKey("villages.County", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    township = models.ForeignKey("villages.Township", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+")
+    village = models.ForeignKey("villages.Village", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField("发起时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "后台任务"
+        verbose_name_plural = "后台任务"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.title}（{self.state}）"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)

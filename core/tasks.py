@@ -16,3 +16,10 @@ def ping() -> dict:
 @shared_task(name="core.tasks.clear_expired_sessions")
 def clear_expired_sessions() -> None:
     call_command("clearsessions")
+
+
+@shared_task(name="core.tasks.run_job")
+def run_job(job_id: int) -> None:
+    from .jobs import run
+
+    run(job_id)

@@ -1,15 +1,26 @@
 """Home, audit trail and system status."""
+import mimetypes
+
 from auditlog.registry import auditlog
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.views.generic import ListView, TemplateView
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET, require_POST
+from django.views.generic import DetailView, ListView, TemplateView
 
 from villages.selectors import scope_summary
 
 from . import permissions as perms
 from .audit import ACTION_LABELS, audit_entries_for, to_trail
+from .files import private_storage
+from .jobs import JobError, job_restart, jobs_for
 from .scoping import check_perm
 
 
@@ -84,3 +95,57 @@ class StatusView(LoginRequiredMixin, TemplateView):
         except Exception as error:  # shown to the administrator as a status, not raised
             context["worker"] = f"无响应（{type(error).__name__}）"
         return context
+
+
+class JobListView(LoginRequiredMixin, ListView):
+    template_name = "core/job_list.html"
+    paginate_by = 30
+
+    def get_queryset(self):
+        return jobs_for(self.request.user).select_related("created_by")
+
+
+class JobDetailView(LoginRequiredMixin, DetailView):
+    """A job's page: a progress bar that polls while it runs, then the downloads or the error."""
+
+    template_name = "core/job_detail.html"
+
+    def get_queryset(self):
+        return jobs_for(self.request.user).select_related("created_by")
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["core/_job_status.html"]
+        return [self.template_name]
+
+
+@require_GET
+@login_required
+def job_file(request, pk, index):
+    """Result files are served only here, to users whose scope covers the job."""
+    job = get_object_or_404(jobs_for(request.user), pk=pk)
+    if not 0 <= index < len(job.files):
+        raise Http404
+    entry = job.files[index]
+    storage = private_storage()
+    if not storage.exists(entry["path"]):
+        raise Http404
+    content_type = mimetypes.guess_type(entry["name"])[0] or "application/octet-stream"
+    response = FileResponse(storage.open(entry["path"], "rb"), content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=not entry["name"].endswith(".pdf"), filename=entry["name"])
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@login_required
+def job_restart_view(request, pk):
+    job = get_object_or_404(jobs_for(request.user), pk=pk)
+    if job.created_by_id != request.user.pk and not perms.has_perm(request.user, perms.CLAIM_MANAGE):
+        raise PermissionDenied("只有发起人或乡镇专班可以重新运行任务。")
+    try:
+        job_restart(user=request.user, job=job)
+    except JobError as error:
+        messages.error(request, str(error))
+    return redirect("core:job-detail", pk=job.pk)

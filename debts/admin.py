@@ -3,7 +3,19 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
 
-from .models import Claim, ClaimEvent, Debt, Entry, LegalAction, MediationCase, MediationInstalment
+from .models import (
+    Claim,
+    ClaimEvent,
+    Debt,
+    DisputeTask,
+    Entry,
+    LegalAction,
+    Letter,
+    LetterItem,
+    LetterSequence,
+    MediationCase,
+    MediationInstalment,
+)
 
 
 @admin.register(Claim)
@@ -30,4 +42,16 @@ class EntryAdmin(ReadOnlyAdmin):
 
 
 for model in (ClaimEvent, MediationCase, MediationInstalment, LegalAction):
+    admin.site.register(model, ReadOnlyAdmin)
+
+
+@admin.register(Letter)
+class LetterAdmin(ReadOnlyAdmin):
+    list_display = ["number", "kind", "debtor", "total", "state", "as_of"]
+    list_filter = ["kind", "state", "village__township"]
+    search_fields = ["number", "debtor__name"]
+    list_select_related = ["debtor"]
+
+
+for model in (LetterItem, LetterSequence, DisputeTask):
     admin.site.register(model, ReadOnlyAdmin)

@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from contracts.rules import add_years
 from core.audit import register_audited
+from core.files import private_storage
 from villages.models import MONEY, VillageOwned
 
 positive_money = MinValueValidator(Decimal("0.01"), message="金额必须大于0。")
@@ -382,3 +383,111 @@ register_audited(ClaimEvent, exclude=("created_at",))
 register_audited(MediationCase, m2m=("parties", "claims"))
 register_audited(MediationInstalment)
 register_audited(LegalAction, m2m=("claims",))
+
+
+class LetterKind(models.TextChoices):
+    RECONCILIATION = "对账函", "对账函"
+    PAYMENT_NOTICE = "清缴通知书", "清缴通知书"
+
+
+class LetterSequence(models.Model):
+    """The last letter number used in one village and year; locked while numbers are handed out."""
+
+    village = models.ForeignKey("villages.Village", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["village", "year"], name="letter_sequence_unique")]
+
+
+class Letter(VillageOwned):
+    """One 对账函 or 清缴通知书 to one debtor, listing the claims it covers, tracked until the receipt is back."""
+
+    class State(models.TextChoices):
+        ISSUED = "已生成", "已生成"
+        DELIVERED = "已送达", "已送达"
+        CONFIRMED = "已确认", "已确认"
+        DISPUTED = "有异议", "有异议"
+        RETURNED = "退回", "退回"
+
+    class Delivery(models.TextChoices):
+        IN_PERSON = "本人签收", "本人签收"
+        LEFT = "留置", "留置送达"
+        POST = "邮寄", "邮寄"
+        NOTICE = "公告", "公告送达"
+
+    village = models.ForeignKey("villages.Village", verbose_name="村", on_delete=models.PROTECT,
+                                related_name="letters")
+    number = models.CharField("编号", max_length=80, unique=True)
+    year = models.PositiveSmallIntegerField("年度")
+    seq = models.PositiveIntegerField("序号")
+    kind = models.CharField("类型", max_length=10, choices=LetterKind.choices)
+    debtor = models.ForeignKey("villages.Party", verbose_name="债务人", on_delete=models.PROTECT,
+                               related_name="letters")
+    job = models.ForeignKey("core.Job", verbose_name="生成任务", on_delete=models.PROTECT, null=True, blank=True,
+                            related_name="+")
+    total = models.DecimalField("合计(元)", **MONEY)
+    as_of = models.DateField("截止日期")
+    reply_by = models.DateField("回复期限")
+    state = models.CharField("状态", max_length=5, choices=State.choices, default=State.ISSUED)
+    delivered_on = models.DateField("送达日期", null=True, blank=True)
+    delivery = models.CharField("送达方式", max_length=5, choices=Delivery.choices, blank=True)
+    delivered_by = models.CharField("送达人", max_length=50, blank=True)
+    delivery_photo = models.FileField("送达照片", storage=private_storage, upload_to="letters/%Y/%m/", blank=True)
+    answered_on = models.DateField("回执日期", null=True, blank=True)
+    disputed_amount = models.DecimalField("有异议金额(元)", null=True, blank=True, **MONEY)
+    dispute_reason = models.TextField("异议理由", blank=True)
+    note = models.CharField("备注", max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "函件"
+        verbose_name_plural = "函件"
+        ordering = ["village_id", "year", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["village", "year", "seq"], name="letter_unique_seq"),
+        ]
+        indexes = [models.Index(fields=["job", "village", "debtor"]), models.Index(fields=["state"])]
+
+    def __str__(self):
+        return f"{self.number} {self.kind}"
+
+    def get_absolute_url(self):
+        return reverse("letters:letter-detail", args=[self.pk])
+
+
+class LetterItem(models.Model):
+    letter = models.ForeignKey(Letter, on_delete=models.CASCADE, related_name="items")
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="letter_items")
+    amount = models.DecimalField("金额(元)", **MONEY)
+
+    class Meta:
+        verbose_name = "函件明细"
+        verbose_name_plural = "函件明细"
+        ordering = ["letter_id", "id"]
+
+
+class DisputeTask(VillageOwned):
+    """A debtor disputed a letter: the township checks and settles it."""
+
+    village = models.ForeignKey("villages.Village", verbose_name="村", on_delete=models.PROTECT, related_name="+")
+    letter = models.OneToOneField(Letter, verbose_name="函件", on_delete=models.PROTECT, related_name="dispute")
+    opened_on = models.DateField("提出日期")
+    closed_on = models.DateField("办结日期", null=True, blank=True)
+    outcome = models.TextField("核实结果", blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")
+
+    class Meta:
+        verbose_name = "异议核实"
+        verbose_name_plural = "异议核实"
+        ordering = ["closed_on", "-opened_on", "-id"]
+
+    def __str__(self):
+        return f"{self.letter.number} 异议"
+
+
+register_audited(Letter, exclude=("delivery_photo", "created_at"))
+register_audited(DisputeTask)

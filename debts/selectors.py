@@ -153,10 +153,12 @@ def aging_report(user, today: date | None = None) -> list[dict]:
     return list(rows)
 
 
-def timeline(claim: Claim, entries) -> list[dict]:
-    """The seven steps as they happened: events and money entries, in date order."""
+def timeline(claim: Claim, entries, letters=()) -> list[dict]:
+    """The seven steps as they happened: letters, events and money entries, in date order."""
     items = [{"date": e.happened_on, "kind": e.get_kind_display(), "note": e.note, "who": e.created_by,
               "event": True} for e in claim.events.all()]
+    items += [{"date": letter.as_of, "kind": f"出具{letter.kind}", "note": f"{letter.number}（{letter.state}）",
+               "who": letter.created_by, "event": True, "url": letter.get_absolute_url()} for letter in letters]
     items += [{"date": e.entered_on, "kind": e.kind, "note": e.note, "who": e.created_by, "amount": e.amount,
                "event": False} for e in entries]
     return sorted(items, key=lambda item: (item["date"], not item["event"]))

@@ -29,7 +29,7 @@ from .forms import (
     ReasonForm,
     ReverseForm,
 )
-from .models import Entry
+from .models import Entry, Letter
 
 # --- Claims -------------------------------------------------------------------------
 
@@ -60,10 +60,11 @@ class ClaimDetailView(RecordDetailView):
         context = super().get_context_data(**kwargs)
         claim = self.object
         entries = list(selectors.claim_entries(claim))
+        letters = Letter.objects.filter(items__claim=claim).select_related("created_by").order_by("as_of", "pk")
         today = date.today()
         context.update(
             entries=entries,
-            timeline=selectors.timeline(claim, entries),
+            timeline=selectors.timeline(claim, entries, letters),
             lapse_date=claim.lapse_date,
             lapsed=claim.lapse_date is not None and claim.lapse_date < today,
             lapsing_soon=claim.lapse_date is not None and 0 <= (claim.lapse_date - today).days <= 180,

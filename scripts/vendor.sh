@@ -22,10 +22,11 @@ need bootstrap/dist/js/bootstrap.bundle.min.js
 need bootstrap-icons/font/bootstrap-icons.min.css
 need bootstrap-icons/font/fonts
 need htmx.org/dist/htmx.min.js
+need jsqr/dist/jsQR.js
 
 # Start from an empty folder so that files of an older version never linger.
 rm -rf "$dest"
-mkdir -p "$dest/bootstrap" "$dest/bootstrap-icons" "$dest/htmx"
+mkdir -p "$dest/bootstrap" "$dest/bootstrap-icons" "$dest/htmx" "$dest/jsqr"
 
 cp "$src/bootstrap/dist/css/bootstrap.min.css" "$dest/bootstrap/bootstrap.min.css"
 cp "$src/bootstrap/dist/js/bootstrap.bundle.min.js" "$dest/bootstrap/bootstrap.bundle.min.js"
@@ -33,5 +34,8 @@ cp "$src/bootstrap/dist/js/bootstrap.bundle.min.js" "$dest/bootstrap/bootstrap.b
 cp "$src/bootstrap-icons/font/bootstrap-icons.min.css" "$dest/bootstrap-icons/bootstrap-icons.min.css"
 cp -R "$src/bootstrap-icons/font/fonts" "$dest/bootstrap-icons/fonts"
 cp "$src/htmx.org/dist/htmx.min.js" "$dest/htmx/htmx.min.js"
+# QR decoding for the receipt desk's phone camera; its licence travels with it.
+cp "$src/jsqr/dist/jsQR.js" "$dest/jsqr/jsQR.js"
+cp "$src/jsqr/LICENSE" "$dest/jsqr/LICENSE"
 
-echo "static/vendor: bootstrap, bootstrap-icons and htmx copied to $dest"
+echo "static/vendor: bootstrap, bootstrap-icons, htmx and jsqr copied to $dest"

@@ -1,0 +1,123 @@
+"""Background jobs: create one, run it in a Celery task, report progress, keep its result files.
+
+A runner is a function `runner(job, report)` registered for a job kind; it
+calls `report(done, total, message)` as it goes and `job_add_file` for what it
+makes. With no broker, Celery runs the task eagerly and the job is finished by
+the time its page opens. A failed job can be restarted; runners are written
+so that a second run resumes rather than repeats.
+"""
+import logging
+from collections.abc import Callable
+from importlib import import_module
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from .files import private_storage
+from .models import Job, User
+
+log = logging.getLogger(__name__)
+
+# kind → "module.function" of its runner
+RUNNERS: dict[str, str] = {
+    "letters": "debts.letters.run_letter_job",
+}
+
+
+class JobError(Exception):
+    """A failure whose message is meant for the user (in Chinese); anything else shows a generic message."""
+
+
+def jobs_for(user):
+    """The jobs a user may see: those made within the user's scope."""
+    level = user.scope_level
+    if level == "all":
+        return Job.objects.all()
+    if level == "county":
+        return Job.objects.filter(county_id=user.county_id)
+    if level == "township":
+        return Job.objects.filter(township_id=user.township_id)
+    if level == "village":
+        return Job.objects.filter(village_id=user.village_id)
+    return Job.objects.none()
+
+
+@transaction.atomic
+def job_create(*, user: User, kind: str, title: str, params: dict) -> Job:
+    if kind not in RUNNERS:
+        raise ValueError(f"No runner for job kind {kind!r}")
+    job = Job.objects.create(kind=kind, title=title, params=params, created_by=user, county_id=user.county_id,
+                             township_id=user.township_id, village_id=user.village_id)
+    _enqueue(job)
+    return job
+
+
+def _enqueue(job: Job) -> None:
+    from .tasks import run_job
+
+    # Sent only once the job row is committed, so the worker always finds it.
+    transaction.on_commit(lambda: run_job.delay(job.pk))
+
+
+@transaction.atomic
+def job_restart(*, user: User, job: Job) -> Job:
+    locked = Job.objects.select_for_update().get(pk=job.pk)
+    if locked.state != Job.State.FAILED:
+        raise JobError("只有失败的任务可以重新运行。")
+    locked.state, locked.error, locked.message = Job.State.QUEUED, "", "重新排队"
+    locked.save(update_fields=["state", "error", "message"])
+    _enqueue(locked)
+    return locked
+
+
+def _update(job_id: int, **fields) -> None:
+    Job.objects.filter(pk=job_id).update(**fields)
+
+
+def job_add_file(job: Job, name: str, content: bytes) -> dict:
+    """Store a result file under the private folder and list it on the job."""
+    path = private_storage().save(f"jobs/{job.pk}/{name}", ContentFile(content))
+    entry = {"name": name, "path": path, "size": len(content)}
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        locked.files = [f for f in locked.files if f["name"] != name] + [entry]
+        locked.save(update_fields=["files"])
+    job.files = locked.files
+    return entry
+
+
+def run(job_id: int) -> None:
+    """Run one job to its end: what the Celery task calls."""
+    job = Job.objects.get(pk=job_id)
+    if job.state == Job.State.DONE:
+        return
+    job.attempts += 1
+    _update(job.pk, state=Job.State.RUNNING, started_at=timezone.now(), attempts=job.attempts, error="")
+
+    def report(done: int, total: int, message: str = "") -> None:
+        progress = int(done * 100 / total) if total else 0
+        _update(job.pk, done=done, total=total, progress=min(progress, 99), message=message[:200])
+
+    runner: Callable = _resolve(RUNNERS[job.kind])
+    try:
+        counts = runner(job, report) or {}
+    except JobError as error:
+        log.warning("job %s failed: %s", job.pk, error)
+        _update(job.pk, state=Job.State.FAILED, error=str(error), finished_at=timezone.now())
+        return
+    except Exception:
+        log.exception("job %s failed", job.pk)
+        _update(job.pk, state=Job.State.FAILED, finished_at=timezone.now(),
+                error="生成过程中出错，已生成的部分已保存。请点“重新运行”继续；如一再失败，请联系系统管理员。")
+        return
+    _update(job.pk, state=Job.State.DONE, progress=100, counts=counts, finished_at=timezone.now(),
+            message="完成")
+
+
+def _resolve(dotted: str) -> Callable:
+    module, name = dotted.rsplit(".", 1)
+    return getattr(import_module(module), name)
+
+
+

@@ -1,0 +1,195 @@
+"""Validation of the letter pages' forms and the letter list's filters. Writes happen in `debts.letters`."""
+from datetime import date
+
+import django_filters
+from django import forms
+from django.db.models import Q
+
+from core.forms import MoneyField, style_fields
+from core.scoping import villages_for
+
+from .models import ClaimOrigin, DisputeTask, Letter, LetterKind
+from .selectors import AGE_BANDS
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def normalise_number(text: str) -> str:
+    """A letter number as a scanner or a hurried hand gives it: spaces dropped, full-width dashes made plain."""
+    text = "".join((text or "").split())
+    for dash in ("－", "—", "–", "‐", "−"):
+        text = text.replace(dash, "-")
+    return text[:80]
+
+
+# --- List filters ------------------------------------------------------------------------
+
+
+def _scoped_villages(request):
+    return villages_for(request.user) if request else None
+
+
+class LetterFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="搜索", method="search")
+    village = django_filters.ModelChoiceFilter(label="村", queryset=_scoped_villages, empty_label="全部村")
+    kind = django_filters.ChoiceFilter(label="类型", choices=LetterKind.choices, empty_label="全部类型")
+    state = django_filters.ChoiceFilter(label="状态", choices=Letter.State.choices, empty_label="全部状态")
+
+    class Meta:
+        model = Letter
+        fields = ["q", "village", "kind", "state"]
+
+    def search(self, queryset, name, value):
+        value = normalise_number(value)
+        if not value:
+            return queryset
+        condition = Q(number__icontains=value) | Q(debtor__name__icontains=value)
+        lowered = value.lower()
+        if lowered.isascii() and lowered.isalpha():
+            condition |= Q(debtor__search_keys__icontains=lowered)
+        return queryset.filter(condition)
+
+
+class DisputeFilter(django_filters.FilterSet):
+    village = django_filters.ModelChoiceFilter(label="村", queryset=_scoped_villages, empty_label="全部村")
+    open = django_filters.ChoiceFilter(label="办理情况", empty_label="全部", method="filter_open",
+                                       choices=[("open", "待核实"), ("closed", "已办结")])
+
+    class Meta:
+        model = DisputeTask
+        fields = ["village", "open"]
+
+    def filter_open(self, queryset, name, value):
+        if value == "open":
+            return queryset.filter(closed_on__isnull=True)
+        if value == "closed":
+            return queryset.filter(closed_on__isnull=False)
+        return queryset
+
+
+# --- Issuing ---------------------------------------------------------------------------------
+
+
+class LetterKindForm(forms.Form):
+    """The one choice behind the “出具函件” button on a claim's page."""
+
+    kind = forms.ChoiceField(label="函件类型", choices=LetterKind.choices)
+
+
+class BatchForm(forms.Form):
+    villages = forms.ModelMultipleChoiceField(
+        label="村", queryset=None, widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "请至少选择一个村。", "invalid_choice": "所选村不在您的管理范围内。"})
+    kind = forms.ChoiceField(label="函件类型", choices=LetterKind.choices, widget=forms.RadioSelect,
+                             initial=LetterKind.RECONCILIATION)
+    min_balance = MoneyField(label="余额不低于(元)", required=False, help_text="不填则不限金额；一户多笔按合计计算。")
+    origins = forms.MultipleChoiceField(
+        label="形成原因", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[c for c in ClaimOrigin.choices if c[0] != ClaimOrigin.TAX_ERA],
+        help_text="不选则包括全部原因。三提五统、农业税尾欠等已封存的债权一律不出具函件。")
+    age = forms.ChoiceField(label="账龄", required=False, choices=[("", "全部账龄"), *AGE_BANDS])
+    as_of = forms.DateField(label="截止日期", widget=DATE, initial=date.today,
+                            help_text="函件上的对账截止日期，回复期限为其后 30 天。")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        villages = villages_for(user).order_by("township__name", "name")
+        self.fields["villages"].queryset = villages
+        # Every village in scope is ticked until the user narrows the batch.
+        self.fields["villages"].initial = [v.pk for v in villages]
+        if user.scope_level in ("county", "all"):
+            self.fields["villages"].label_from_instance = lambda village: f"{village.township.name}{village.name}"
+        style_fields(self)
+
+    def clean_as_of(self):
+        as_of = self.cleaned_data["as_of"]
+        if as_of > date.today():
+            raise forms.ValidationError("截止日期不能晚于今天。")
+        return as_of
+
+
+# --- Delivery and receipts ------------------------------------------------------------------
+
+
+class DeliveryForm(forms.Form):
+    delivered_on = forms.DateField(label="送达日期", widget=DATE, initial=date.today)
+    delivery = forms.ChoiceField(label="送达方式", choices=Letter.Delivery.choices, widget=forms.RadioSelect,
+                                 initial=Letter.Delivery.IN_PERSON)
+    delivered_by = forms.CharField(label="送达人", required=False, max_length=50,
+                                   help_text="不填则记为当前登录人。")
+    photo = forms.FileField(label="送达照片（可选）", required=False,
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf",
+                                                                    "capture": "environment"}),
+                            help_text="签收单或留置现场照片，JPG、PNG 或 PDF。")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+
+class AnswerForm(forms.Form):
+    result = forms.ChoiceField(label="回执结果", widget=forms.RadioSelect, choices=[
+        (Letter.State.CONFIRMED, "确认无误"), (Letter.State.DISPUTED, "有异议"), (Letter.State.RETURNED, "退回")])
+    answered_on = forms.DateField(label="回执日期", widget=DATE, initial=date.today)
+    disputed_amount = MoneyField(label="有异议的金额(元)", required=False, help_text="仅“有异议”时填写。")
+    reason = forms.CharField(label="异议理由或退回原因", required=False, max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("result") == Letter.State.DISPUTED:
+            if data.get("disputed_amount") is None and "disputed_amount" not in self.errors:
+                self.add_error("disputed_amount", "请填写有异议的金额。")
+            if not (data.get("reason") or "").strip():
+                self.add_error("reason", "请写明异议理由。")
+        return data
+
+
+class DeskLookupForm(forms.Form):
+    number = forms.CharField(label="函件编号", max_length=120, error_messages={"required": "请输入或扫描函件编号。"})
+
+    def clean_number(self):
+        number = normalise_number(self.cleaned_data["number"])
+        if not number:
+            raise forms.ValidationError("请输入或扫描函件编号。")
+        return number
+
+
+class DeskDeliveryForm(forms.Form):
+    """At the desk the delivery is one button: its way of delivery; the day defaults to today."""
+
+    delivery = forms.ChoiceField(choices=Letter.Delivery.choices)
+    on = forms.DateField(required=False)
+
+    def clean_on(self):
+        return self.cleaned_data.get("on") or date.today()
+
+
+class DeskAnswerForm(forms.Form):
+    result = forms.ChoiceField(choices=AnswerForm.base_fields["result"].choices)
+    on = forms.DateField(required=False)
+    disputed_amount = MoneyField(required=False)
+    reason = forms.CharField(required=False, max_length=1000)
+
+    def clean_on(self):
+        return self.cleaned_data.get("on") or date.today()
+
+
+class DisputeCloseForm(forms.Form):
+    outcome = forms.CharField(label="核实结果", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
+                              help_text="如：经核对账目，异议成立，已按程序调整账务；或异议不成立，已向债务人说明。")
+    closed_on = forms.DateField(label="办结日期", widget=DATE, initial=date.today)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+    def clean_closed_on(self):
+        closed_on = self.cleaned_data["closed_on"]
+        if closed_on > date.today():
+            raise forms.ValidationError("办结日期不能晚于今天。")
+        return closed_on

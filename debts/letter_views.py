@@ -1,0 +1,353 @@
+"""Letter pages: the list, one letter with its delivery and receipt, its PDF, a batch, the receipt desk, disputes.
+
+Thin, as everywhere: fetch through the user's scope (404), check the right
+(403), validate, call one service from `debts.letters`, redirect or re-render.
+"""
+import mimetypes
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, F, Prefetch, QuerySet, Sum
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import content_disposition_header, urlencode
+from django.views.decorators.http import require_GET, require_POST
+from django.views.generic import FormView, TemplateView
+
+from core import permissions as perms
+from core.generic import ObjectFormView, RecordDetailView, RecordListView, require_valid
+from core.pdf import pdf_response
+from core.scoping import ScopedMixin, check_perm, scoped
+
+from . import letters as services
+from . import selectors
+from .letter_forms import (
+    AnswerForm,
+    BatchForm,
+    DeliveryForm,
+    DeskAnswerForm,
+    DeskDeliveryForm,
+    DeskLookupForm,
+    DisputeCloseForm,
+    DisputeFilter,
+    LetterFilter,
+    LetterKindForm,
+)
+from .models import DisputeTask, Letter, LetterItem
+
+# --- Scoped reads ---------------------------------------------------------------------------
+
+
+def letter_list(user) -> QuerySet[Letter]:
+    return scoped(Letter.objects.select_related("village__township", "debtor"), user).order_by(
+        "-as_of", "village__township__name", "village__name", "seq")
+
+
+def letter_detail(user) -> QuerySet[Letter]:
+    items = LetterItem.objects.select_related("claim").order_by("id")
+    return letter_list(user).select_related("created_by", "job", "dispute__closed_by").prefetch_related(
+        Prefetch("items", queryset=items))
+
+
+def dispute_list(user) -> QuerySet[DisputeTask]:
+    # Open tasks first, then the most recently settled.
+    return scoped(DisputeTask.objects.select_related("village__township", "letter__debtor", "closed_by"),
+                  user).order_by(F("closed_on").desc(nulls_first=True), "-opened_on", "-pk")
+
+
+def letter_url(letter) -> str:
+    return reverse("letters:letter-detail", args=[letter.pk])
+
+
+def state_counts(letters: QuerySet[Letter]) -> list[dict]:
+    """How many letters, and for how much, stand at each state — one query over the whole filtered list."""
+    rows = {row["state"]: row for row in letters.order_by().values("state").annotate(n=Count("pk"),
+                                                                                      amount=Sum("total"))}
+    return [{"state": value, "n": rows.get(value, {}).get("n", 0), "amount": rows.get(value, {}).get("amount")}
+            for value in Letter.State.values]
+
+
+# --- List and detail ------------------------------------------------------------------------
+
+
+class LetterListView(RecordListView):
+    template_name = "debts/letters/letter_list.html"
+    filterset_class = LetterFilter
+
+    def get_queryset(self):
+        return letter_list(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        listed = context["filter"].qs
+        context["state_counts"] = state_counts(listed)
+        context["total"] = selectors.list_totals(listed, "total")["total"]
+        return context
+
+
+class LetterDetailView(RecordDetailView):
+    template_name = "debts/letters/letter_detail.html"
+
+    def get_queryset(self):
+        return letter_detail(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        letter = self.object
+        can_follow_up = perms.has_perm(self.request.user, perms.CLAIM_FOLLOW_UP)
+        context.update(
+            items=list(letter.items.all()),
+            dispute=getattr(letter, "dispute", None),
+            can_deliver=can_follow_up and letter.state == Letter.State.ISSUED,
+            can_answer=can_follow_up and letter.state in (Letter.State.ISSUED, Letter.State.DELIVERED),
+            delivery_form=DeliveryForm(),
+            answer_form=AnswerForm(),
+            job_url=_job_url(letter.job_id) if letter.job_id else "",
+        )
+        return context
+
+
+def _job_url(job_id: int) -> str:
+    try:
+        return reverse("core:job-detail", args=[job_id])
+    except NoReverseMatch:
+        return f"/jobs/{job_id}/"
+
+
+@require_GET
+@login_required
+def letter_pdf(request, pk):
+    """One letter as its own PDF, for reprinting a lost copy or a letter issued from a claim's page."""
+    from .letter_pdf import render_letters
+
+    letter = get_object_or_404(letter_list(request.user), pk=pk)
+    content, _pages = render_letters([letter.pk])
+    return pdf_response(content, f"{letter.kind}-{letter.number}.pdf")
+
+
+@require_GET
+@login_required
+def letter_photo(request, pk):
+    """The delivery photo is served only here, to users whose scope holds the letter."""
+    letter = get_object_or_404(letter_list(request.user), pk=pk)
+    if not letter.delivery_photo:
+        raise Http404("该函件没有送达照片。")
+    content_type = mimetypes.guess_type(letter.delivery_photo.name)[0] or "application/octet-stream"
+    response = FileResponse(letter.delivery_photo.open("rb"), content_type=content_type)
+    extension = letter.delivery_photo.name.rsplit(".", 1)[-1]
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=False, filename=f"送达照片-{letter.number}.{extension}")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Issuing ----------------------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def claim_letter(request, pk):
+    """“出具函件” on a claim's page: one letter to the debtor listing all their open claims in that village."""
+    claim = get_object_or_404(selectors.claim_list(request.user), pk=pk)
+    check_perm(request.user, perms.CLAIM_FOLLOW_UP)
+    form = LetterKindForm(request.POST)
+    try:
+        require_valid(form)
+        letter = services.letter_issue_for_claim(user=request.user, claim=claim, kind=form.cleaned_data["kind"])
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+        return redirect(claim)
+    messages.success(request, f"已出具{letter.kind} {letter.number}，可打印后送达。")
+    return HttpResponseRedirect(letter_url(letter))
+
+
+class LetterBatchView(ScopedMixin, FormView):
+    """Choose a batch; the letters are numbered and printed by a background job whose page shows progress."""
+
+    template_name = "debts/letters/letter_batch.html"
+    form_class = BatchForm
+    permission = perms.CLAIM_MANAGE
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            job = services.letters_job_create(
+                user=self.request.user, villages=list(data["villages"]), kind=data["kind"],
+                min_balance=data["min_balance"], origins=data["origins"], age=data["age"], as_of=data["as_of"])
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, "已开始生成函件，完成后可在本页下载。")
+        return HttpResponseRedirect(_job_url(job.pk))
+
+
+# --- Delivery and receipt on the letter's page -----------------------------------------------
+
+
+class _LetterAction(ObjectFormView):
+    template_name = "debts/letters/letter_action.html"
+    permission = perms.CLAIM_FOLLOW_UP
+
+    def get_queryset(self):
+        return letter_detail(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(letter=self.object, letter_url=letter_url(self.object), **kwargs)
+
+    def get_success_url(self):
+        return letter_url(self.object)
+
+
+class LetterDeliverView(_LetterAction):
+    form_class = DeliveryForm
+    extra_context = {"title": "登记送达", "multipart": True}
+    success_message = "送达已登记。"
+
+    def act(self, form):
+        data = form.cleaned_data
+        services.letter_deliver(user=self.request.user, letter=self.object, delivered_on=data["delivered_on"],
+                                delivery=data["delivery"], delivered_by=data["delivered_by"], photo=data["photo"])
+
+
+class LetterAnswerView(_LetterAction):
+    form_class = AnswerForm
+    extra_context = {"title": "登记回执"}
+
+    def act(self, form):
+        data = form.cleaned_data
+        services.letter_answer(user=self.request.user, letter=self.object, result=data["result"],
+                               answered_on=data["answered_on"], disputed_amount=data["disputed_amount"],
+                               reason=data["reason"])
+        self.success_message = ANSWER_MESSAGES[data["result"]]
+
+
+ANSWER_MESSAGES = {
+    Letter.State.CONFIRMED: "回执已登记：债务人确认无误，诉讼时效自回执日期起重新计算。",
+    Letter.State.DISPUTED: "回执已登记：有异议，已转乡镇专班核实。",
+    Letter.State.RETURNED: "已登记退回。",
+}
+
+
+# --- The receipt desk -------------------------------------------------------------------------
+
+
+class ReceiptDeskView(ScopedMixin, TemplateView):
+    """Type, scan (USB scanner) or photograph (QR) a letter number, then record what came back in two clicks.
+
+    A number outside the user's scope reads exactly like an unknown one.
+    """
+
+    template_name = "debts/letters/receipt_desk.html"
+    permission = perms.CLAIM_FOLLOW_UP
+
+    def get(self, request, *args, **kwargs):
+        context = {"today": date.today()}
+        if "number" in request.GET:
+            form = DeskLookupForm(request.GET)
+            if form.is_valid():
+                number = form.cleaned_data["number"]
+                letter = letter_detail(request.user).filter(number=number).first()
+                context.update(number=number, letter=letter, not_found=letter is None)
+            else:
+                context["error"] = "；".join(e for errors in form.errors.values() for e in errors)
+        if request.htmx:
+            return render(request, "debts/letters/_desk_result.html", context)
+        return self.render_to_response(self.get_context_data(**context))
+
+
+def _desk_letter(request, pk) -> Letter:
+    letter = get_object_or_404(letter_detail(request.user), pk=pk)
+    check_perm(request.user, perms.CLAIM_FOLLOW_UP)
+    return letter
+
+
+def _desk_reply(request, letter: Letter, *, done: str = "", error: str = ""):
+    """The desk's answer to a button: the refreshed letter card (htmx), or back to the desk (no script)."""
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        elif done:
+            messages.success(request, done)
+        return HttpResponseRedirect(reverse("letters:receipt-desk") + "?" + urlencode({"number": letter.number}))
+    letter = letter_detail(request.user).get(pk=letter.pk)
+    return render(request, "debts/letters/_desk_result.html",
+                  {"letter": letter, "number": letter.number, "done": done, "error": error, "today": date.today()})
+
+
+@require_POST
+@login_required
+def desk_deliver(request, pk):
+    letter = _desk_letter(request, pk)
+    form = DeskDeliveryForm(request.POST)
+    try:
+        require_valid(form)
+        services.letter_deliver(user=request.user, letter=letter, delivered_on=form.cleaned_data["on"],
+                                delivery=form.cleaned_data["delivery"])
+    except ValidationError as error:
+        return _desk_reply(request, letter, error="；".join(error.messages))
+    return _desk_reply(request, letter, done=f"已登记送达（{form.cleaned_data['delivery']}）。")
+
+
+@require_POST
+@login_required
+def desk_answer(request, pk):
+    letter = _desk_letter(request, pk)
+    form = DeskAnswerForm(request.POST)
+    try:
+        require_valid(form)
+        data = form.cleaned_data
+        services.letter_answer(user=request.user, letter=letter, result=data["result"], answered_on=data["on"],
+                               disputed_amount=data["disputed_amount"], reason=data["reason"])
+    except ValidationError as error:
+        return _desk_reply(request, letter, error="；".join(error.messages))
+    return _desk_reply(request, letter, done=ANSWER_MESSAGES[data["result"]])
+
+
+# --- Disputes ------------------------------------------------------------------------------------
+
+
+class DisputeListView(RecordListView):
+    template_name = "debts/letters/dispute_list.html"
+    filterset_class = DisputeFilter
+
+    def get_queryset(self):
+        return dispute_list(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["open_count"] = context["filter"].qs.filter(closed_on__isnull=True).count()
+        return context
+
+
+class DisputeCloseView(ObjectFormView):
+    template_name = "debts/letters/letter_action.html"
+    form_class = DisputeCloseForm
+    permission = perms.CLAIM_MANAGE
+    extra_context = {"title": "异议核实办结"}
+    success_message = "异议已办结。"
+
+    def get_queryset(self):
+        return dispute_list(self.request.user)
+
+    def get_context_data(self, **kwargs):
+        letter = self.object.letter
+        return super().get_context_data(letter=letter, letter_url=letter_url(letter), dispute=self.object,
+                                        **kwargs)
+
+    def act(self, form):
+        services.dispute_close(user=self.request.user, task=self.object, outcome=form.cleaned_data["outcome"],
+                               closed_on=form.cleaned_data["closed_on"])
+
+    def get_success_url(self):
+        return reverse("letters:dispute-list")

@@ -1,0 +1,313 @@
+"""Letters to debtors (对账函, 清缴通知书): choosing who gets one, numbering them without gaps,
+the background job that issues and prints a batch, and tracking each letter until its receipt comes back.
+
+A debtor with several open claims in a village gets one letter listing them
+all. Sealed and fully cleared claims never appear. Numbers are handed out per
+village and year under a row lock, so two jobs running at once never share or
+skip a number; a restarted job issues only the letters it has not issued yet.
+"""
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import groupby
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from core import permissions as perms
+from core.audit import acting_as
+from core.idnumbers import mask_id_number
+from core.jobs import JobError, job_add_file, job_create
+from core.money import format_yuan
+from core.scoping import villages_for
+from core.xlsx import Column, build_xlsx
+
+from .models import Claim, ClaimEvent, DisputeTask, Letter, LetterItem, LetterKind, LetterSequence
+from .selectors import age_band_filter, claim_list, with_age
+
+REPLY_DAYS = 30
+KIND_CODES = {"reconciliation": LetterKind.RECONCILIATION, "payment-notice": LetterKind.PAYMENT_NOTICE}
+
+
+@dataclass
+class DebtorGroup:
+    village: object
+    debtor: object
+    claims: list = field(default_factory=list)     # (claim, balance)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((balance for _, balance in self.claims), Decimal("0"))
+
+
+def _sort_key(claim: Claim):
+    debtor = claim.debtor
+    group = debtor.group.name if debtor.group_id else "~"
+    return (claim.village.township.name, claim.village.name, claim.village_id, group,
+            (debtor.search_keys or debtor.name).split(" ")[-1], debtor.pk)
+
+
+def select_groups(*, user, villages, min_balance: Decimal | None = None, origins=(), age: str = "",
+                  today: date | None = None) -> list[DebtorGroup]:
+    """Who gets a letter: debtors with open, unsealed claims in the chosen villages, one group per village.
+
+    Sorted for printing by village, group and name (pinyin).
+    """
+    today = today or date.today()
+    claims = with_age(claim_list(user)).select_related("debtor__group").filter(
+        village__in=villages, sealed=False, balance__gt=0)
+    if origins:
+        claims = claims.filter(origin__in=origins)
+    if age:
+        claims = claims.filter(age_band_filter(age, today))
+    ordered = sorted(claims, key=_sort_key)
+    groups = []
+    for _, rows in groupby(ordered, key=lambda c: (c.village_id, c.debtor_id)):
+        rows = list(rows)
+        group = DebtorGroup(rows[0].village, rows[0].debtor, [(c, c.balance) for c in rows])
+        if min_balance is None or group.total >= min_balance:
+            groups.append(group)
+    return groups
+
+
+def letter_number(village, year: int, seq: int) -> str:
+    """`积翠-峪口村-2026-0001`: township (without 镇/乡), village, year, sequence."""
+    township = village.township.name
+    for suffix in ("镇", "乡", "街道"):
+        township = township.removesuffix(suffix)
+    return f"{township}-{village.name}-{year}-{seq:04d}"
+
+
+def _next_numbers(village, year: int, count: int) -> range:
+    """Reserve `count` numbers for a village and year; the row lock serialises concurrent jobs."""
+    LetterSequence.objects.get_or_create(village=village, year=year)
+    sequence = LetterSequence.objects.select_for_update().get(village=village, year=year)
+    first = sequence.last + 1
+    sequence.last += count
+    sequence.save(update_fields=["last"])
+    return range(first, first + count)
+
+
+def issue_letters(*, user, groups: list[DebtorGroup], kind: str, as_of: date, job=None, report=None) -> int:
+    """Create the letters of a batch, village by village, each village in one transaction.
+
+    A debtor who already has a letter of this job is skipped, so a restarted job
+    resumes without issuing anything twice.
+    """
+    issued, total = 0, len(groups)
+    done = 0
+    for village_id, village_groups in groupby(groups, key=lambda g: g.village.pk):
+        village_groups = list(village_groups)
+        with transaction.atomic():
+            already = set(Letter.objects.filter(job=job, village_id=village_id).values_list("debtor_id", flat=True)
+                          ) if job is not None else set()
+            todo = [g for g in village_groups if g.debtor.pk not in already]
+            if todo:
+                village = todo[0].village
+                numbers = _next_numbers(village, as_of.year, len(todo))
+                with acting_as(user):
+                    for seq, group in zip(numbers, todo, strict=True):
+                        letter = Letter.objects.create(
+                            village=village, number=letter_number(village, as_of.year, seq), year=as_of.year,
+                            seq=seq, kind=kind, debtor=group.debtor, job=job, total=group.total, as_of=as_of,
+                            reply_by=as_of + timedelta(days=REPLY_DAYS), created_by=user)
+                        LetterItem.objects.bulk_create(
+                            [LetterItem(letter=letter, claim=claim, amount=balance) for claim, balance in group.claims])
+                issued += len(todo)
+        done += len(village_groups)
+        if report:
+            report(done, total, f"已编号 {done} / {total} 份")
+    return issued
+
+
+# --- The batch job --------------------------------------------------------------------------
+
+
+def letters_job_create(*, user, villages, kind: str, min_balance: Decimal | None = None, origins=(), age: str = "",
+                       as_of: date | None = None):
+    """Start a batch of letters as a background job."""
+    if not perms.has_perm(user, perms.CLAIM_MANAGE):
+        raise PermissionDenied("只有乡镇专班或县农经中心可以批量出具函件。")
+    villages = list(villages)
+    allowed = set(villages_for(user).values_list("pk", flat=True))
+    if not villages or any(v.pk not in allowed for v in villages):
+        raise ValidationError({"villages": "请选择管理范围内的村。"})
+    if kind not in LetterKind.values:
+        raise ValidationError({"kind": "请选择函件类型。"})
+    as_of = as_of or date.today()
+    names = "、".join(v.name for v in villages[:3]) + (f"等 {len(villages)} 个村" if len(villages) > 3 else "")
+    return job_create(user=user, kind="letters", title=f"{kind}（{names}，截至 {as_of:%Y-%m-%d}）", params={
+        "villages": [v.pk for v in villages], "kind": kind, "as_of": as_of.isoformat(),
+        "min_balance": str(min_balance) if min_balance is not None else None, "origins": list(origins), "age": age})
+
+
+def run_letter_job(job, report) -> dict:
+    """The job's runner: select, number (resumably), render, and store the files."""
+    from .letter_pdf import render_batch
+
+    params, user = job.params, job.created_by
+    villages = villages_for(user).filter(pk__in=params["villages"])
+    as_of = date.fromisoformat(params["as_of"])
+    min_balance = Decimal(params["min_balance"]) if params.get("min_balance") else None
+    groups = select_groups(user=user, villages=villages, min_balance=min_balance, origins=params.get("origins") or (),
+                           age=params.get("age") or "", today=as_of)
+    already = Letter.objects.filter(job=job).exists()
+    if not groups and not already:
+        raise JobError("所选范围内没有需要出具函件的债权（已封存、已结清的不出具）。")
+    issue_letters(user=user, groups=groups, kind=params["kind"], as_of=as_of, job=job, report=report)
+    letters = list(_ordered(Letter.objects.filter(job=job)))
+    output = render_batch([letter.pk for letter in letters], report=report)
+    stamp = f"{as_of:%Y%m%d}"
+    job_add_file(job, f"{params['kind']}-全部-{stamp}.pdf", output.whole)
+    for village_name, content in output.by_village:
+        job_add_file(job, f"{params['kind']}-{village_name}-{stamp}.pdf", content)
+    job_add_file(job, f"{params['kind']}-签收清单-{stamp}.xlsx", letters_xlsx(letters, params["kind"]))
+    return {"letters": output.letters, "pages": output.pages}
+
+
+def _ordered(letters):
+    return sorted(letters.select_related("village__township", "debtor__group"),
+                  key=lambda letter: (letter.village.township.name, letter.village.name, letter.village_id,
+                                      letter.debtor.group.name if letter.debtor.group_id else "~",
+                                      (letter.debtor.search_keys or letter.debtor.name).split(" ")[-1],
+                                      letter.debtor_id))
+
+
+LIST_COLUMNS = [Column("编号", 24), Column("债务人", 16), Column("证件号码", 22), Column("金额(元)", 14, money=True),
+                Column("村", 12), Column("组", 10), Column("签收人", 12), Column("签收日期", 12)]
+
+
+def letters_xlsx(letters, kind: str) -> bytes:
+    """The list for signing letters out: number, debtor, masked ID, amount, village, group."""
+    rows = [[letter.number, letter.debtor.name, mask_id_number(letter.debtor.id_number), letter.total,
+             letter.village.name, letter.debtor.group.name if letter.debtor.group_id else "", "", ""]
+            for letter in letters]
+    return build_xlsx(title=f"{kind}签收清单", columns=LIST_COLUMNS, rows=rows)
+
+
+# --- One letter from a claim's page ----------------------------------------------------------
+
+
+@transaction.atomic
+def letter_issue_for_claim(*, user, claim: Claim, kind: str, as_of: date | None = None) -> Letter:
+    """One letter to a claim's debtor covering all their open claims in that village."""
+    if not perms.has_perm(user, perms.CLAIM_FOLLOW_UP):
+        raise PermissionDenied("您的角色不能出具函件。")
+    if claim.sealed:
+        raise ValidationError("已封存的债权不能出具函件。")
+    groups = [g for g in select_groups(user=user, villages=[claim.village], today=as_of)
+              if g.debtor.pk == claim.debtor_id]
+    if not groups:
+        raise ValidationError("该债务人在本村没有未清收的债权。")
+    issue_letters(user=user, groups=groups, kind=kind, as_of=as_of or date.today())
+    return Letter.objects.filter(village=claim.village, debtor=claim.debtor).order_by("-pk").first()
+
+
+# --- Delivery and receipts --------------------------------------------------------------------
+
+
+def _lock_letter(user, letter: Letter) -> Letter:
+    locked = Letter.objects.select_for_update().select_related("village").get(pk=letter.pk)
+    if not villages_for(user).filter(pk=locked.village_id).exists():
+        raise PermissionDenied("该函件不在您的管理范围内。")
+    if not perms.has_perm(user, perms.CLAIM_FOLLOW_UP):
+        raise PermissionDenied("您的角色不能登记送达和回执。")
+    return locked
+
+
+def _claims_of(letter: Letter):
+    return Claim.objects.filter(letter_items__letter=letter)
+
+
+def _events(letter: Letter, user, kind: str, on: date, note: str) -> None:
+    from .services import claim_record_event
+
+    for claim in _claims_of(letter):
+        claim_record_event(user=user, claim=claim, kind=kind, happened_on=on, note=note)
+
+
+@transaction.atomic
+def letter_deliver(*, user, letter: Letter, delivered_on: date, delivery: str, delivered_by: str = "",
+                   photo=None) -> Letter:
+    """已生成 → 已送达. A served 清缴通知书 is a demand: the claims' limitation runs anew from that day."""
+    locked = _lock_letter(user, letter)
+    if locked.state != Letter.State.ISSUED:
+        raise ValidationError(f"函件当前为“{locked.state}”，不能再登记送达。")
+    if delivery not in Letter.Delivery.values:
+        raise ValidationError({"delivery": "请选择送达方式。"})
+    if delivered_on > date.today() or delivered_on < locked.as_of:
+        raise ValidationError({"delivered_on": "送达日期须在出具日期之后，且不晚于今天。"})
+    locked.state, locked.delivered_on, locked.delivery = Letter.State.DELIVERED, delivered_on, delivery
+    locked.delivered_by = delivered_by.strip() or str(user)
+    if photo is not None:
+        from core.files import check_upload
+
+        checked = check_upload(photo)
+        locked.delivery_photo.save(f"{locked.pk}-{checked.sha256[:12]}{checked.extension}", photo, save=False)
+    with acting_as(user):
+        locked.save()
+    is_demand = locked.kind == LetterKind.PAYMENT_NOTICE
+    _events(locked, user, ClaimEvent.Kind.DEMAND if is_demand else ClaimEvent.Kind.LETTER_SENT, delivered_on,
+            f"{locked.kind} {locked.number}（{locked.get_delivery_display()}）")
+    return locked
+
+
+@transaction.atomic
+def letter_answer(*, user, letter: Letter, result: str, answered_on: date, disputed_amount: Decimal | None = None,
+                  reason: str = "") -> Letter:
+    """The receipt came back: 已确认, 有异议 (opens a task for the township), or 退回 (could not be delivered)."""
+    locked = _lock_letter(user, letter)
+    if result == Letter.State.RETURNED:
+        if locked.state not in (Letter.State.ISSUED, Letter.State.DELIVERED):
+            raise ValidationError(f"函件当前为“{locked.state}”，不能登记退回。")
+    elif locked.state not in (Letter.State.DELIVERED, Letter.State.ISSUED):
+        raise ValidationError(f"函件当前为“{locked.state}”，回执已登记过。")
+    if answered_on > date.today() or answered_on < locked.as_of:
+        raise ValidationError({"answered_on": "回执日期须在出具日期之后，且不晚于今天。"})
+    if result == Letter.State.CONFIRMED:
+        locked.state = Letter.State.CONFIRMED
+    elif result == Letter.State.DISPUTED:
+        if disputed_amount is None or disputed_amount <= 0 or disputed_amount > locked.total:
+            raise ValidationError({"disputed_amount": f"请填写有异议的金额（不超过 {format_yuan(locked.total)} 元）。"})
+        if not reason.strip():
+            raise ValidationError({"reason": "请写明异议理由。"})
+        locked.state, locked.disputed_amount, locked.dispute_reason = (Letter.State.DISPUTED, disputed_amount,
+                                                                       reason.strip())
+    elif result == Letter.State.RETURNED:
+        locked.state = Letter.State.RETURNED
+        locked.note = reason.strip()[:300]
+    else:
+        raise ValidationError({"result": "请选择回执结果。"})
+    locked.answered_on = answered_on
+    with acting_as(user):
+        locked.save()
+        if result == Letter.State.DISPUTED:
+            DisputeTask.objects.create(village=locked.village, letter=locked, opened_on=answered_on)
+    if result == Letter.State.CONFIRMED:
+        _events(locked, user, ClaimEvent.Kind.LETTER_CONFIRMED, answered_on, f"对账确认 {locked.number}")
+    return locked
+
+
+@transaction.atomic
+def dispute_close(*, user, task: DisputeTask, outcome: str, closed_on: date | None = None) -> DisputeTask:
+    if not perms.has_perm(user, perms.CLAIM_MANAGE):
+        raise PermissionDenied("异议由乡镇专班核实办结。")
+    locked = DisputeTask.objects.select_for_update().get(pk=task.pk)
+    if not villages_for(user).filter(pk=locked.village_id).exists():
+        raise PermissionDenied("该异议不在您的管理范围内。")
+    if locked.closed_on:
+        raise ValidationError("该异议已经办结。")
+    if not outcome.strip():
+        raise ValidationError({"outcome": "请写明核实结果。"})
+    locked.outcome, locked.closed_on, locked.closed_by = outcome.strip(), closed_on or date.today(), user
+    with acting_as(user):
+        locked.save()
+    return locked
+
+
+def kind_from_code(code: str) -> str:
+    try:
+        return KIND_CODES[code]
+    except KeyError:
+        raise ValidationError(f"函件类型“{code}”无法识别，应为 reconciliation 或 payment-notice。") from None
+
