@@ -8,10 +8,12 @@ so that a second run resumes rather than repeats.
 """
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from importlib import import_module
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .files import private_storage
@@ -43,13 +45,19 @@ def jobs_for(user):
     return Job.objects.none()
 
 
+# A job still "running" after this long lost its worker and may be taken up again.
+STALE_AFTER = timedelta(minutes=30)
+
+
 @transaction.atomic
-def job_create(*, user: User, kind: str, title: str, params: dict) -> Job:
+def job_create(*, user: User, kind: str, title: str, params: dict, enqueue: bool = True) -> Job:
+    """Create a job; unless `enqueue` is false (the caller runs it itself), send it to a worker after commit."""
     if kind not in RUNNERS:
         raise ValueError(f"No runner for job kind {kind!r}")
     job = Job.objects.create(kind=kind, title=title, params=params, created_by=user, county_id=user.county_id,
                              township_id=user.township_id, village_id=user.village_id)
-    _enqueue(job)
+    if enqueue:
+        _enqueue(job)
     return job
 
 
@@ -63,8 +71,9 @@ def _enqueue(job: Job) -> None:
 @transaction.atomic
 def job_restart(*, user: User, job: Job) -> Job:
     locked = Job.objects.select_for_update().get(pk=job.pk)
-    if locked.state != Job.State.FAILED:
-        raise JobError("只有失败的任务可以重新运行。")
+    stale = locked.state == Job.State.RUNNING and locked.started_at and locked.started_at < timezone.now() - STALE_AFTER
+    if locked.state != Job.State.FAILED and not stale:
+        raise JobError("只有失败或长时间无进展的任务可以重新运行。")
     locked.state, locked.error, locked.message = Job.State.QUEUED, "", "重新排队"
     locked.save(update_fields=["state", "error", "message"])
     _enqueue(locked)
@@ -90,10 +99,15 @@ def job_add_file(job: Job, name: str, content: bytes) -> dict:
 def run(job_id: int) -> None:
     """Run one job to its end: what the Celery task calls."""
     job = Job.objects.get(pk=job_id)
-    if job.state == Job.State.DONE:
+    # Take the job atomically: a second delivery of the same task (or a second
+    # caller) finds it running and leaves it alone, unless its runner died long ago.
+    now = timezone.now()
+    taken = Job.objects.filter(pk=job_id).filter(
+        Q(state=Job.State.QUEUED) | Q(state=Job.State.RUNNING, started_at__lt=now - STALE_AFTER)
+    ).update(state=Job.State.RUNNING, started_at=now, attempts=job.attempts + 1, error="")
+    if not taken:
         return
-    job.attempts += 1
-    _update(job.pk, state=Job.State.RUNNING, started_at=timezone.now(), attempts=job.attempts, error="")
+    job.refresh_from_db()
 
     def report(done: int, total: int, message: str = "") -> None:
         progress = int(done * 100 / total) if total else 0

@@ -22,12 +22,22 @@ A batch is made fast and lean in three ways:
 The parent process only reads the database and joins files; the workers
 never touch the database.
 """
+import gc
 import hashlib
+import json
 import logging
 import os
+import resource
+import selectors
+import subprocess
+import sys
 import tempfile
+import time
+import traceback
+from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 
 import segno
@@ -35,8 +45,19 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
+from pypdf import PdfReader
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    IndirectObject,
+    NameObject,
+    NumberObject,
+    StreamObject,
+    TextStringObject,
+)
 from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
 
 from core.idnumbers import mask_id_number
 from core.money import capital_yuan, format_yuan
@@ -49,7 +70,8 @@ log = logging.getLogger(__name__)
 TEMPLATE = "debts/pdf/letters.html"
 PARTIALS = ("_addressee.html", "_items.html", "_closing.html", "_reconciliation.html", "_payment_notice.html",
             "_receipt.html")
-CHUNK_SIZE = 200          # letters per chunk: large enough to spread the fixed cost of a document
+CHUNK_SIZE = 60           # letters per chunk at most: a worker's memory grows with its chunk
+MIN_CHUNK = 15
 WORKERS = 2
 FONT_FAMILY = "LetterSerif"
 FALLBACK_FAMILIES = '"Noto Serif CJK SC", "Noto Serif CJK", "FangSong", serif'
@@ -108,6 +130,7 @@ def _one_context(letter: Letter) -> dict:
     total = letter.total
     return {
         "id": letter.pk,
+        "village_id": village.pk,
         "number": letter.number,
         "kind": letter.kind,
         "is_notice": letter.kind == LetterKind.PAYMENT_NOTICE,
@@ -151,68 +174,53 @@ def _with_qr(context: dict) -> dict:
     return context
 
 
-# --- The face: a subset of the CJK serif, cached on disk --------------------------------------
+
+# --- The face: a subset of the CJK serif, made once per character set and kept on disk ----------
 
 _FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
 _FAMILIES = ("Noto Serif CJK SC", "Noto Serif SC")
-# Characters that dates, amounts and the template print whatever the letters hold.
-_FIXED_CHARS = ("".join(chr(c) for c in range(0x20, 0x7F)) + "　，。、：；（）《》“”‘’？！…—·×□"
-                + "零壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整负人民币年月日第页共编号")
+# What dates, amounts and numbers print whatever the letters hold.
+_FIXED_CHARS = ("".join(chr(c) for c in range(0x20, 0x7F)) + "　，。、：；（）《》“”？！…—·□＿"
+                + "零壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整负人民币年月日")
 
 
-@dataclass(frozen=True)
-class Fonts:
-    """The subset faces for a batch: file paths for regular and bold."""
-    regular: str
-    bold: str
-
-    def css(self) -> str:
-        return "".join(
-            f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url("{Path(path).as_uri()}"); '
-            f"font-weight: {weight}; font-style: normal; }}\n"
-            for path, weight in ((self.regular, "normal"), (self.bold, "bold")))
-
-
-def _system_face(bold: bool) -> tuple[str, int] | None:
-    """(file, index in the collection) of the system's Noto Serif CJK SC, or None."""
+def _system_face() -> tuple[str, int] | None:
+    """(file, index in the collection) of the system's regular Noto Serif CJK SC, or None."""
     from fontTools.ttLib import TTCollection, TTFont
 
-    wanted = "Bold" if bold else "Regular"
     for folder in _FONT_DIRS:
         root = Path(folder).expanduser()
         if not root.is_dir():
             continue
-        for path in sorted(root.rglob("NotoSerif*")):
-            if not path.name.endswith((f"{wanted}.ttc", f"{wanted}.otf", f"{wanted}.ttf")):
+        for path in sorted(root.rglob("NotoSerif*-Regular.*")):
+            if path.suffix.lower() not in (".ttc", ".otf", ".ttf"):
                 continue
             try:
-                faces = (TTCollection(path, lazy=True).fonts if path.suffix == ".ttc"
-                         else [TTFont(path, lazy=True)])
-            except Exception:  # not a font fontTools can read: keep looking
+                faces = TTCollection(path, lazy=True).fonts if path.suffix.lower() == ".ttc" else [
+                    TTFont(path, lazy=True)]
+                for index, face in enumerate(faces):
+                    if face["name"].getDebugName(1) in _FAMILIES:
+                        return str(path), index
+            except Exception:  # a file fontTools cannot read is not the face we want
                 continue
-            for index, face in enumerate(faces):
-                if face["name"].getDebugName(1) in _FAMILIES:
-                    return str(path), index
     return None
 
 
 def template_chars() -> set[str]:
-    """Every character the letter templates themselves print."""
-    chars = set(_FIXED_CHARS)
+    """Every character the letter templates can print by themselves."""
     folder = Path(settings.BASE_DIR) / "templates" / "debts" / "pdf"
+    chars = set(_FIXED_CHARS)
     for name in ("letters.html", *PARTIALS):
         chars.update((folder / name).read_text(encoding="utf-8"))
     return {c for c in chars if c.isprintable()}
 
 
 def context_chars(contexts: Iterable[dict]) -> set[str]:
-    """The characters of the variable text of some letter contexts."""
+    """The characters of the text in some letter contexts."""
     chars = set()
     for context in contexts:
         for key, value in context.items():
-            if key == "qr":
-                continue
-            if isinstance(value, str):
+            if isinstance(value, str) and key != "qr":
                 chars.update(value)
             elif isinstance(value, list):
                 for row in value:
@@ -221,27 +229,28 @@ def context_chars(contexts: Iterable[dict]) -> set[str]:
     return chars
 
 
-def batch_fonts(chars: set[str]) -> Fonts | None:
-    """The subset faces for these characters (with the template's), made once and kept on disk.
+def letter_font(chars: set[str]) -> str | None:
+    """The path of a subset of Noto Serif CJK SC holding `chars` and the template's own.
 
-    None when the system has no Noto Serif CJK: the letters then use whatever
-    serif CJK face fontconfig finds, which is slower but prints the same text.
+    Made with fontTools on first use and kept under PRIVATE_ROOT/fonts, named
+    by a hash of the character set. None when the system has no Noto Serif CJK:
+    the letters then use whatever serif CJK face fontconfig finds (slower,
+    same text).
     """
     chars = sorted(template_chars() | chars)
     digest = hashlib.sha256("".join(chars).encode()).hexdigest()[:24]
     folder = Path(settings.PRIVATE_ROOT) / "fonts"
-    paths = {}
-    for weight, bold in (("regular", False), ("bold", True)):
-        path = folder / f"letters-{weight}-{digest}.otf"
-        if not path.exists():
-            face = _system_face(bold)
-            if face is None:
-                log.warning("Noto Serif CJK SC is not installed; letters use the system fonts.")
-                return None
-            _subset(face, chars, path)
-        paths[weight] = str(path)
-    _prune(folder, keep=24)
-    return Fonts(paths["regular"], paths["bold"])
+    path = folder / f"letters-{digest}.otf"
+    if path.exists():
+        path.touch()
+        return str(path)
+    face = _system_face()
+    if face is None:
+        log.warning("Noto Serif CJK SC is not installed; letters are set in the system's fonts.")
+        return None
+    _subset(face, chars, path)
+    _prune(folder, keep=20)
+    return str(path)
 
 
 def _subset(face: tuple[str, int], chars: list[str], target: Path) -> None:
@@ -250,69 +259,475 @@ def _subset(face: tuple[str, int], chars: list[str], target: Path) -> None:
 
     file, index = face
     font = TTFont(file, fontNumber=index, lazy=True)
-    # No layout features: horizontal Chinese needs none, and leaving them out
-    # halves the time and the size. No hinting: the letters are printed.
-    options = subset.Options(layout_features=[], hinting=False, notdef_outline=True, name_IDs=[1, 2, 3, 4, 6])
+    # No layout features (horizontal Chinese needs none) and no hinting (the
+    # letters are printed): half the time and half the size.
+    options = subset.Options(layout_features=[], hinting=False, desubroutinize=True, notdef_outline=True,
+                             name_IDs=[0, 1, 2, 3, 4, 5, 6])
     subsetter = subset.Subsetter(options)
     subsetter.populate(text="".join(chars))
     subsetter.subset(font)
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as part:
         font.save(part)
-    # Renamed into place, so a concurrent batch never loads half a file.
+    # Renamed into place, so that a batch running at the same time never reads half a file.
     os.replace(part.name, target)
 
 
 def _prune(folder: Path, keep: int) -> None:
-    """Keep the most recently used subsets; each new character set makes a new pair."""
+    """Keep the most recently used subsets; every new character set makes one."""
     faces = sorted(folder.glob("letters-*.otf"), key=lambda p: p.stat().st_mtime, reverse=True)
     for stale in faces[keep:]:
         stale.unlink(missing_ok=True)
 
 
-# --- Rendering ---------------------------------------------------------------------------------
+# --- Rendering letters to PDF (no database) ---------------------------------------------------
 
 
 class _LetterFetcher(_StaticOnlyFetcher):
-    """The shared document fetcher (static files and data: URLs), plus the batch's two font files."""
+    """The shared document fetcher (static files, data: URLs), plus the batch's font file."""
 
-    def __init__(self, fonts: Fonts | None):
+    def __init__(self, font: str | None):
         super().__init__()
-        self.allowed = {Path(p).as_uri(): p for p in (fonts.regular, fonts.bold)} if fonts else {}
+        self.font_url = Path(font).as_uri() if font else None
 
     def fetch(self, url, headers=None):
-        if url in self.allowed:
-            return super(_StaticOnlyFetcher, self).fetch(url, headers)
+        if self.font_url and url == self.font_url:
+            return URLFetcher.fetch(self, url, headers)
         return super().fetch(url, headers)
 
 
-def render_chunk(contexts: list[dict], fonts: Fonts | None, target, font_config=None) -> list[int]:
-    """Render letters to one PDF at `target` (a path or file); return each letter's page count.
+def render_chunk(contexts: list[dict], font: str | None, target, font_config=None) -> list[int]:
+    """Render letters into one PDF at `target` (a path or a binary file); return each letter's page count.
 
-    A pure renderer: no database. `font_config` is kept between chunks by a worker.
+    `font` is the subset face from `letter_font`; `font_config` may be kept
+    between chunks. Python's cycle collector is paused while a chunk renders:
+    a document is hundreds of thousands of objects, and repeated collections
+    over them cost a third of the time; the cycles are collected once at the end.
     """
+    family = f'"{FONT_FAMILY}", {FALLBACK_FAMILIES}'
     html = render_to_string(TEMPLATE, {
         "letters": [_with_qr(context) for context in contexts],
         "title": contexts[0]["kind"] if contexts else "",
-        "font_face_css": fonts.css() if fonts else "",
-        "font_family": f'"{FONT_FAMILY}", {FALLBACK_FAMILIES}' if fonts else "",
+        "font_face_css": f'@font-face {{ font-family: "{FONT_FAMILY}"; src: url("{Path(font).as_uri()}"); }}'
+        if font else "",
+        "font_family": family if font else "",
     })
-    document = HTML(string=html, base_url=_base_url(), url_fetcher=_LetterFetcher(fonts)).render(
-        font_config=font_config or FontConfiguration())
-    starts = [index for index, page in enumerate(document.pages)
-              for anchor in page.anchors if anchor.startswith("letter-")]
-    ends = [*starts[1:], len(document.pages)]
-    # The face is already a subset: embedding it whole skips WeasyPrint's own
-    # subsetting and makes it identical in every chunk, so the join writes it once.
-    document.write_pdf(target, full_fonts=fonts is not None)
-    return [end - start for start, end in zip(starts, ends, strict=True)]
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        document = HTML(string=html, base_url=_base_url(), url_fetcher=_LetterFetcher(font)).render(
+            font_config=font_config or FontConfiguration())
+        starts = [number for number, page in enumerate(document.pages)
+                  if any(anchor.startswith("letter-") for anchor in page.anchors)]
+        # The face is a subset already: embedded whole, it is the same bytes in
+        # every chunk, and the join writes it once.
+        document.write_pdf(target, full_fonts=font is not None)
+        pages = [end - start for start, end in zip(starts, [*starts[1:], len(document.pages)], strict=True)]
+        del document
+    finally:
+        if collecting:
+            gc.enable()
+        gc.collect()
+    return pages
 
 
 def render_letters(letter_ids: list[int]) -> tuple[bytes, int]:
     """One PDF holding these letters in this order, each from a new page; and its page count."""
     contexts = letter_context(letter_ids)
-    fonts = batch_fonts(context_chars(contexts))
+    font = letter_font(context_chars(contexts))
     with tempfile.TemporaryFile() as target:
-        pages = render_chunk(contexts, fonts, target)
+        pages = render_chunk(contexts, font, target)
         target.seek(0)
         return target.read(), sum(pages)
+
+
+# --- Joining PDF files in constant memory -------------------------------------------------------
+
+
+class PdfJoin:
+    """Copies pages of several PDF files into one new file, as they come.
+
+    Each page and what it uses is written out at once; only the byte offset of
+    every object stays in memory. A big stream already written with the same
+    bytes (the font program, identical in every chunk) is referred to, not
+    written again.
+    """
+
+    FANOUT = 128  # pages under one node of the page tree
+
+    def __init__(self, path, *, title: str = ""):
+        # The file is opened for each addition, so that a batch of many villages
+        # does not hold a file open for each.
+        self.path = Path(path)
+        self.path.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+        self.file = None
+        self.offsets = [0]
+        self.root_pages = self._number()
+        self.nodes: list[tuple[int, list[int]]] = []
+        self.shared: dict[bytes, int] = {}
+        self.title = title
+        self.pages = 0
+
+    def _number(self) -> int:
+        self.offsets.append(0)
+        return len(self.offsets) - 1
+
+    def add(self, reader: PdfReader, page_indexes: Iterable[int] | None = None) -> None:
+        """Append pages of a PDF (all, or those indexes in that order)."""
+        with open(self.path, "ab") as self.file:
+            self._add(reader, page_indexes)
+
+    def _add(self, reader: PdfReader, page_indexes) -> None:
+        numbers: dict[int, int] = {}
+        pending: list[tuple[int, object]] = []
+
+        def reference(indirect: IndirectObject) -> IndirectObject:
+            number = numbers.get(indirect.idnum)
+            if number is None:
+                target = indirect.get_object()
+                key = self._share_key(target)
+                number = self.shared.get(key) if key else None
+                if number is None:
+                    number = self._number()
+                    pending.append((number, target))
+                    if key:
+                        self.shared[key] = number
+                numbers[indirect.idnum] = number
+            return IndirectObject(number, 0, None)
+
+        def convert(value):
+            if isinstance(value, IndirectObject):
+                return reference(value)
+            if isinstance(value, DictionaryObject):
+                converted = DictionaryObject()
+                for name, item in value.items():
+                    converted[NameObject(name)] = convert(item)
+                return converted
+            if isinstance(value, ArrayObject):
+                return ArrayObject(convert(item) for item in value)
+            return value
+
+        indexes = range(len(reader.pages)) if page_indexes is None else page_indexes
+        for index in indexes:
+            page = reader.pages[index]
+            if not self.nodes or len(self.nodes[-1][1]) == self.FANOUT:
+                self.nodes.append((self._number(), []))
+            node, kids = self.nodes[-1]
+            number = self._number()
+            if page.indirect_reference is not None:
+                numbers[page.indirect_reference.idnum] = number
+            converted = DictionaryObject()
+            for name, item in page.items():
+                if name not in ("/Parent", "/Annots", "/StructParents"):
+                    converted[NameObject(name)] = convert(item)
+            converted[NameObject("/Parent")] = IndirectObject(node, 0, None)
+            self._write(number, converted)
+            kids.append(number)
+            self.pages += 1
+            while pending:
+                number, target = pending.pop()
+                self._write(number, target, convert)
+
+    @staticmethod
+    def _share_key(target) -> bytes | None:
+        if isinstance(target, StreamObject) and len(target._data) >= 16384:
+            return hashlib.sha256(target._data).digest()
+        return None
+
+    def _write(self, number: int, value, convert=None) -> None:
+        self.offsets[number] = self.file.tell()
+        self.file.write(f"{number} 0 obj\n".encode())
+        if isinstance(value, StreamObject):
+            # pypdf keeps a read stream's bytes as they were in the file (still
+            # encoded); they are copied as they are.
+            data = value._data
+            header = convert(DictionaryObject({k: v for k, v in value.items() if k != "/Length"}))
+            header[NameObject("/Length")] = NumberObject(len(data))
+            header.write_to_stream(self.file)
+            self.file.write(b"\nstream\n")
+            self.file.write(data)
+            self.file.write(b"\nendstream")
+        else:
+            (convert(value) if convert else value).write_to_stream(self.file)
+        self.file.write(b"\nendobj\n")
+
+    def close(self) -> None:
+        with open(self.path, "ab") as self.file:
+            self._close()
+
+    def _close(self) -> None:
+        def refs(numbers):
+            return ArrayObject(IndirectObject(n, 0, None) for n in numbers)
+
+        for node, kids in self.nodes:
+            self._write(node, DictionaryObject({
+                NameObject("/Type"): NameObject("/Pages"), NameObject("/Kids"): refs(kids),
+                NameObject("/Count"): NumberObject(len(kids)),
+                NameObject("/Parent"): IndirectObject(self.root_pages, 0, None)}))
+        self._write(self.root_pages, DictionaryObject({
+            NameObject("/Type"): NameObject("/Pages"), NameObject("/Kids"): refs(n for n, _ in self.nodes),
+            NameObject("/Count"): NumberObject(self.pages)}))
+        catalog, info = self._number(), self._number()
+        self._write(catalog, DictionaryObject({NameObject("/Type"): NameObject("/Catalog"),
+                                               NameObject("/Pages"): IndirectObject(self.root_pages, 0, None)}))
+        self._write(info, DictionaryObject({NameObject("/Title"): TextStringObject(self.title),
+                                            NameObject("/Producer"): TextStringObject("三资清化收")}))
+        start = self.file.tell()
+        self.file.write(f"xref\n0 {len(self.offsets)}\n0000000000 65535 f \n".encode())
+        self.file.write(b"".join(f"{offset:010d} 00000 n \n".encode() for offset in self.offsets[1:]))
+        self.file.write(f"trailer\n<< /Size {len(self.offsets)} /Root {catalog} 0 R /Info {info} 0 R >>\n"
+                        f"startxref\n{start}\n%%EOF\n".encode())
+
+
+# --- A batch: chunks rendered by worker processes, joined in order ------------------------------
+
+
+@dataclass
+class BatchOutput:
+    whole: bytes                            # every letter, in the order given
+    by_village: list[tuple[str, bytes]]     # (village, its letters), villages in order of first letter
+    pages: int
+    letters: int
+    stats: dict = field(default_factory=dict)   # how the batch was made, for the benchmark and the log
+
+
+def render_batch(letter_ids: list[int], *, report: ReportFn | None = None, workers: int | None = None,
+                 chunk_size: int = CHUNK_SIZE) -> BatchOutput:
+    """Render a batch of letters: one PDF of all, one per village, the page count.
+
+    The letters' data is read chunk by chunk into a temporary folder, which
+    also gives the character set for the face; then `workers` processes
+    (default WORKERS; 1 renders here, in this process) render the chunks while
+    this process joins the finished ones in order. `report(done, total,
+    message)` is called as chunks are joined.
+    """
+    letter_ids = list(letter_ids)
+    total = len(letter_ids)
+    workers = WORKERS if workers is None else workers
+    chunks = _chunks(letter_ids, chunk_size, workers)
+    workers = max(1, min(workers, len(chunks)))
+    stats = {"chunks": len(chunks), "workers": workers if workers > 1 else 0}
+    with tempfile.TemporaryDirectory(prefix="letters-") as folder:
+        folder = Path(folder)
+        # Started first: the workers load Django and WeasyPrint while the data is read.
+        pool = _WorkerPool(workers) if workers > 1 else None
+        try:
+            started = time.process_time()
+            chars, letters_of = set(), []
+            for index, ids in enumerate(chunks):
+                contexts = letter_context(ids, with_qr=False)
+                chars |= context_chars(contexts)
+                letters_of.append([(c["village_id"], c["village"], c["township"]) for c in contexts])
+                (folder / f"{index}.json").write_text(json.dumps(contexts, ensure_ascii=False), encoding="utf-8")
+            stats["context_cpu_seconds"] = time.process_time() - started
+            started = time.perf_counter()
+            font = letter_font(chars)
+            stats["font_seconds"] = time.perf_counter() - started
+
+            joined = _Joined(folder, title=_batch_title(letter_ids, letters_of))
+            jobs = [(index, folder / f"{index}.json", folder / f"{index}.pdf") for index in range(len(chunks))]
+            if pool is None:
+                font_config = FontConfiguration()
+                for index, source, target in jobs:
+                    pages = render_chunk(json.loads(source.read_text(encoding="utf-8")), font, target, font_config)
+                    joined.add(target, pages, letters_of[index], report, total)
+            else:
+                finished = {}
+                for index, pages in pool.run(jobs, font):
+                    finished[index] = pages
+                    while joined.chunks in finished:
+                        n = joined.chunks
+                        joined.add(folder / f"{n}.pdf", finished.pop(n), letters_of[n], report, total)
+                stats["worker_peak_mb"] = pool.peaks
+                stats["worker_cpu_seconds"] = pool.cpu_seconds
+                stats["timeline"] = pool.timeline
+        finally:
+            if pool is not None:
+                pool.close()
+        stats["join_cpu_seconds"] = joined.seconds
+        return joined.finish(total, stats)
+
+
+def _chunks(letter_ids: list[int], size: int, workers: int) -> list[list[int]]:
+    """Chunks of at most `size` letters that shrink towards the end of the batch, so that the
+    workers finish at nearly the same time."""
+    chunks, start = [], 0
+    while start < len(letter_ids):
+        remaining = len(letter_ids) - start
+        step = min(size, max(MIN_CHUNK, remaining // (2 * max(workers, 1))))
+        chunks.append(letter_ids[start:start + step])
+        start += step
+    return chunks
+
+
+def _batch_title(letter_ids, letters_of) -> str:
+    villages = dict.fromkeys(name for chunk in letters_of for _, name, _ in chunk)
+    return "、".join(list(villages)[:3]) + ("等" if len(villages) > 3 else "") + "函件"
+
+
+class _Joined:
+    """The whole batch and one file per village, joined from chunk PDFs as they are finished."""
+
+    def __init__(self, folder: Path, title: str):
+        self.folder = folder
+        self.whole = PdfJoin(folder / "whole.pdf", title=title)
+        self.villages: dict[int, tuple[str, str, PdfJoin]] = {}
+        self.chunks = 0
+        self.letters = 0
+        self.seconds = 0.0
+
+    def add(self, path: Path, pages: list[int], villages: list[tuple[int, str, str]], report, total: int) -> None:
+        started = time.process_time()
+        reader = PdfReader(path)
+        self.whole.add(reader)
+        first = 0
+        # Consecutive letters of one village are copied in one go.
+        for village_id, run in groupby(zip(villages, pages, strict=True), key=lambda pair: pair[0][0]):
+            run = list(run)
+            count = sum(pages for _, pages in run)
+            if village_id not in self.villages:
+                _, name, township = run[0][0]
+                self.villages[village_id] = (name, township, PdfJoin(self.folder / f"village-{village_id}.pdf",
+                                                                     title=f"{name}函件"))
+            self.villages[village_id][2].add(reader, range(first, first + count))
+            first += count
+        del reader
+        path.unlink()
+        self.seconds += time.process_time() - started
+        (self.folder / f"{self.chunks}.json").unlink(missing_ok=True)
+        self.chunks += 1
+        self.letters += len(pages)
+        if report:
+            report(self.letters, total, f"已生成 {self.letters} / {total} 份")
+
+    def finish(self, total: int, stats: dict) -> BatchOutput:
+        self.whole.close()
+        names = Counter(name for name, _, _ in self.villages.values())
+        by_village = []
+        for name, township, join in self.villages.values():
+            join.close()
+            # Two villages of one name (in different townships) are told apart by their township.
+            by_village.append((name if names[name] == 1 else f"{township}{name}", join.path.read_bytes()))
+            join.path.unlink()
+        whole = (self.folder / "whole.pdf").read_bytes()
+        return BatchOutput(whole=whole, by_village=by_village, pages=self.whole.pages, letters=total, stats=stats)
+
+
+# --- Worker processes -----------------------------------------------------------------------------
+
+
+class _WorkerPool:
+    """Worker processes, each a fresh `manage.py render_letter_chunk`, fed chunk jobs as JSON lines.
+
+    Fresh interpreters rather than forks: a Celery prefork worker is a daemonic
+    process and may not fork children with multiprocessing, and forking a
+    process that holds database connections and threads is unsafe anyway.
+    Each worker keeps two jobs in hand, so it never waits for this process.
+    """
+
+    IN_HAND = 2
+
+    def __init__(self, count: int):
+        command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "render_letter_chunk"]
+        self.processes = []
+        try:
+            for _ in range(count):
+                self.processes.append(subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                                       cwd=settings.BASE_DIR))
+        except BaseException:
+            self.close()
+            raise
+        self.peaks = [0] * count
+        self.cpu_seconds = 0.0
+        self.timeline = []
+
+    def run(self, jobs, font: str | None):
+        """Yield (chunk index, pages per letter) as workers finish chunks, in any order."""
+        queue = list(reversed(jobs))
+        in_hand = [0] * len(self.processes)
+        buffers = [b""] * len(self.processes)
+        selector = selectors.DefaultSelector()
+        for number, process in enumerate(self.processes):
+            selector.register(process.stdout, selectors.EVENT_READ, number)
+
+        def feed(number: int) -> None:
+            while queue and in_hand[number] < self.IN_HAND:
+                index, source, target = queue.pop()
+                job = {"index": index, "input": str(source), "output": str(target), "font": font}
+                self.processes[number].stdin.write(json.dumps(job).encode() + b"\n")
+                self.processes[number].stdin.flush()
+                in_hand[number] += 1
+
+        for number in range(len(self.processes)):
+            feed(number)
+        remaining = len(jobs)
+        try:
+            while remaining:
+                for key, _ in selector.select():
+                    number = key.data
+                    data = os.read(key.fd, 65536)
+                    if not data:
+                        raise RuntimeError(f"letter worker {number} exited with code {self.processes[number].wait()}")
+                    buffers[number] += data
+                    *lines, buffers[number] = buffers[number].split(b"\n")
+                    for line in lines:
+                        answer = json.loads(line)
+                        self.peaks[number] = max(self.peaks[number], answer["peak_mb"])
+                        self.cpu_seconds += answer["cpu"]
+                        self.timeline.append((number, answer["index"], answer["t0"], answer["t1"], time.time()))
+                        if "error" in answer:
+                            raise RuntimeError(f"letter worker failed on chunk {answer['index']}:\n{answer['error']}")
+                        in_hand[number] -= 1
+                        remaining -= 1
+                        feed(number)
+                        yield answer["index"], answer["pages"]
+        finally:
+            selector.close()
+
+    def close(self) -> None:
+        for process in self.processes:
+            try:
+                process.stdin.close()
+            except OSError:
+                pass
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            process.stdout.close()
+
+
+def _peak_mb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def serve_chunks(requests, replies) -> None:
+    """A worker's loop: render each chunk job read from `requests` (JSON lines), answer on `replies`.
+
+    One font configuration serves every chunk; one letter rendered first
+    loads the face, the styles and the templates. What is loaded then is
+    frozen out of the cycle collector's way, so that the collection after
+    each chunk only walks that chunk's objects.
+    """
+    font_config, warm_font = None, object()
+    for line in requests:
+        job = json.loads(line)
+        answer = {"index": job["index"], "t0": time.time()}
+        started = time.process_time()
+        try:
+            contexts = json.loads(Path(job["input"]).read_text(encoding="utf-8"))
+            if job["font"] != warm_font:
+                font_config, warm_font = FontConfiguration(), job["font"]
+                render_chunk(contexts[:1], job["font"], os.devnull, font_config)
+                gc.freeze()
+            answer["pages"] = render_chunk(contexts, job["font"], job["output"], font_config)
+        except Exception:
+            log.exception("Letter chunk %s failed", job["index"])
+            answer["error"] = traceback.format_exc()
+        answer["cpu"] = time.process_time() - started
+        answer["t1"] = time.time()
+        answer["peak_mb"] = _peak_mb()
+        replies.write(json.dumps(answer).encode() + b"\n")
+        replies.flush()

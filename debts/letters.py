@@ -124,7 +124,7 @@ def issue_letters(*, user, groups: list[DebtorGroup], kind: str, as_of: date, jo
 
 
 def letters_job_create(*, user, villages, kind: str, min_balance: Decimal | None = None, origins=(), age: str = "",
-                       as_of: date | None = None):
+                       as_of: date | None = None, enqueue: bool = True):
     """Start a batch of letters as a background job."""
     if not perms.has_perm(user, perms.CLAIM_MANAGE):
         raise PermissionDenied("只有乡镇专班或县农经中心可以批量出具函件。")
@@ -136,7 +136,8 @@ def letters_job_create(*, user, villages, kind: str, min_balance: Decimal | None
         raise ValidationError({"kind": "请选择函件类型。"})
     as_of = as_of or date.today()
     names = "、".join(v.name for v in villages[:3]) + (f"等 {len(villages)} 个村" if len(villages) > 3 else "")
-    return job_create(user=user, kind="letters", title=f"{kind}（{names}，截至 {as_of:%Y-%m-%d}）", params={
+    return job_create(user=user, kind="letters", title=f"{kind}（{names}，截至 {as_of:%Y-%m-%d}）", enqueue=enqueue,
+                      params={
         "villages": [v.pk for v in villages], "kind": kind, "as_of": as_of.isoformat(),
         "min_balance": str(min_balance) if min_balance is not None else None, "origins": list(origins), "age": age})
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from core.models import Role, User
 from fixtures import demo
 from fixtures.demo_contracts import build_village_contracts
-from fixtures.demo_debts import build_village_debts
+from fixtures.demo_debts import build_township_letters, build_village_debts
 from villages import services
 from villages.models import Asset, County, Group, Parcel, Party, Township, Village
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(
             f"演示数据已就绪（本次新建：{created['villages']} 个村，{created['parties']} 名当事人，"
             f"{created['parcels']} 块地块，{created['assets']} 项资产，{created['contracts']} 份合同，"
-            f"{created['claims']} 笔债权）。"))
+            f"{created['claims']} 笔债权，{created['letters']} 份对账函）。"))
         self.stdout.write(f"演示账号（密码均为 {demo.DEMO_PASSWORD}）：")
         for username, real_name, role, township, village in USERS:
             scope = village or township or ("全部" if role == Role.ADMIN else demo.COUNTY["name"])
@@ -81,6 +81,7 @@ class Command(BaseCommand):
                       "county": users["county"]}
             created["contracts"] += build_village_contracts(village, actors, everything=spec.name == "峪口村")
             created["claims"] = created.get("claims", 0) + build_village_debts(village, actors)["claims"]
+        created["letters"] = build_township_letters(townships["峪口镇"], users["yukou"])
         return created
 
     def ensure_users(self, county, townships, only=None) -> dict:

@@ -38,10 +38,10 @@ class Command(BaseCommand):
         from core.jobs import run
 
         try:
-            job = letters_job_create(user=actor, villages=place.villages.all(), kind=kind_name)
+            job = letters_job_create(user=actor, villages=place.villages.all(), kind=kind_name, enqueue=False)
         except (ValidationError, JobError) as error:
             raise CommandError("；".join(getattr(error, "messages", [str(error)]))) from None
-        run(job.pk)   # a no-op if Celery already ran it eagerly on commit
+        run(job.pk)   # here, in this process: the same runner a worker would call
         job.refresh_from_db()
         if job.state != job.State.DONE:
             raise CommandError(job.error or "生成失败。")
