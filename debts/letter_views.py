@@ -4,6 +4,7 @@ Thin, as everywhere: fetch through the user's scope (404), check the right
 (403), validate, call one service from `debts.letters`, redirect or re-render.
 """
 import mimetypes
+import re
 from datetime import date
 
 from django.contrib import messages
@@ -257,8 +258,18 @@ class ReceiptDeskView(ScopedMixin, TemplateView):
             form = DeskLookupForm(request.GET)
             if form.is_valid():
                 number = form.cleaned_data["number"]
-                letter = letter_detail(request.user).filter(number=number).first()
-                context.update(number=number, letter=letter, not_found=letter is None)
+                letters = letter_detail(request.user)
+                letter = letters.filter(number=number).first()
+                candidates = []
+                tail = re.search(r"(\d{4})-(\d{1,6})$", number)
+                if letter is None and tail and number.isascii():
+                    # A USB scanner often cannot type the Chinese part of a number: match on year and sequence.
+                    candidates = list(letters.filter(
+                        number__endswith=f"-{tail[1]}-{int(tail[2]):04d}").order_by("number")[:20])
+                    if len(candidates) == 1:
+                        letter, candidates = candidates[0], []
+                context.update(number=number, letter=letter, candidates=candidates,
+                               not_found=letter is None and not candidates)
             else:
                 context["error"] = "；".join(e for errors in form.errors.values() for e in errors)
         if request.htmx:

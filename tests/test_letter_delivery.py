@@ -326,3 +326,19 @@ def test_receipts_are_recorded_at_the_desk_by_scanner_and_by_camera_in_a_browser
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     second.refresh_from_db()
     assert second.state == Letter.State.DISPUTED and DisputeTask.objects.filter(letter=second).exists()
+
+
+def test_the_desk_finds_a_letter_by_year_and_sequence_when_a_scanner_cannot_type_chinese(personas, client_for):
+    from datetime import date as _date
+    from decimal import Decimal as _Decimal
+
+    from debts.models import Letter
+
+    party = PartyFactory(village=personas.yukou, name="张三")
+    letter = Letter.objects.create(village=personas.yukou, number="峪口-峪口村-2026-0007", year=2026, seq=7,
+                                   kind="对账函", debtor=party, total=_Decimal("100.00"), as_of=_date(2026, 11, 1),
+                                   reply_by=_date(2026, 12, 1), created_by=personas.cadre)
+    page = client_for(personas.cadre).get(reverse("letters:receipt-desk"), {"number": "2026-0007"})
+    assert page.context["letter"] == letter
+    outsider = client_for(personas.outsider).get(reverse("letters:receipt-desk"), {"number": "2026-0007"})
+    assert outsider.context["letter"] is None and outsider.context["not_found"]
