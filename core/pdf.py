@@ -38,13 +38,13 @@ def _static_prefix() -> str:
     return "/" + urlsplit(settings.STATIC_URL).path.strip("/") + "/"
 
 
-def _base_url() -> str:
+def static_base_url() -> str:
     # Both `{% static 'x.png' %}` (`/static/x.png`) and a bare `x.png` resolve
     # to `file:///static/x.png`, which the fetcher maps to the real file.
     return "file://" + _static_prefix()
 
 
-class _StaticOnlyFetcher(URLFetcher):
+class StaticOnlyFetcher(URLFetcher):
     """Serves `data:` URLs and the project's static files; refuses everything else."""
 
     def fetch(self, url, headers=None):
@@ -76,7 +76,7 @@ def render_pdf(template_name: str, context: dict) -> bytes:
     The page size and margins come from the template's `@page` rule (A4).
     """
     html = render_to_string(template_name, context)
-    document = HTML(string=html, base_url=_base_url(), url_fetcher=_StaticOnlyFetcher())
+    document = HTML(string=html, base_url=static_base_url(), url_fetcher=StaticOnlyFetcher())
     return document.write_pdf()
 
 

@@ -69,7 +69,7 @@ from weasyprint.urls import URLFetcher
 
 from core.idnumbers import mask_id_number
 from core.money import capital_yuan, format_yuan
-from core.pdf import _base_url, _StaticOnlyFetcher, document_date
+from core.pdf import StaticOnlyFetcher, document_date, static_base_url
 
 from .models import ClaimOrigin, Letter, LetterItem, LetterKind
 
@@ -324,7 +324,7 @@ def _prune(folder: Path, keep: int) -> None:
 # --- Rendering letters to PDF (no database) ---------------------------------------------------
 
 
-class _LetterFetcher(_StaticOnlyFetcher):
+class _LetterFetcher(StaticOnlyFetcher):
     """The shared document fetcher (static files, data: URLs), plus the batch's font file."""
 
     def __init__(self, font: str | None):
@@ -361,7 +361,7 @@ def render_chunk(contexts: list[dict], font: str | None, target, font_config=Non
     collecting = gc.isenabled()
     gc.disable()
     try:
-        document = HTML(string=html, base_url=_base_url(), url_fetcher=_LetterFetcher(font)).render(
+        document = HTML(string=html, base_url=static_base_url(), url_fetcher=_LetterFetcher(font)).render(
             font_config=font_config or FontConfiguration())
         starts = [number for number, page in enumerate(document.pages)
                   if any(anchor.startswith("letter-") for anchor in page.anchors)]

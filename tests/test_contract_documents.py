@@ -19,7 +19,7 @@ from contracts.documents import (
     resolution_notice_pdf,
 )
 from contracts.models import ContractProblem
-from core.pdf import _StaticOnlyFetcher, pdf_response, render_pdf
+from core.pdf import StaticOnlyFetcher, pdf_response, render_pdf
 from core.testing import ContractFactory, ParcelFactory, PartyFactory, ResolutionFactory, make_resident_id
 
 Status = ContractProblem.Status
@@ -249,7 +249,7 @@ def test_pdf_response_can_ask_the_browser_to_download():
 
 
 def test_printed_documents_load_static_files_but_nothing_else():
-    fetcher = _StaticOnlyFetcher()
+    fetcher = StaticOnlyFetcher()
     response = fetcher.fetch("file:///static/css/app.css")
     try:
         assert b"{" in response.read()
