@@ -10,7 +10,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Prefetch, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -21,7 +21,7 @@ from django.views.generic import FormView, TemplateView
 from core import permissions as perms
 from core.generic import ObjectFormView, RecordDetailView, RecordListView, require_valid
 from core.pdf import pdf_response
-from core.scoping import ScopedMixin, check_perm, scoped
+from core.scoping import ScopedMixin, check_perm
 
 from . import letters as services
 from . import selectors
@@ -37,26 +37,8 @@ from .letter_forms import (
     LetterFilter,
     LetterKindForm,
 )
-from .models import DisputeTask, Letter, LetterItem
-
-# --- Scoped reads ---------------------------------------------------------------------------
-
-
-def letter_list(user) -> QuerySet[Letter]:
-    return scoped(Letter.objects.select_related("village__township", "debtor"), user).order_by(
-        "-as_of", "village__township__name", "village__name", "seq")
-
-
-def letter_detail(user) -> QuerySet[Letter]:
-    items = LetterItem.objects.select_related("claim").order_by("id")
-    return letter_list(user).select_related("created_by", "job", "dispute__closed_by").prefetch_related(
-        Prefetch("items", queryset=items))
-
-
-def dispute_list(user) -> QuerySet[DisputeTask]:
-    # Open tasks first, then the most recently settled.
-    return scoped(DisputeTask.objects.select_related("village__township", "letter__debtor", "closed_by"),
-                  user).order_by(F("closed_on").desc(nulls_first=True), "-opened_on", "-pk")
+from .models import Letter
+from .selectors import dispute_list, letter_detail, letter_list
 
 
 def letter_url(letter) -> str:

@@ -40,10 +40,14 @@ class DebtorGroup:
         return sum((balance for _, balance in self.claims), Decimal("0"))
 
 
-def _sort_key(claim: Claim):
-    debtor = claim.debtor
+def print_order(record):
+    """How letters are printed and listed: by township, village, group, then the debtor's name in pinyin.
+
+    `record` is anything with `village` and `debtor` (a claim or a letter).
+    """
+    debtor, village = record.debtor, record.village
     group = debtor.group.name if debtor.group_id else "~"
-    return (claim.village.township.name, claim.village.name, claim.village_id, group,
+    return (village.township.name, village.name, village.pk, group,
             (debtor.search_keys or debtor.name).split(" ")[-1], debtor.pk)
 
 
@@ -60,7 +64,7 @@ def select_groups(*, user, villages, min_balance: Decimal | None = None, origins
         claims = claims.filter(origin__in=origins)
     if age:
         claims = claims.filter(age_band_filter(age, today))
-    ordered = sorted(claims, key=_sort_key)
+    ordered = sorted(claims, key=print_order)
     groups = []
     for _, rows in groupby(ordered, key=lambda c: (c.village_id, c.debtor_id)):
         rows = list(rows)
@@ -167,11 +171,7 @@ def run_letter_job(job, report) -> dict:
 
 
 def _ordered(letters):
-    return sorted(letters.select_related("village__township", "debtor__group"),
-                  key=lambda letter: (letter.village.township.name, letter.village.name, letter.village_id,
-                                      letter.debtor.group.name if letter.debtor.group_id else "~",
-                                      (letter.debtor.search_keys or letter.debtor.name).split(" ")[-1],
-                                      letter.debtor_id))
+    return sorted(letters.select_related("village__township", "debtor__group"), key=print_order)
 
 
 LIST_COLUMNS = [Column("编号", 24), Column("债务人", 16), Column("证件号码", 22), Column("金额(元)", 14, money=True),

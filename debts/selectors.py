@@ -14,6 +14,7 @@ from django.db.models import (
     DecimalField,
     F,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -32,8 +33,11 @@ from .models import (
     Claim,
     ClaimEvent,
     Debt,
+    DisputeTask,
     Entry,
     LegalAction,
+    Letter,
+    LetterItem,
     MediationCase,
     MediationInstalment,
 )
@@ -181,3 +185,22 @@ def legal_actions(user) -> QuerySet[LegalAction]:
 
 
 EVENT_KINDS_BY_HAND = [ClaimEvent.Kind.DEMAND, ClaimEvent.Kind.LETTER_SENT, ClaimEvent.Kind.LETTER_CONFIRMED]
+
+
+# --- Letters ---------------------------------------------------------------------------------
+
+def letter_list(user) -> QuerySet[Letter]:
+    return scoped(Letter.objects.select_related("village__township", "debtor"), user).order_by(
+        "-as_of", "village__township__name", "village__name", "seq")
+
+
+def letter_detail(user) -> QuerySet[Letter]:
+    items = LetterItem.objects.select_related("claim").order_by("id")
+    return letter_list(user).select_related("created_by", "job", "dispute__closed_by").prefetch_related(
+        Prefetch("items", queryset=items))
+
+
+def dispute_list(user) -> QuerySet[DisputeTask]:
+    # Open tasks first, then the most recently settled.
+    return scoped(DisputeTask.objects.select_related("village__township", "letter__debtor", "closed_by"),
+                  user).order_by(F("closed_on").desc(nulls_first=True), "-opened_on", "-pk")
