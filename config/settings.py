@@ -206,5 +206,7 @@ LOGGING = {
 # than this share is flagged.
 AREA_TOLERANCE = Decimal(env.str("AREA_TOLERANCE", default="0.05"))
 LIST_PAGE_SIZE = env.int("LIST_PAGE_SIZE", default=50)
+# Processes that print a letter batch; 0 = one a core, at most four (each takes some 200 MB).
+LETTER_WORKERS = env.int("LETTER_WORKERS", default=0)
 # Contracts at or above this amount, and every court case, need the county's approval.
 COUNTY_APPROVAL_AMOUNT = Decimal(env.str("COUNTY_APPROVAL_AMOUNT", default="5000000"))

@@ -16,6 +16,7 @@ with or without a shared one, while sharing it across threads is not safe.
 """
 import posixpath
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
@@ -26,6 +27,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import HTML
+from weasyprint.document import Document
 from weasyprint.urls import URLFetcher
 
 from core.pinyin import pinyin_full
@@ -45,11 +47,16 @@ def static_base_url() -> str:
 
 
 class StaticOnlyFetcher(URLFetcher):
-    """Serves `data:` URLs and the project's static files; refuses everything else."""
+    """Serves `data:` URLs, the project's static files and the files named in `allowed_files`
+    (a font the server made itself, say); refuses everything else."""
+
+    def __init__(self, allowed_files: Iterable[str | Path] = (), **kwargs):
+        super().__init__(**kwargs)
+        self.allowed_urls = {Path(f).resolve().as_uri() for f in allowed_files}
 
     def fetch(self, url, headers=None):
         scheme = url.split(":", 1)[0].lower()
-        if scheme == "data":
+        if scheme == "data" or url in self.allowed_urls:
             return super().fetch(url, headers)
         if scheme == "file":
             path = unquote(urlsplit(url).path)
@@ -70,14 +77,22 @@ def _collected(relative: str) -> str | None:
     return str(candidate) if candidate.is_file() else None
 
 
+def render_document(html: str, *, allowed_files: Iterable[str | Path] = (), font_config=None) -> Document:
+    """Lay out `html` into pages under the documents' fetching rule; the caller writes the PDF.
+
+    For callers that need the pages themselves (where each letter of a batch
+    starts) or a font configuration kept across several documents.
+    """
+    return HTML(string=html, base_url=static_base_url(),
+                url_fetcher=StaticOnlyFetcher(allowed_files)).render(font_config=font_config)
+
+
 def render_pdf(template_name: str, context: dict) -> bytes:
     """Render `template_name` (normally extending `pdf/base.html`) with `context` to PDF bytes.
 
     The page size and margins come from the template's `@page` rule (A4).
     """
-    html = render_to_string(template_name, context)
-    document = HTML(string=html, base_url=static_base_url(), url_fetcher=StaticOnlyFetcher())
-    return document.write_pdf()
+    return render_document(render_to_string(template_name, context)).write_pdf()
 
 
 _UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9._-]+")

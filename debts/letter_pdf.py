@@ -63,13 +63,11 @@ from pypdf.generic import (
     StreamObject,
     TextStringObject,
 )
-from weasyprint import HTML
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
 
 from core.idnumbers import mask_id_number
 from core.money import capital_yuan, format_yuan
-from core.pdf import StaticOnlyFetcher, document_date, static_base_url
+from core.pdf import document_date, render_document
 
 from .models import ClaimOrigin, Letter, LetterItem, LetterKind
 
@@ -324,19 +322,6 @@ def _prune(folder: Path, keep: int) -> None:
 # --- Rendering letters to PDF (no database) ---------------------------------------------------
 
 
-class _LetterFetcher(StaticOnlyFetcher):
-    """The shared document fetcher (static files, data: URLs), plus the batch's font file."""
-
-    def __init__(self, font: str | None):
-        super().__init__()
-        self.font_url = Path(font).as_uri() if font else None
-
-    def fetch(self, url, headers=None):
-        if self.font_url and url == self.font_url:
-            return URLFetcher.fetch(self, url, headers)
-        return super().fetch(url, headers)
-
-
 def render_chunk(contexts: list[dict], font: str | None, target, font_config=None, *,
                  whole_font: bool = True) -> list[int]:
     """Render letters into one PDF at `target` (a path or a binary file); return each letter's page count.
@@ -361,8 +346,8 @@ def render_chunk(contexts: list[dict], font: str | None, target, font_config=Non
     collecting = gc.isenabled()
     gc.disable()
     try:
-        document = HTML(string=html, base_url=static_base_url(), url_fetcher=_LetterFetcher(font)).render(
-            font_config=font_config or FontConfiguration())
+        document = render_document(html, allowed_files=[font] if font else (),
+                                   font_config=font_config or FontConfiguration())
         starts = [number for number, page in enumerate(document.pages)
                   if any(anchor.startswith("letter-") for anchor in page.anchors)]
         document.write_pdf(target, full_fonts=whole_font and font is not None)
@@ -584,7 +569,7 @@ def render_batch(letter_ids: list[int], *, report: ReportFn | None = None, worke
     """
     letter_ids = list(letter_ids)
     total = len(letter_ids)
-    workers = workers or getattr(settings, "LETTER_WORKERS", None) or WORKERS
+    workers = workers or settings.LETTER_WORKERS or WORKERS
     chunks = _chunks(letter_ids, chunk_size, workers)
     workers = max(1, min(workers, len(chunks)))
     stats = {"chunks": len(chunks)}

@@ -260,6 +260,20 @@ def test_printed_documents_load_static_files_but_nothing_else():
             fetcher.fetch(url)
 
 
+def test_a_file_the_server_made_is_loaded_only_when_named(tmp_path):
+    made, other = tmp_path / "face.otf", tmp_path / "other.otf"
+    made.write_bytes(b"face")
+    other.write_bytes(b"other")
+    fetcher = StaticOnlyFetcher(allowed_files=[made])
+    response = fetcher.fetch(made.as_uri())
+    try:
+        assert response.read() == b"face"
+    finally:
+        response.close()
+    with pytest.raises(ValueError):
+        fetcher.fetch(other.as_uri())
+
+
 def test_shared_layout_numbers_its_pages():
     text = pdf_text(render_pdf("pdf/base.html", {"title": "测试文档", "seal_org": "峪口村股份经济合作社",
                                                  "seal_date": "2025年3月1日"}))
