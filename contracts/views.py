@@ -2,12 +2,12 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Q, When
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from core import permissions as perms
+from core.files import private_file_response
 from core.generic import (
     ObjectFormView,
     RecordCreateView,
@@ -384,11 +384,8 @@ def attachment_download(request, pk):
     """Files are served only here, to users whose scope holds the contract."""
     attachment = get_object_or_404(scoped(Attachment.objects.select_related("contract"), request.user,
                                           "contract__village"), pk=pk)
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=request.GET.get("download") == "1", filename=attachment.original_name)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return private_file_response(attachment.file.open("rb"), filename=attachment.original_name,
+                                 content_type=attachment.content_type)
 
 
 # --- Documents ----------------------------------------------------------------------------

@@ -1,5 +1,4 @@
 """Home, audit trail and system status."""
-import mimetypes
 
 from auditlog.registry import auditlog
 from django.conf import settings
@@ -9,9 +8,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -19,7 +17,7 @@ from villages.selectors import scope_summary
 
 from . import permissions as perms
 from .audit import ACTION_LABELS, audit_entries_for, to_trail
-from .files import private_storage
+from .files import private_file_response, private_storage
 from .jobs import JobError, job_restart, jobs_for
 from .scoping import check_perm
 
@@ -130,12 +128,9 @@ def job_file(request, pk, index):
     storage = private_storage()
     if not storage.exists(entry["path"]):
         raise Http404
-    content_type = mimetypes.guess_type(entry["name"])[0] or "application/octet-stream"
-    response = FileResponse(storage.open(entry["path"], "rb"), content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=not entry["name"].endswith(".pdf"), filename=entry["name"])
-    response["Cache-Control"] = "private, no-store"
-    return response
+    # The system's own PDFs open in the browser; spreadsheets download.
+    return private_file_response(storage.open(entry["path"], "rb"), filename=entry["name"],
+                                 inline=entry["name"].endswith(".pdf"))
 
 
 @require_POST

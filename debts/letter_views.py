@@ -3,7 +3,6 @@
 Thin, as everywhere: fetch through the user's scope (404), check the right
 (403), validate, call one service from `debts.letters`, redirect or re-render.
 """
-import mimetypes
 import re
 from datetime import date
 
@@ -11,14 +10,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet, Sum
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import FormView, TemplateView
 
 from core import permissions as perms
+from core.files import private_file_response
 from core.generic import ObjectFormView, RecordDetailView, RecordListView, require_valid
 from core.pdf import pdf_response
 from core.scoping import ScopedMixin, check_perm
@@ -118,14 +118,8 @@ def letter_photo(request, pk):
     letter = get_object_or_404(letter_list(request.user), pk=pk)
     if not letter.delivery_photo:
         raise Http404("该函件没有送达照片。")
-    content_type = mimetypes.guess_type(letter.delivery_photo.name)[0] or "application/octet-stream"
-    response = FileResponse(letter.delivery_photo.open("rb"), content_type=content_type)
     extension = letter.delivery_photo.name.rsplit(".", 1)[-1]
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=False, filename=f"送达照片-{letter.number}.{extension}")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file_response(letter.delivery_photo.open("rb"), filename=f"送达照片-{letter.number}.{extension}")
 
 
 # --- Issuing ----------------------------------------------------------------------------------

@@ -44,6 +44,9 @@ def log_in(browser, live_server, username):
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # Anything the Content-Security-Policy blocks is reported on the console: a page that needs it is broken.
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text else None)
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", "test-pass-2026")
