@@ -235,6 +235,8 @@ LOGGING = {
 # than this share is flagged.
 AREA_TOLERANCE = Decimal(env.str("AREA_TOLERANCE", default="0.05"))
 LIST_PAGE_SIZE = env.int("LIST_PAGE_SIZE", default=50)
+# A background job that reports no progress for this long has lost its worker: it may be restarted.
+JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=10 * 60)
 # Processes that print a letter batch; 0 = one a core, at most four (each takes some 200 MB).
 LETTER_WORKERS = env.int("LETTER_WORKERS", default=0)
 # Contracts at or above this amount, and every court case, need the county's approval.

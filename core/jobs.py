@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from importlib import import_module
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
@@ -45,8 +46,14 @@ def jobs_for(user):
     return Job.objects.none()
 
 
-# A job still "running" after this long lost its worker and may be taken up again.
-STALE_AFTER = timedelta(minutes=30)
+def stale_after() -> timedelta:
+    """A job "running" without any progress report for this long lost its worker and may be taken up again."""
+    return timedelta(seconds=settings.JOB_STALE_SECONDS)
+
+
+def is_stale(job: Job, now=None) -> bool:
+    beat = job.heartbeat_at or job.started_at
+    return job.state == Job.State.RUNNING and beat is not None and beat < (now or timezone.now()) - stale_after()
 
 
 @transaction.atomic
@@ -71,8 +78,7 @@ def _enqueue(job: Job) -> None:
 @transaction.atomic
 def job_restart(*, user: User, job: Job) -> Job:
     locked = Job.objects.select_for_update().get(pk=job.pk)
-    stale = locked.state == Job.State.RUNNING and locked.started_at and locked.started_at < timezone.now() - STALE_AFTER
-    if locked.state != Job.State.FAILED and not stale:
+    if locked.state != Job.State.FAILED and not is_stale(locked):
         raise JobError("只有失败或长时间无进展的任务可以重新运行。")
     locked.state, locked.error, locked.message = Job.State.QUEUED, "", "重新排队"
     locked.save(update_fields=["state", "error", "message"])
@@ -103,15 +109,16 @@ def run(job_id: int) -> None:
     # caller) finds it running and leaves it alone, unless its runner died long ago.
     now = timezone.now()
     taken = Job.objects.filter(pk=job_id).filter(
-        Q(state=Job.State.QUEUED) | Q(state=Job.State.RUNNING, started_at__lt=now - STALE_AFTER)
-    ).update(state=Job.State.RUNNING, started_at=now, attempts=job.attempts + 1, error="")
+        Q(state=Job.State.QUEUED) | Q(state=Job.State.RUNNING, heartbeat_at__lt=now - stale_after())
+    ).update(state=Job.State.RUNNING, started_at=now, heartbeat_at=now, attempts=job.attempts + 1, error="")
     if not taken:
         return
     job.refresh_from_db()
 
     def report(done: int, total: int, message: str = "") -> None:
         progress = int(done * 100 / total) if total else 0
-        _update(job.pk, done=done, total=total, progress=min(progress, 99), message=message[:200])
+        _update(job.pk, done=done, total=total, progress=min(progress, 99), message=message[:200],
+                heartbeat_at=timezone.now())
 
     runner: Callable = _resolve(RUNNERS[job.kind])
     try:

@@ -181,6 +181,9 @@ class Job(models.Model):
     village = models.ForeignKey("villages.Village", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField("发起时间", auto_now_add=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    # Set when the job starts and each time it reports progress: a running job whose heartbeat stops has lost
+    # its worker and may be taken up again.
+    heartbeat_at = models.DateTimeField("最近进展时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:

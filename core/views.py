@@ -18,7 +18,7 @@ from villages.selectors import scope_summary
 from . import permissions as perms
 from .audit import ACTION_LABELS, audit_entries_for, to_trail
 from .files import private_file_response, private_storage
-from .jobs import JobError, job_restart, jobs_for
+from .jobs import JobError, is_stale, job_restart, jobs_for
 from .scoping import check_perm
 
 
@@ -115,6 +115,9 @@ class JobDetailView(LoginRequiredMixin, DetailView):
         if self.request.htmx:
             return ["core/_job_status.html"]
         return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(stale=is_stale(self.object), **kwargs)
 
 
 @require_GET

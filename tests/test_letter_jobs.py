@@ -133,6 +133,42 @@ def test_a_failed_job_resumes_where_it_stopped(personas, debtors, monkeypatch, s
     assert list(Letter.objects.filter(job=job).values_list("number", flat=True)) == numbers
 
 
+def test_a_job_whose_worker_died_is_taken_up_again_once_its_heartbeat_stops(personas, debtors, fake_render,
+                                                                           settings, client_for):
+    """A worker killed mid-batch leaves its job "running". While it still reports progress nobody may take it
+    over; once it has been silent for JOB_STALE_SECONDS it can be restarted, and it finishes what was begun."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from core import jobs
+
+    settings.JOB_STALE_SECONDS = 600
+    job = letters.letters_job_create(user=personas.cadre, villages=[personas.yukou], kind="对账函", as_of=AS_OF,
+                                     enqueue=False)
+    groups = letters.select_groups(user=personas.cadre, villages=[personas.yukou], today=AS_OF)
+    letters.issue_letters(user=personas.cadre, groups=groups[:1], kind="对账函", as_of=AS_OF, job=job)
+    now = timezone.now()
+    Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING, started_at=now - timedelta(hours=2),
+                                         heartbeat_at=now - timedelta(seconds=60))
+    jobs.run(job.pk)        # a second delivery of the task while the first still beats: left alone
+    job.refresh_from_db()
+    assert job.state == Job.State.RUNNING
+    with pytest.raises(jobs.JobError):
+        jobs.job_restart(user=personas.cadre, job=job)
+    page = client_for(personas.cadre).get(reverse("core:job-detail", args=[job.pk])).content.decode()
+    assert "重新运行" not in page
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=now - timedelta(seconds=601))
+    job.refresh_from_db()
+    page = client_for(personas.cadre).get(reverse("core:job-detail", args=[job.pk])).content.decode()
+    assert "没有任何进展" in page and "重新运行" in page
+    jobs.job_restart(user=personas.cadre, job=job)     # sent to a worker once the test's transaction commits:
+    jobs.run(job.pk)                                   # here it runs in place
+    job.refresh_from_db()
+    assert job.state == Job.State.DONE and job.counts == {"letters": 2, "pages": 4}
+    assert sorted(Letter.objects.filter(job=job).values_list("seq", flat=True)) == [1, 2]
+
+
 def test_a_job_with_nothing_to_send_fails_with_a_chinese_message(personas, fake_render, start_job):
     job = start_job(user=personas.cadre, villages=[personas.yukou], kind="对账函", as_of=AS_OF)
     assert job.state == Job.State.FAILED and "没有需要出具函件的债权" in job.error
