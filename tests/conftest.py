@@ -1,3 +1,6 @@
+import os
+from pathlib import Path
+
 import pytest
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
@@ -23,6 +26,23 @@ def client_for():
         return client
 
     return make
+
+
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR") or Path(__file__).resolve().parent.parent / "var" / "screenshots")
+
+
+@pytest.fixture
+def screenshot(request):
+    """`screenshot(page, "name")` keeps the page as it looks, full length, as an artifact of the run:
+    var/screenshots/<test>-<name>.png (or under SCREENSHOT_DIR)."""
+
+    def take(page, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{request.node.name}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
 
 
 @pytest.fixture(autouse=True)

@@ -6,11 +6,14 @@ demands real parts (REQUIRE_REAL_SERVICES=1, as in CI), where they fail.
 import os
 import shutil
 from datetime import date
+from decimal import Decimal
 
 import pytest
 
 from contracts.models import Contract, ContractState
-from core.testing import ContractFactory, ParcelFactory, PartyFactory
+from core.testing import ClaimFactory, ContractFactory, ParcelFactory, PartyFactory, ResolutionFactory
+from debts.models import Letter
+from debts.services import claim_balance
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -57,7 +60,7 @@ def log_in(browser, live_server, username):
 
 
 def test_a_contract_goes_from_registration_to_standardised_in_the_browser(browser, live_server, personas,
-                                                                         tmp_path):
+                                                                         tmp_path, screenshot):
     PartyFactory(village=personas.yukou, name="薛来福")
     ParcelFactory(village=personas.yukou, code="YK-JD-001", name="前坪", kind="机动地")
 
@@ -81,6 +84,15 @@ def test_a_contract_goes_from_registration_to_standardised_in_the_browser(browse
     clerk.wait_for_selector("text=合同已登记")
     contract = Contract.objects.get(number="YK-2026-001")
     assert contract.counterparty.name == "薛来福" and [p.code for p in contract.parcels.all()] == ["YK-JD-001"]
+    # The accountant attaches the scan of the handwritten receipt that is all the village has of this deal.
+    scan = tmp_path / "收条扫描.pdf"
+    scan.write_bytes(PDF)
+    clerk.select_option("select[name=kind]", "其他")
+    clerk.set_input_files("input[name=file]", str(scan))
+    clerk.click("button:has-text('上传')")
+    clerk.wait_for_selector("text=附件已上传")
+    assert clerk.locator("a:has-text('收条扫描.pdf')").count() == 1
+    screenshot(clerk, "registered")
 
     clerk.click("button:has-text('开始调查')")
     clerk.click("a.btn:has-text('填写调查报告')")
@@ -95,6 +107,8 @@ def test_a_contract_goes_from_registration_to_standardised_in_the_browser(browse
     cadre.goto(f"{live_server.url}{contract.get_absolute_url()}")
     cadre.click("a.btn:has-text('认定')")
     assert cadre.locator("text=低于机动地下限").count() == 1   # P03 with its reason
+    p03 = cadre.locator("tr:has-text('P03')")
+    p03.locator("input[type=radio]").first.check()           # 确认 the proposed problem
     cadre.fill("#id_facts", "口头协议，年承包费每亩45元，期限30年。")
     cadre.click("button:has-text('确认认定')")
     cadre.wait_for_selector("text=合同已认定")
@@ -118,11 +132,73 @@ def test_a_contract_goes_from_registration_to_standardised_in_the_browser(browse
     contract.refresh_from_db()
     assert contract.state == ContractState.STANDARDISED
     assert str(contract.annual_fee) == "3750.00"
+    assert contract.problems.get(code="P03").status == "已确认"
+    screenshot(cadre, "standardised")
     for link in ("合同认定书", "调查报告"):
         href = cadre.locator(f"a:has-text('{link}')").get_attribute("href")
         response = cadre.request.get(f"{live_server.url}{href}")
         assert response.status == 200 and response.body().startswith(b"%PDF")
+    # Printing: the determination opens as a PDF in the browser's own tab.
+    with cadre.context.expect_page() as opened:
+        cadre.click("a:has-text('合同认定书')")
+    assert opened.value.url.endswith("determination.pdf")
     assert clerk.js_errors == [] and cadre.js_errors == []
+
+
+def test_a_cadre_records_cash_and_a_write_off_with_its_resolution_in_the_browser(browser, live_server, personas,
+                                                                                 screenshot):
+    debtor = PartyFactory(village=personas.yukou, name="冯海平")
+    claim = ClaimFactory(village=personas.yukou, debtor=debtor, number="ZQ-2019-007", principal=Decimal("5000.00"))
+    ResolutionFactory(village=personas.yukou, title="2026年坏账核销方案", resolved_on=date(2026, 10, 8))
+
+    cadre = log_in(browser, live_server, "cadre")
+    cadre.goto(f"{live_server.url}{claim.get_absolute_url()}")
+    cadre.click("a.btn:has-text('登记收款')")
+    cadre.fill("#id_amount", "1,200.50")
+    cadre.fill("#id_entered_on", "2026-11-02")
+    cadre.fill("#id_voucher_no", "记-112")
+    cadre.click("button:has-text('提交')")
+    cadre.wait_for_selector("text=已记账")
+    assert cadre.locator("text=3,799.50").count() >= 1
+
+    cadre.click("a.btn:has-text('其他清收方式')")
+    cadre.select_option("#id_kind", "核销")
+    cadre.fill("#id_amount", "799.50")
+    cadre.fill("#id_entered_on", "2026-11-03")
+    cadre.click("button:has-text('提交')")
+    assert cadre.locator(".errorlist, .alert-danger").count() >= 1     # a write-off needs its resolution
+    cadre.locator("#id_resolution").select_option(index=1)     # the one passed resolution of the village
+    cadre.click("button:has-text('提交')")
+    cadre.wait_for_selector("text=已记账")
+    assert claim_balance(claim) == Decimal("3000.00")
+    assert cadre.locator("text=3,000.00").count() >= 1
+    screenshot(cadre, "claim")
+    assert cadre.js_errors == []
+
+
+def test_a_letter_batch_runs_in_the_background_and_its_pdf_downloads(browser, live_server, personas, task_worker,
+                                                                     screenshot):
+    for name, amount in (("冯海平", "3500.00"), ("任秀兰", "800.00"), ("薛来福", "1200.50")):
+        ClaimFactory(village=personas.yukou, debtor=PartyFactory(village=personas.yukou, name=name),
+                     principal=Decimal(amount))
+    cadre = log_in(browser, live_server, "cadre")
+    cadre.click("nav >> text=函件")
+    cadre.click("a.btn:has-text('批量出具')")
+    cadre.click("button:has-text('全不选')")
+    cadre.check("label:has-text('峪口村') >> xpath=preceding-sibling::input")
+    cadre.check("input[value=清缴通知书]")
+    cadre.click("button:has-text('开始生成')")
+    cadre.wait_for_selector(".progress-bar", timeout=15000)
+    cadre.wait_for_selector("text=已完成：共 3 份", timeout=120000)
+    screenshot(cadre, "job")
+    with cadre.expect_download() as download:
+        cadre.click("a:has-text('签收清单')")
+    assert download.value.suggested_filename.endswith(".xlsx")
+    href = cadre.locator("#job-status a:has-text('清缴通知书-全部')").get_attribute("href")
+    response = cadre.request.get(f"{live_server.url}{href}")
+    assert response.status == 200 and response.body().startswith(b"%PDF")
+    assert sorted(Letter.objects.values_list("seq", flat=True)) == [1, 2, 3]
+    assert cadre.js_errors == []
 
 
 def test_an_outsider_sees_nothing_of_another_township_in_the_browser(browser, live_server, personas):

@@ -272,7 +272,8 @@ def qr_video(path, number: str, width: int = 640, height: int = 480, frames: int
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian package 'chromium')")
 @pytest.mark.django_db(transaction=True)
-def test_receipts_are_recorded_at_the_desk_by_scanner_and_by_camera_in_a_browser(live_server, personas, tmp_path):
+def test_receipts_are_recorded_at_the_desk_by_scanner_and_by_camera_in_a_browser(live_server, personas, tmp_path,
+                                                                                 screenshot):
     from playwright.sync_api import sync_playwright
 
     first = issue(personas.accountant, personas.yukou)
@@ -320,6 +321,7 @@ def test_receipts_are_recorded_at_the_desk_by_scanner_and_by_camera_in_a_browser
             page.fill("textarea[name=reason]", "已交过300元")
             page.click("button:has-text('提交异议')")
             page.wait_for_selector("text=已转乡镇专班核实")
+            screenshot(page, "desk")
             assert not errors
             browser.close()
     finally:
