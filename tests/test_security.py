@@ -139,3 +139,34 @@ def test_the_audit_trail_cannot_be_changed_through_the_admin(personas, client_fo
         # A POST is refused; other methods get at most the read-only page.
         assert response.status_code == 403 if method == "post" else response.status_code in (200, 403, 405)
     assert (AuditEntry.objects.count(), AuditEntry.objects.get(pk=entry.pk).changes) == before
+
+
+POST_FORM = re.compile(r"<form\b[^>]*method=[\"']post[\"'][^>]*>(.*?)</form>", re.IGNORECASE | re.DOTALL)
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES.rglob("*.html")), ids=lambda p: str(p.relative_to(TEMPLATES)))
+def test_every_form_that_posts_carries_the_csrf_token(template):
+    for body in POST_FORM.findall(template.read_text(encoding="utf-8")):
+        assert "{% csrf_token %}" in body, f"a POST form without {{% csrf_token %}} in {template}"
+
+
+def test_a_forged_post_without_the_token_is_refused(personas):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(personas.cadre)
+    response = client.post(reverse("debts:claim-create"), {"number": "X"})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("weak", ["12345678", "password", "cadre2026"[:6]])
+def test_weak_passwords_are_refused(personas, client_for, weak):
+    client = client_for(personas.cadre)
+    personas.cadre.set_password("Old-pass-2026")
+    personas.cadre.save()
+    client.force_login(personas.cadre)
+    response = client.post(reverse("password_change"), {
+        "old_password": "Old-pass-2026", "new_password1": weak, "new_password2": weak})
+    assert response.status_code == 200 and response.context["form"].errors
+    personas.cadre.refresh_from_db()
+    assert personas.cadre.check_password("Old-pass-2026")
