@@ -14,13 +14,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-if [ -z "${PYTHON:-}" ]; then
-    if [ -x "$root/.venv/bin/python" ]; then
-        PYTHON="$root/.venv/bin/python"
-    else
-        PYTHON="python3"
-    fi
-fi
+PYTHON="${PYTHON:-$root/.venv/bin/python}"
+[ -x "$PYTHON" ] || PYTHON=python3
 export PYTHON
 
 # PYTEST_ARGS is split on whitespace on purpose: it holds several arguments.
