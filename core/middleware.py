@@ -7,6 +7,11 @@ from django.contrib.auth import SESSION_KEY
 REFRESH_EVERY = 60
 
 
+def mark_seen(sender, request, user, **kwargs) -> None:
+    """On login (`user_logged_in`): the session starts its clock now, so the first requests need no save."""
+    request.session["_seen"] = int(time.time())
+
+
 class IdleTimeoutMiddleware:
     """A signed-in session ends SESSION_COOKIE_AGE seconds after its last use, not after its login.
 

@@ -2,6 +2,7 @@
 uploads served as downloads only, the audit trail closed to every view."""
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -66,10 +67,9 @@ def test_using_the_site_moves_the_session_expiry_at_most_once_a_minute(personas,
     from core import middleware
 
     clock = {"now": 1_800_000_000.0}
-    monkeypatch.setattr(middleware.time, "time", lambda: clock["now"])
-    client.force_login(personas.cadre)
+    monkeypatch.setattr(middleware, "time", SimpleNamespace(time=lambda: clock["now"]))
+    client.force_login(personas.cadre)          # the clock starts at login
     client.get(reverse("contracts:contract-list"))
-    assert client.cookies[settings.SESSION_COOKIE_NAME]["httponly"]
     first = stored_expiry(client)
     with CaptureQueriesContext(connection) as queries:
         clock["now"] += 30
@@ -79,6 +79,7 @@ def test_using_the_site_moves_the_session_expiry_at_most_once_a_minute(personas,
     clock["now"] += 31
     client.get(reverse("contracts:contract-list"))
     assert stored_expiry(client) > first
+    assert client.cookies[settings.SESSION_COOKIE_NAME]["httponly"]
 
 
 def test_an_expired_session_sends_the_user_back_to_the_login_page(personas, client, settings):
