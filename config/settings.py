@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "contracts",
     "debts",
     "reports",
+    "ledgers",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +98,9 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # PostgreSQL's JIT compiler spends some 0.3 s compiling each of the dashboards' aggregate queries,
+    # which then run in tens of milliseconds (bench/dashboard.py): off for this application's sessions.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
@@ -152,6 +156,11 @@ STORAGES = {
 }
 # Uploaded scans and photos: PDF, JPEG or PNG, at most this size.
 ATTACHMENT_MAX_MB = env.int("ATTACHMENT_MAX_MB", default=20)
+# Uploaded Excel ledgers (台账): at most this size, and at most this many data rows in the sheet read.
+LEDGER_MAX_MB = env.int("LEDGER_MAX_MB", default=20)
+LEDGER_MAX_ROWS = env.int("LEDGER_MAX_ROWS", default=60000)
+# Ledgers and list exports with more rows than this are read, committed or written by a background job.
+LEDGER_INLINE_ROWS = 2000
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -19,5 +19,7 @@ urlpatterns = [
     path("", include("contracts.urls")),
     path("", include("debts.urls")),
     path("", include("debts.letter_urls")),
+    path("", include("reports.urls")),
+    path("", include("ledgers.urls")),
     path("", include("core.urls")),
 ]

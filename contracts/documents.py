@@ -92,6 +92,8 @@ def _party(party: Party) -> dict:
 def _procedure(resolution: Resolution | None) -> str:
     if resolution is None:
         return "未履行民主程序（无民主决策记录）"
+    if resolution.details_pending:
+        return "台账记载已履行民主程序，决议详情待补录"
     outcome = "表决通过" if resolution.passed else "未通过"
     return (f"{document_date(resolution.resolved_on)}{resolution.get_meeting_display()}表决："
             f"应到{resolution.members_expected}人，实到{resolution.members_present}人；"

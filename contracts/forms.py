@@ -237,6 +237,11 @@ class ResolutionForm(ScopedModelForm):
                                         "notice_to")},
                    "content": forms.Textarea(attrs={"rows": 3}), "note": forms.Textarea(attrs={"rows": 2})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only a placeholder from a ledger import may lack the date; a resolution entered here has one.
+        self.fields["resolved_on"].required = True
+
 
 class RuleSettingsForm(forms.ModelForm):
     reserve_land_floor = MoneyField(label="机动地年承包费下限(元/亩)")

@@ -78,7 +78,8 @@ class Resolution(VillageOwned):
     proposed_on = models.DateField("党支部提议", null=True, blank=True)
     discussed_on = models.DateField("两委商议", null=True, blank=True)
     reviewed_on = models.DateField("党员大会审议", null=True, blank=True)
-    resolved_on = models.DateField("村民(代表)会议决议")
+    # Blank only on a placeholder (below): the ledger says a vote was held, its date is not yet entered.
+    resolved_on = models.DateField("村民(代表)会议决议", null=True, blank=True)
     resolution_published_on = models.DateField("决议公开", null=True, blank=True)
     result_published_on = models.DateField("实施结果公开", null=True, blank=True)
     meeting = models.CharField("会议类型", max_length=20, choices=Meeting.choices, default=Meeting.REPRESENTATIVES)
@@ -101,6 +102,9 @@ class Resolution(VillageOwned):
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    null=True, blank=True)
+    # Recorded by a ledger import whose row said 民主程序 是: the vote is claimed, its details are to follow.
+    # It never passes (no counts), so nothing that needs a passed resolution can rest on it.
+    details_pending = models.BooleanField("台账导入，详情待补录", default=False)
 
     class Meta:
         verbose_name = "民主决策记录"
@@ -115,13 +119,22 @@ class Resolution(VillageOwned):
                                                F("votes_for") + F("votes_against") + F("votes_abstain"))),
                 name="resolution_votes_within_present",
                 violation_error_message="赞成、反对、弃权合计不能多于实到人数。"),
+            models.CheckConstraint(condition=Q(resolved_on__isnull=False) | Q(details_pending=True),
+                                   name="resolution_date_unless_pending",
+                                   violation_error_message="请填写村民(代表)会议决议日期。"),
         ]
 
     def __str__(self):
+        if self.resolved_on is None:
+            return f"{self.title}（详情待补录）"
         return f"{self.resolved_on:%Y-%m-%d} {self.title}"
 
     def get_absolute_url(self):
         return reverse("contracts:resolution-detail", args=[self.pk])
+
+    @property
+    def date_label(self) -> str:
+        return f"{self.resolved_on:%Y-%m-%d}" if self.resolved_on else "日期待补录"
 
     @property
     def quorum_met(self) -> bool:

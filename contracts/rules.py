@@ -61,8 +61,10 @@ def p01_not_written(contract, rules: RuleSettings, today: date):
 def p02_no_procedure(contract, rules, today):
     if contract.resolution is None:
         return "未关联民主决策记录"
+    if contract.resolution.details_pending:
+        return "台账记载已履行民主程序，决议详情（日期、到会和表决人数）尚待补录核实"
     if not contract.resolution.passed:
-        return f"关联的决议（{contract.resolution.resolved_on:%Y-%m-%d}）未获通过"
+        return f"关联的决议（{contract.resolution.date_label}）未获通过"
     return None
 
 

@@ -103,11 +103,14 @@ def problems_refresh(*, contract: Contract, user, today: date | None = None) -> 
         return
     proposals = {p.code: p.reason for p in current_proposals(contract, today)}
     existing = {p.code: p for p in contract.problems.filter(from_rule=True)}
+    # A problem already recorded by a person or a ledger import for that code stands; the rule adds no second one.
+    recorded = set(contract.problems.filter(from_rule=False).values_list("code", flat=True))
     with acting_as(user):
         for code, reason in proposals.items():
             row = existing.get(code)
             if row is None:
-                ContractProblem.objects.create(contract=contract, code=code, reason=reason)
+                if code not in recorded:
+                    ContractProblem.objects.create(contract=contract, code=code, reason=reason)
             elif row.reason != reason and row.status == ContractProblem.Status.PROPOSED:
                 row.reason = reason
                 row.save(update_fields=["reason"])
@@ -275,6 +278,12 @@ def contract_determine(*, user, contract: Contract, decisions: dict[int, tuple[b
 
 
 # --- 规范 -------------------------------------------------------------------------
+
+
+def disposition_approval_reason(contract: Contract, kind: str, rules: RuleSettings | None = None) -> str:
+    """Why a disposition of this kind for this contract waits for the county ("" when it does not);
+    also used by the ledger import for contracts it records as already being standardised."""
+    return _approval_needed(contract, kind, rules or rule_settings_for(contract.village.township.county))
 
 
 def _approval_needed(contract: Contract, kind: str, rules: RuleSettings) -> str:
@@ -534,7 +543,8 @@ def resolution_create(*, user, data: dict[str, Any]) -> Resolution:
 
 def resolution_update(*, user, resolution: Resolution, data: dict[str, Any]) -> Resolution:
     _require(user, perms.RESOLUTION_CHANGE, "您的角色不能修改民主决策记录。")
-    updated = record_update(resolution, user=user, data=data)
+    # Saving the form is entering the details: a placeholder from a ledger import becomes a full record.
+    updated = record_update(resolution, user=user, data={**data, "details_pending": False})
     for contract in updated.contracts.filter(state__in=(S.FOUND, S.INVESTIGATING)):
         problems_refresh(contract=contract, user=user)
     return updated

@@ -1,9 +1,10 @@
 """Contract and resolution pages. Thin: scope, validate, call one service, redirect."""
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Q, When
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from core import permissions as perms
@@ -19,6 +20,7 @@ from core.generic import (
 )
 from core.pdf import pdf_response
 from core.scoping import check_perm, scoped
+from ledgers.exports import ContractsExport, ResolutionsExport
 from villages.models import County
 from villages.selectors import asset_list, parcel_list, party_list
 
@@ -47,7 +49,7 @@ S = ContractState
 # --- Register, list, detail, edit ------------------------------------------------
 
 
-class ContractListView(RecordListView):
+class ContractListView(ContractsExport, RecordListView):
     template_name = "contracts/contract_list.html"
     filterset_class = ContractFilter
 
@@ -412,7 +414,7 @@ def investigation_pdf(request, pk):
 # --- Resolutions -------------------------------------------------------------------------
 
 
-class ResolutionListView(RecordListView):
+class ResolutionListView(ResolutionsExport, RecordListView):
     template_name = "contracts/resolution_list.html"
     filterset_class = ResolutionFilter
 
@@ -464,6 +466,9 @@ class ResolutionUpdateView(RecordUpdateView):
 @login_required
 def resolution_notice_pdf(request, pk):
     resolution = get_object_or_404(selectors.resolution_list(request.user), pk=pk)
+    if resolution.details_pending:
+        messages.error(request, "该决议由台账导入、详情待补录，补录日期和表决情况后才能打印公示单。")
+        return redirect(resolution)
     return pdf_response(documents.resolution_notice_pdf(resolution), f"公示-{resolution.title}.pdf")
 
 

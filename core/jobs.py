@@ -19,12 +19,17 @@ from django.utils import timezone
 
 from .files import private_storage
 from .models import Job, User
+from .scoping import made_within_scope
 
 log = logging.getLogger(__name__)
 
 # kind → "module.function" of its runner
 RUNNERS: dict[str, str] = {
     "letters": "debts.letters.run_letter_job",
+    "list-export": "core.generic.run_list_export_job",
+    "ledger-preview": "ledgers.services.run_preview_job",
+    "ledger-commit": "ledgers.services.run_commit_job",
+    "progress_report": "reports.progress.run_progress_job",
 }
 
 
@@ -34,16 +39,7 @@ class JobError(Exception):
 
 def jobs_for(user):
     """The jobs a user may see: those made within the user's scope."""
-    level = user.scope_level
-    if level == "all":
-        return Job.objects.all()
-    if level == "county":
-        return Job.objects.filter(county_id=user.county_id)
-    if level == "township":
-        return Job.objects.filter(township_id=user.township_id)
-    if level == "village":
-        return Job.objects.filter(village_id=user.village_id)
-    return Job.objects.none()
+    return made_within_scope(Job.objects.all(), user)
 
 
 def stale_after() -> timedelta:

@@ -1,5 +1,6 @@
 """Money and area as people write them: figures with two decimals, and amounts in capital Chinese."""
 import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import cn2an
@@ -36,31 +37,48 @@ def capital_yuan(value) -> str:
     return "人民币" + cn2an.an2cn(str(amount), "rmb")
 
 
-_AMOUNT = re.compile(r"^(?P<number>\d+(\.\d+)?)(?P<wan>万)?(元)?$")
+_AMOUNT = re.compile(r"^(?P<number>\d+(\.\d+)?)(?P<wan>万)?(?P<unit>元|亩)?$")
+# A float read from a spreadsheet cell is a binary approximation of what was typed:
+# within this distance of a whole cent it is that cent.
+_FLOAT_NOISE = Decimal("0.000001")
 
 
-def parse_amount(text) -> Decimal:
-    """Read an amount as cadres type it: `12,345.00`, `1.2万`, `¥12345`, `12345元`.
+def parse_amount(text, *, unit: str = "元") -> Decimal:
+    """Read an amount as cadres type it: `12,345.00`, `1.2万`, `¥12345`, `12345元`, or a number cell.
 
-    Anything else, more than two decimals, or a negative amount is a Chinese
-    ValidationError; nothing is rounded silently.
+    `unit="亩"` reads an area the same way (`12.5亩`). Anything else, more than
+    two decimals, or a negative amount is a Chinese ValidationError (codes
+    `invalid`, `precision`, `negative`); nothing is rounded silently.
     """
+    if isinstance(text, bool):
+        raise ValidationError("金额“%(text)s”无法识别。", params={"text": text}, code="invalid")
     if isinstance(text, Decimal):
         raw = text
+    elif isinstance(text, int):
+        raw = Decimal(text)
+    elif isinstance(text, float):
+        if text != text or text in (float("inf"), float("-inf")):
+            raise ValidationError("金额“%(text)s”无法识别。", params={"text": text}, code="invalid")
+        raw = Decimal(repr(text))
+        if abs(raw - raw.quantize(CENT)) < _FLOAT_NOISE:
+            raw = raw.quantize(CENT)
     else:
-        cleaned = re.sub(r"[\s,，¥￥]", "", str(text or "")).replace("ＲＭＢ", "").replace("RMB", "")
+        cleaned = unicodedata.normalize("NFKC", str(text or ""))
+        cleaned = re.sub(r"[\s,，¥￥]", "", cleaned).replace("RMB", "").replace("人民币", "")
         match = _AMOUNT.match(cleaned)
-        if not match:
+        if not match or (match["unit"] and match["unit"] != unit):
             raise ValidationError("金额“%(text)s”无法识别，请写成 12345.00、1.2万 或 ¥12,345 的形式。",
-                                  params={"text": text})
+                                  params={"text": text}, code="invalid")
         try:
             raw = Decimal(match["number"])
         except InvalidOperation:
-            raise ValidationError("金额“%(text)s”无法识别。", params={"text": text}) from None
+            raise ValidationError("金额“%(text)s”无法识别。", params={"text": text}, code="invalid") from None
         if match["wan"]:
             raw *= 10000
+    if not raw.is_finite():
+        raise ValidationError("金额“%(text)s”无法识别。", params={"text": text}, code="invalid")
     if raw < 0:
-        raise ValidationError("金额不能为负数。")
+        raise ValidationError("金额不能为负数。", code="negative")
     if raw != raw.quantize(CENT):
-        raise ValidationError("金额“%(text)s”超过两位小数（分）。", params={"text": text})
+        raise ValidationError("金额“%(text)s”超过两位小数（分）。", params={"text": text}, code="precision")
     return raw.quantize(CENT)

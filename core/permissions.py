@@ -29,26 +29,31 @@ LEDGER_RESOLVE = "ledger.resolve"          # write-offs, waivers, offsets (with 
 CLAIM_FOLLOW_UP = "claim.follow_up"        # demands served, events on the timeline
 CLAIM_MANAGE = "claim.manage"              # seal, assign collectors, mediation, court and 纪检 records
 CLAIM_UNSEAL = "claim.unseal"
+LEDGER_IMPORT = "ledger.import"            # upload Excel ledgers (each row also needs the right for its record)
+PLACES_IMPORT = "ledger.import_places"    # townships, villages and groups from a places ledger
+INCOME_EDIT = "income.edit"                # income records of 增收入 (new or recovered resources)
+RISK_MANAGE = "risk.manage"                # key-village plans (处方单), their tasks and reviews
 
-_LEDGER = {GROUP_CHANGE, PARTY_CHANGE, PARCEL_CHANGE, ASSET_CHANGE}
+_LEDGER = {GROUP_CHANGE, PARTY_CHANGE, PARCEL_CHANGE, ASSET_CHANGE, LEDGER_IMPORT}
 _FIELD_WORK = {CONTRACT_EDIT, CONTRACT_INVESTIGATE, RESOLUTION_CHANGE, CLAIM_EDIT, LEDGER_CASH, LEDGER_ENTRY,
                CLAIM_FOLLOW_UP}
 _TOWNSHIP_MONEY = {LEDGER_RESOLVE, CLAIM_MANAGE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    Role.VILLAGE: frozenset(_LEDGER | _FIELD_WORK | {ID_NUMBER_VIEW}),
+    Role.VILLAGE: frozenset(_LEDGER | _FIELD_WORK | {ID_NUMBER_VIEW, INCOME_EDIT}),
     Role.TOWNSHIP: frozenset(_LEDGER | _FIELD_WORK | _TOWNSHIP_MONEY | {
-        VILLAGE_ADD, VILLAGE_CHANGE, ID_NUMBER_VIEW, AUDIT_VIEW, CONTRACT_DETERMINE}),
+        VILLAGE_ADD, VILLAGE_CHANGE, ID_NUMBER_VIEW, AUDIT_VIEW, CONTRACT_DETERMINE, INCOME_EDIT, RISK_MANAGE}),
     Role.COUNTY: frozenset(_LEDGER | _FIELD_WORK | _TOWNSHIP_MONEY | {
         VILLAGE_ADD, VILLAGE_CHANGE, ID_NUMBER_VIEW, AUDIT_VIEW, CONTRACT_DETERMINE, CONTRACT_APPROVE, RULES_CHANGE,
-        CLAIM_UNSEAL}),
+        CLAIM_UNSEAL, INCOME_EDIT, RISK_MANAGE, PLACES_IMPORT}),
     # A collector records the cash collected and the demands served; ID numbers stay masked.
     Role.COLLECTOR: frozenset({LEDGER_CASH, CLAIM_FOLLOW_UP}),
     # Reads everything in scope, including the audit trail and ID numbers; changes nothing.
     Role.INSPECTOR: frozenset({ID_NUMBER_VIEW, AUDIT_VIEW}),
     # Runs the system; has no need to read villagers' ID numbers.
     # Workflow decisions (determination, approval) belong to the township and county, not to IT.
-    Role.ADMIN: frozenset(_LEDGER | {VILLAGE_ADD, VILLAGE_CHANGE, AUDIT_VIEW, STATUS_VIEW, RULES_CHANGE}),
+    Role.ADMIN: frozenset(_LEDGER | {VILLAGE_ADD, VILLAGE_CHANGE, AUDIT_VIEW, STATUS_VIEW, RULES_CHANGE,
+                                     PLACES_IMPORT}),
 }
 
 READ_ONLY_ROLES = frozenset({Role.INSPECTOR})

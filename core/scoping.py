@@ -35,6 +35,17 @@ def scoped(queryset: QuerySet, user, path: str = "village") -> QuerySet:
     return queryset.filter(scope_q(user, path))
 
 
+def made_within_scope(queryset: QuerySet, user) -> QuerySet:
+    """Rows that record the place their maker worked in (county, township, village columns, as jobs and
+    ledger imports do): those made within the user's scope."""
+    level = user.scope_level
+    if level == "all":
+        return queryset
+    if level in ("county", "township", "village"):
+        return queryset.filter(**{f"{level}_id": getattr(user, f"{level}_id")})
+    return queryset.none()
+
+
 def villages_for(user) -> QuerySet:
     from villages.models import Village
 

@@ -6,7 +6,7 @@ from django.db.models import Q
 
 from core.scoping import villages_for
 
-from .models import Claim, ClaimOrigin, Debt, DebtOrigin
+from .models import Claim, ClaimOrigin, Debt, DebtOrigin, MediationCase
 from .selectors import AGE_BANDS, age_band_filter, lapsed_filter, lapsing_filter
 
 
@@ -98,3 +98,20 @@ class DebtFilter(django_filters.FilterSet):
 
 
 
+
+
+class MediationFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label="搜索", method="search")
+    village = django_filters.ModelChoiceFilter(label="村", queryset=_scoped_villages, empty_label="全部村")
+    state = django_filters.ChoiceFilter(label="状态", choices=MediationCase.State.choices, empty_label="全部状态")
+
+    class Meta:
+        model = MediationCase
+        fields = ["q", "village", "state"]
+
+    def search(self, queryset, name, value):
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(number__icontains=value) | Q(mediator__icontains=value)
+                               | Q(parties__name__icontains=value)).distinct()

@@ -22,6 +22,7 @@ from core.files import private_file_response
 from core.generic import ObjectFormView, RecordDetailView, RecordListView, require_valid
 from core.pdf import pdf_response
 from core.scoping import ScopedMixin, check_perm
+from ledgers.exports import LettersExport
 
 from . import letters as services
 from . import selectors
@@ -56,7 +57,7 @@ def state_counts(letters: QuerySet[Letter]) -> list[dict]:
 # --- List and detail ------------------------------------------------------------------------
 
 
-class LetterListView(RecordListView):
+class LetterListView(LettersExport, RecordListView):
     template_name = "debts/letters/letter_list.html"
     filterset_class = LetterFilter
 

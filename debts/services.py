@@ -102,9 +102,16 @@ def _check_resolution(kind: str, resolution: Resolution | None, village) -> None
         raise ValidationError({"resolution": f"“{kind}”须经民主决策，请选择已通过的决议。"})
     if resolution.village_id != village.pk:
         raise ValidationError({"resolution": "所选决议不是本村的决议。"})
-    resolution.refresh_from_db(fields=["passed"])
+    resolution.refresh_from_db(fields=["passed", "details_pending"])
+    if resolution.details_pending:
+        raise ValidationError({"resolution": f"所选决议由台账导入、详情待补录，补录并表决通过后才能{kind}。"})
     if not resolution.passed:
-        raise ValidationError({"resolution": f"所选决议（{resolution.resolved_on:%Y-%m-%d}）未获通过，不能{kind}。"})
+        raise ValidationError({"resolution": f"所选决议（{resolution.date_label}）未获通过，不能{kind}。"})
+
+
+def clock_from(claim: Claim) -> date | None:
+    """The day a claim's limitation runs from (for writers outside this module, such as the ledger import)."""
+    return _clock_from(claim)
 
 
 def _clock_from(claim: Claim) -> date | None:
@@ -201,6 +208,32 @@ def entry_record(*, user, kind: str, amount: Decimal, entered_on: date, claim: C
     if kind in (ClaimEntryKind.CROSS_OFFSET, DebtEntryKind.CLAIM_OFFSET) and claim is None:
         raise ValidationError("债权抵顶须同时冲减对应债权，请用“债权抵顶”办理。")
     _require(user, ENTRY_PERMISSION[kind], f"您的角色不能登记“{kind}”。")
+    return _post_entry(user=user, model=model, owner=owner, kind=kind, amount=amount, entered_on=entered_on,
+                       claim=claim, debt=debt, voucher_no=voucher_no, note=note, resolution=resolution)
+
+
+@transaction.atomic
+def entry_record_from_ledger(*, user, kind: str, amount: Decimal, entered_on: date, claim: Claim | None = None,
+                             debt: Debt | None = None, note: str = "") -> Entry:
+    """The entry an imported ledger row's 已清收金额 / 已化解金额 becomes.
+
+    The same checks as `entry_record` (kind, amount, date, scope, sealing, balance), except the role's
+    right to the kind, which the import checked for its rows (the import command runs with administrator
+    rights). Kinds that need a passed resolution cannot come from a ledger file.
+    """
+    if (claim is None) == (debt is None):
+        raise ValueError("An entry belongs to exactly one claim or one debt.")
+    model, owner = (Claim, claim) if claim is not None else (Debt, debt)
+    if kind not in _valid_kinds(owner):
+        raise ValidationError({"kind": f"“{kind}”不是{model._meta.verbose_name}的分录类型。"})
+    if kind in NEEDS_RESOLUTION:
+        raise ValidationError(
+            {"kind": f"“{kind}”须经民主决策，不能由台账导入，请在{model._meta.verbose_name}页面办理。"})
+    return _post_entry(user=user, model=model, owner=owner, kind=kind, amount=amount, entered_on=entered_on,
+                       claim=claim, debt=debt, voucher_no="", note=note, resolution=None)
+
+
+def _post_entry(*, user, model, owner, kind, amount, entered_on, claim, debt, voucher_no, note, resolution) -> Entry:
     _check_amount(amount)
     _check_date(entered_on)
     locked = _lock(model, user, owner)

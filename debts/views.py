@@ -13,9 +13,10 @@ from core import permissions as perms
 from core.generic import ObjectFormView, RecordCreateView, RecordDetailView, RecordListView, RecordUpdateView
 from core.scoping import ScopedMixin, check_perm, scope_q
 from core.xlsx import Column, build_xlsx, xlsx_response
+from ledgers.exports import ClaimsExport, DebtsExport, MediationExport
 
 from . import selectors, services
-from .filters import ClaimFilter, DebtFilter
+from .filters import ClaimFilter, DebtFilter, MediationFilter
 from .forms import (
     ClaimForm,
     CollectorForm,
@@ -34,7 +35,7 @@ from .models import Entry, Letter
 # --- Claims -------------------------------------------------------------------------
 
 
-class ClaimListView(RecordListView):
+class ClaimListView(ClaimsExport, RecordListView):
     template_name = "debts/claim_list.html"
     filterset_class = ClaimFilter
 
@@ -305,7 +306,7 @@ def claims_from_contract(request, pk):
 # --- Debts --------------------------------------------------------------------------------
 
 
-class DebtListView(RecordListView):
+class DebtListView(DebtsExport, RecordListView):
     template_name = "debts/debt_list.html"
     filterset_class = DebtFilter
 
@@ -404,11 +405,12 @@ class DebtOffsetView(_DebtAction):
 # --- Mediation ------------------------------------------------------------------------------
 
 
-class MediationListView(ScopedMixin, TemplateView):
+class MediationListView(MediationExport, RecordListView):
     template_name = "debts/mediation_list.html"
+    filterset_class = MediationFilter
 
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(cases=selectors.mediation_list(self.request.user), **kwargs)
+    def get_queryset(self):
+        return selectors.mediation_list(self.request.user)
 
 
 class MediationDetailView(RecordDetailView):

@@ -23,10 +23,11 @@ need bootstrap-icons/font/bootstrap-icons.min.css
 need bootstrap-icons/font/fonts
 need htmx.org/dist/htmx.min.js
 need jsqr/dist/jsQR.js
+need echarts/dist/echarts.min.js
 
 # Start from an empty folder so that files of an older version never linger.
 rm -rf "$dest"
-mkdir -p "$dest/bootstrap" "$dest/bootstrap-icons" "$dest/htmx" "$dest/jsqr"
+mkdir -p "$dest/bootstrap" "$dest/bootstrap-icons" "$dest/htmx" "$dest/jsqr" "$dest/echarts"
 
 cp "$src/bootstrap/dist/css/bootstrap.min.css" "$dest/bootstrap/bootstrap.min.css"
 cp "$src/bootstrap/dist/js/bootstrap.bundle.min.js" "$dest/bootstrap/bootstrap.bundle.min.js"
@@ -37,5 +38,8 @@ cp "$src/htmx.org/dist/htmx.min.js" "$dest/htmx/htmx.min.js"
 # QR decoding for the receipt desk's phone camera; its licence travels with it.
 cp "$src/jsqr/dist/jsQR.js" "$dest/jsqr/jsQR.js"
 cp "$src/jsqr/LICENSE" "$dest/jsqr/LICENSE"
+# Charts on the dashboards (Apache ECharts); its licence and notice travel with it.
+cp "$src/echarts/dist/echarts.min.js" "$dest/echarts/echarts.min.js"
+cp "$src/echarts/LICENSE" "$src/echarts/NOTICE" "$dest/echarts/"
 
-echo "static/vendor: bootstrap, bootstrap-icons, htmx and jsqr copied to $dest"
+echo "static/vendor: bootstrap, bootstrap-icons, htmx, jsqr and echarts copied to $dest"

@@ -12,7 +12,8 @@ def test_login_page_is_in_chinese(db, client):
 def test_user_logs_in_and_lands_on_their_scope(personas, client):
     response = client.post(reverse("login"), {"username": "cadre", "password": "test-pass-2026"}, follow=True)
     page = response.content.decode()
-    assert "峪口镇 · 三资台账概况" in page
+    # A township's home page is its dashboard (reports); a village accountant's is the ledger overview.
+    assert "峪口镇 · 清化收工作进展" in page
     assert "高志强" in page
 
 

@@ -209,3 +209,21 @@ def test_an_outsider_sees_nothing_of_another_township_in_the_browser(browser, li
     response = page.goto(f"{live_server.url}{contract.get_absolute_url()}")
     assert response.status == 404
     assert page.locator("text=不在您的管理范围内").count() == 1
+
+
+def test_the_county_office_drills_down_from_its_dashboard_to_a_village(browser, live_server, personas, screenshot):
+    ContractFactory(village=personas.yukou, number="YK-1998-002", end_date=date(2030, 3, 1))
+    ClaimFactory(village=personas.yukou, principal=Decimal("4200.00"), origin="借款")
+    office = log_in(browser, live_server, "countyoffice")
+    assert office.locator("h1:has-text('清化收工作进展')").count() == 1
+    office.wait_for_selector("[data-chart=progress] canvas", timeout=15000)   # the monthly chart fetched and drew
+    assert office.locator("[data-chart=problems]").inner_text() == "暂无数据"      # no problem contract yet
+    office.click("table >> a:has-text('峪口镇')")
+    office.wait_for_url(f"{live_server.url}/reports/township/{personas.yukou_town.pk}/**")
+    office.click("table >> a:has-text('峪口村')")
+    office.wait_for_url(f"{live_server.url}/reports/village/{personas.yukou.pk}/**")
+    assert office.locator("text=4,200.00").count() >= 1
+    screenshot(office, "village")
+    office.click("a:has-text('全部合同')")
+    assert office.locator("text=YK-1998-002").count() == 1
+    assert office.js_errors == []

@@ -27,6 +27,8 @@ from core.testing import (
 from debts import letters as letter_services
 from debts import services as debt_services
 from debts.models import DisputeTask, Entry
+from ledgers.models import LedgerImport
+from reports import services as report_services
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 STATE_CHANGING = ("post", "put", "patch", "delete")
@@ -66,7 +68,10 @@ RECORD_FOR_PREFIX = {
     "contracts/": "contract", "instalments/": "instalment", "attachments/": "attachment",
     "resolutions/": "resolution", "claims/": "claim", "legal/": "legal", "entries/": "entry", "debts/": "debt",
     "mediation/": "mediation", "letters/": "letter", "letters/desk/": "letter", "letters/disputes/": "dispute",
-    "jobs/": "job",
+    "jobs/": "job", "ledgers/imports/": "ledger_import",
+    "reports/county/": "county", "reports/township/": "township", "reports/village/": "village",
+    "reports/progress-data/": "township", "reports/risk/village/": "village", "reports/risk/cases/": "risk_case",
+    "reports/risk/tasks/": "risk_task", "reports/risk/relatives/": "cadre_relative", "reports/income/": "income",
 }
 
 
@@ -88,6 +93,8 @@ def build_path(route: Route, records: dict) -> str:
             kwargs[name] = 0
         elif name == "what":
             kwargs[name] = "party"
+        elif name == "level":
+            kwargs[name] = "township"
         else:
             raise AssertionError(f"{route.name} ({route.route}): teach this test the argument <{name}>")
     return reverse(route.name, kwargs=kwargs)
@@ -106,6 +113,9 @@ def jicui_records(personas):
     letter = letter_services.letter_issue_for_claim(user=user, claim=claim, kind="对账函", as_of=date(2026, 3, 2))
     letter_services.letter_answer(user=user, letter=letter, result="有异议", answered_on=date(2026, 3, 10),
                                   disputed_amount=Decimal("100.00"), reason="少算")
+    # 积翠村 has no income to speak of: a red 空壳村, put under a plan by its township.
+    risk_case = report_services.risk_case_open(user=user, village=village, risk_class="空壳", problems="无集体收入",
+                                               tasks=[("盘活闲置资产", "村支书", date(2026, 12, 31))])
     job = Job.objects.create(kind="letters", title="积翠村对账函", params={}, created_by=user, county_id=p.county.pk,
                              township_id=p.jicui_town.pk, files=[{"name": "x.pdf", "path": "jobs/x.pdf", "size": 1}])
     return {
@@ -123,6 +133,13 @@ def jicui_records(personas):
             user=user, village=village, number="TJ-1", claims=[claim], mediator="调解员",
             agreement_date=date(2026, 4, 2), plan=[(date(2026, 6, 1), Decimal("1000.00"))]),
         "letter": letter, "dispute": DisputeTask.objects.get(letter=letter), "job": job,
+        "ledger_import": LedgerImport.objects.create(
+            kind="contracts", original_name="积翠村合同台账.xlsx", path="ledgers/x.xlsx", size=1, sha256="0" * 64,
+            state=LedgerImport.State.READY, created_by=user, county_id=p.county.pk, township_id=p.jicui_town.pk),
+        "county": p.county, "township": p.jicui_town, "risk_case": risk_case, "risk_task": risk_case.tasks.get(),
+        "cadre_relative": report_services.cadre_relative_flag(user=user, party=party, relation="村主任之弟"),
+        "income": report_services.income_record_create(user=user, data=dict(
+            village=village, kind="项目收益", received_on=date(2026, 3, 1), amount=Decimal("100.00"), note="光伏")),
     }
 
 

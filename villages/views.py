@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 from core import permissions as perms
 from core.generic import RecordCreateView, RecordDeleteView, RecordDetailView, RecordListView, RecordUpdateView
 from core.scoping import villages_for
+from ledgers.exports import AssetsExport, ParcelsExport, PartiesExport, PlacesExport
 
 from . import selectors, services
 from .filters import AssetFilter, ParcelFilter, PartyFilter, VillageFilter
@@ -15,7 +16,7 @@ from .forms import AssetForm, GroupForm, ParcelForm, PartyForm, VillageForm
 # --- Villages and groups -------------------------------------------------
 
 
-class VillageListView(RecordListView):
+class VillageListView(PlacesExport, RecordListView):
     template_name = "villages/village_list.html"
     filterset_class = VillageFilter
 
@@ -131,13 +132,13 @@ def group_options(request):
 class _LedgerViews:
     """The five pages of one ledger record type, configured by a few names."""
 
-    def __init__(self, *, name, selector, filterset, form, permission, create, update, delete, noun):
+    def __init__(self, *, name, selector, filterset, form, permission, create, update, delete, noun, export):
         base = dict(permission=permission)
 
         def queryset(self):
             return selector(self.request.user)
 
-        self.list = type(f"{name.title()}ListView", (RecordListView,), dict(
+        self.list = type(f"{name.title()}ListView", (export, RecordListView), dict(
             template_name=f"villages/{name}_list.html", filterset_class=filterset, get_queryset=queryset))
         self.detail = type(f"{name.title()}DetailView", (RecordDetailView,), dict(
             template_name=f"villages/{name}_detail.html", get_queryset=queryset))
@@ -169,21 +170,21 @@ class VillageFromQueryMixin:
 
 party_views = _LedgerViews(
     name="party", selector=selectors.party_list, filterset=PartyFilter, form=PartyForm,
-    permission=perms.PARTY_CHANGE, noun="当事人",
+    permission=perms.PARTY_CHANGE, noun="当事人", export=PartiesExport,
     create=services.party_create,
     update=lambda obj, **kw: services.party_update(party=obj, **kw),
     delete=lambda obj, **kw: services.party_delete(party=obj, **kw),
 )
 parcel_views = _LedgerViews(
     name="parcel", selector=selectors.parcel_list, filterset=ParcelFilter, form=ParcelForm,
-    permission=perms.PARCEL_CHANGE, noun="地块",
+    permission=perms.PARCEL_CHANGE, noun="地块", export=ParcelsExport,
     create=services.parcel_create,
     update=lambda obj, **kw: services.parcel_update(parcel=obj, **kw),
     delete=lambda obj, **kw: services.parcel_delete(parcel=obj, **kw),
 )
 asset_views = _LedgerViews(
     name="asset", selector=selectors.asset_list, filterset=AssetFilter, form=AssetForm,
-    permission=perms.ASSET_CHANGE, noun="资产",
+    permission=perms.ASSET_CHANGE, noun="资产", export=AssetsExport,
     create=services.asset_create,
     update=lambda obj, **kw: services.asset_update(asset=obj, **kw),
     delete=lambda obj, **kw: services.asset_delete(asset=obj, **kw),

@@ -9,6 +9,7 @@ from core.models import Role, User
 from fixtures import demo
 from fixtures.demo_contracts import build_village_contracts
 from fixtures.demo_debts import build_township_letters, build_village_debts
+from fixtures.demo_reports import build_reports
 from villages import services
 from villages.models import Asset, County, Group, Parcel, Party, Township, Village
 
@@ -82,6 +83,7 @@ class Command(BaseCommand):
             created["contracts"] += build_village_contracts(village, actors, everything=spec.name == "峪口村")
             created["claims"] = created.get("claims", 0) + build_village_debts(village, actors)["claims"]
         created["letters"] = build_township_letters(townships["峪口镇"], users["yukou"])
+        created["reports"] = build_reports(county, users)
         return created
 
     def ensure_users(self, county, townships, only=None) -> dict:

@@ -1,0 +1,304 @@
+"""Claims and debts from their ledgers.
+
+A row's 已清收金额 (已化解金额) becomes one ledger entry of the kind given in 清收方式 (化解方式),
+dated 清收日期 (化解日期) or the import date, written by the debts ledger service. A corrected file
+that shows more cleared than the ledger holds adds an entry for the difference; less is an error
+(an entry is undone by a reversal on the claim's page, never by a file). Amounts (本金) are not
+changed by a file either: that is an adjustment entry.
+"""
+from collections import defaultdict
+
+from django.db.models import Sum
+
+from contracts.models import Contract
+from core import permissions as perms
+from core.services import record_update
+from debts.models import NEEDS_RESOLUTION, Claim, ClaimEntryKind, ClaimEvent, Debt, Entry
+from debts.services import clock_from, entry_record_from_ledger
+
+from . import kinds as K
+from .planning import BAD, Parties, PendingParty, Planner, bulk_create, read_id_number
+from .reading import CellError, amount, day, is_blank, normalize, text, yes_no
+
+IMPORTED = "台账导入"
+
+
+class MoneyRow:
+    __slots__ = ("row", "village", "number", "existing", "party", "data", "cleared", "cleared_kind", "cleared_on",
+                 "sealed", "changes", "entry", "seal", "obj")
+
+    def __init__(self, row, village, number):
+        self.row, self.village, self.number = row, village, number
+        self.existing = self.party = self.obj = None
+        self.data, self.changes = {}, {}
+        self.cleared = self.cleared_kind = self.cleared_on = None
+        self.sealed = None
+        self.entry = None        # amount of the entry to record
+        self.seal = False
+
+
+class _MoneyPlanner(Planner):
+    model = Claim
+    number_column = party_column = cleared_column = kind_column = date_column = ""
+    origins = entry_kinds = None
+    default_entry = ""
+    noun = ""
+
+    def plan(self):
+        rows, id_numbers = [], set()
+        for done, (row, values) in enumerate(self.sheet.rows, start=1):
+            self.progress(done, f"已核对 {done:,} 行")
+            parsed = self._parse(row, values)
+            if parsed is None:
+                continue
+            rows.append(parsed)
+            raw_id = self.raw(values, "证件号码")
+            if not is_blank(raw_id) and "*" not in text(raw_id):
+                try:
+                    id_numbers.add(read_id_number(raw_id)[0])
+                except CellError:
+                    pass
+        village_ids = {r.village.pk for r, _ in rows}
+        self.parties = Parties(self, id_numbers, village_ids)
+        self.existing = {}
+        self.cleared_before = defaultdict(lambda: 0)
+        self._load(sorted(village_ids))
+        seen, self.rows = {}, []
+        for r, values in rows:
+            if self.duplicate(seen, (r.village.pk, normalize(r.number)), r.row, self.number_column):
+                continue
+            self._resolve(r, values)
+            if r.entry:
+                self._check_entry(r)
+            if self.is_bad(r.row):
+                continue
+            self.rows.append(r)
+            if r.existing is None:
+                self.outcome.create += 1
+            elif r.changes or r.entry or r.seal:
+                self.outcome.update += 1
+            else:
+                self.outcome.unchanged += 1
+
+    def _load(self, village_ids):
+        owner = "claim" if self.model is Claim else "debt"
+        for start in range(0, len(village_ids), 300):
+            chunk = village_ids[start:start + 300]
+            for record in self.model.objects.filter(village_id__in=chunk).select_related(
+                    self.party_field, "village__township"):
+                self.existing[(record.village_id, normalize(record.number))] = record
+            for row in (Entry.objects.filter(**{f"{owner}__village_id__in": chunk}).values(owner)
+                        .order_by().annotate(total=Sum("amount"))):
+                self.cleared_before[row[owner]] = row["total"]
+
+    def _parse(self, row, values):
+        village = self.village(row, values)
+        r = MoneyRow(row, village, self.required_text(row, values, self.number_column, 60))
+        self.required_text(row, values, self.party_column, 100)
+        d = r.data
+        origin_raw = self.raw(values, "形成原因")
+        if is_blank(origin_raw):
+            self.error(row, "形成原因", "请填写")
+        else:
+            written = text(origin_raw)
+            origin, note = self._origin(written)
+            if origin is None:
+                origin, note = "其他", text(origin_raw)
+                self.warn(row, "形成原因", f"“{text(origin_raw)}”不在形成原因列表中，记为“其他”并保留原文")
+            elif not note and normalize(written) != normalize(origin):
+                note = written
+            d["origin"], d["origin_note"] = origin, note[:200]
+        if self.has("发生日期"):
+            d["occurred_on"] = self.read(row, values, "发生日期", day)
+        principal = self.read(row, values, "金额(元)", amount)
+        if principal is None:
+            self.error(row, "金额(元)", "请填写")
+        elif principal is not BAD and principal <= 0:
+            self.error(row, "金额(元)", "必须大于0")
+        r.data["principal"] = principal
+        if self.has("备注"):
+            d["note"] = self.optional_text(row, values, "备注", 5000)
+        r.cleared = self.read(row, values, self.cleared_column, amount) if self.has(self.cleared_column) else None
+        r.cleared_kind = self.read(row, values, self.kind_column, self.entry_kinds.read)
+        r.cleared_on = self.read(row, values, self.date_column, day)
+        self._parse_more(r, row, values)
+        if village is None or self.is_bad(row):
+            return None
+        if r.cleared and r.cleared > principal:
+            self.error(row, self.cleared_column, f"大于{self.noun}金额")
+        if self.is_bad(row):
+            return None
+        return r, values
+
+    def _check_entry(self, r) -> None:
+        """The entry the row will record (the whole amount, or what a corrected file adds): its kind and date."""
+        row = r.row
+        if not r.cleared_kind:
+            r.cleared_kind = self.default_entry
+            self.warn(row, self.kind_column, f"未填写，按“{self.default_entry}”登记")
+        if r.cleared_kind in NEEDS_RESOLUTION:
+            self.error(row, self.kind_column, f"“{r.cleared_kind}”须经民主决策，不能由台账导入，"
+                                              f"请导入后在{self.noun}页面办理")
+        elif not self.rights.may(perms.LEDGER_CASH if r.cleared_kind == ClaimEntryKind.CASH
+                                 else perms.LEDGER_ENTRY):
+            self.error(row, self.kind_column, f"您的角色不能登记“{r.cleared_kind}”")
+        if r.cleared_on and r.cleared_on > self.today:
+            self.error(row, self.date_column, "日期不能晚于今天")
+
+    def _parse_more(self, r, row, values):
+        pass
+
+    def _origin(self, written: str) -> tuple[str | None, str]:
+        """The origin, and the note in brackets after it as written (`承包费拖欠（第3年承包费（2016-03-01 到期））`)."""
+        opening = min((i for i in (written.find("（"), written.find("(")) if i > 0), default=-1)
+        if opening > 0 and written.endswith(("）", ")")):
+            origin = self.origins.find(written[:opening])
+            if origin is not None:
+                return origin, written[opening + 1:-1].strip()
+        return self.origins.find(written), ""
+
+    def _resolve(self, r, values):
+        name = text(self.raw(values, self.party_column))
+        r.party = self.parties.resolve(r.row, r.village, name, self.raw(values, "证件号码"), "", "证件号码",
+                                       self.party_column)
+        existing = r.existing = self.existing.get((r.village.pk, normalize(r.number)))
+        cleared = r.cleared or 0
+        if existing is None:
+            r.entry = cleared or None
+            return
+        if existing.principal != r.data["principal"]:
+            self.error(r.row, "金额(元)", f"系统中为 {existing.principal:,.2f} 元；金额不能由台账修改，"
+                                          f"请在{self.noun}页面登记“账务调整”")
+        before = self.cleared_before.get(existing.pk, 0)
+        if self.has(self.cleared_column) and cleared != before:
+            if cleared < before:
+                self.error(r.row, self.cleared_column, f"系统中已登记 {before:,.2f} 元，台账金额更少；"
+                                                       f"冲正请在{self.noun}页面办理")
+            else:
+                r.entry = cleared - before
+        data = {k: v for k, v in r.data.items() if k != "principal"}
+        if isinstance(r.party, PendingParty) or r.party.pk != getattr(existing, f"{self.party_field}_id"):
+            data[self.party_field] = r.party
+        r.changes = {k: v for k, v in data.items()
+                     if k == self.party_field or getattr(existing, k) != v}
+
+    def write(self):
+        user = self.rights.user
+        self.parties.write(self.audit, user)
+        new = []
+        for r in self.rows:
+            party = r.party.obj if isinstance(r.party, PendingParty) else r.party
+            if r.existing is None:
+                r.obj = self._new(r, party)
+                new.append(r.obj)
+            elif self.party_field in r.changes:
+                r.changes[self.party_field] = party
+        bulk_create(self.model, new, self.audit)
+        self.outcome.count(self.noun, "新建", len(new))
+        updated = entries = 0
+        for r in self.rows:
+            record = r.obj or r.existing
+            if r.existing is not None and r.changes:
+                record = self._update(r, user)
+                updated += 1
+            if r.entry:
+                owner = {"claim": record} if self.model is Claim else {"debt": record}
+                entry_record_from_ledger(user=user, kind=r.cleared_kind, amount=r.entry,
+                                         entered_on=r.cleared_on or self.today,
+                                         note=f"{IMPORTED}：{self.cleared_column.removesuffix('(元)')}", **owner)
+                entries += 1
+            if r.seal:
+                self._seal(record, user)
+        self.outcome.count(self.noun, "修改", updated)
+        self.outcome.count("清收分录" if self.model is Claim else "化解分录", "新建", entries)
+
+    def _update(self, r, user):
+        return record_update(r.existing, user=user, data=r.changes)
+
+    def _seal(self, record, user):
+        pass
+
+
+class ClaimPlanner(_MoneyPlanner):
+    kind = K.CLAIMS
+    model = Claim
+    noun = "债权"
+    number_column, party_column, party_field = "债权编号", "债务人", "debtor"
+    cleared_column, kind_column, date_column = "已清收金额(元)", "清收方式", "清收日期"
+    origins, entry_kinds, default_entry = K.CLAIM_ORIGINS, K.CLAIM_ENTRY_KINDS, ClaimEntryKind.CASH
+
+    def _load(self, village_ids):
+        super()._load(village_ids)
+        self.contracts = {}
+        for start in range(0, len(village_ids), 300):
+            for pk, village_id, number in Contract.objects.filter(
+                    village_id__in=village_ids[start:start + 300]).values_list("pk", "village_id", "number"):
+                self.contracts[(village_id, normalize(number))] = pk
+
+    def _parse_more(self, r, row, values):
+        d = r.data
+        if self.has("到期日期"):
+            d["due_date"] = self.read(row, values, "到期日期", day)
+        if self.has("账内账外"):
+            flag = self.read(row, values, "账内账外", K.BOOK_FLAGS.read, "账内")
+            d["in_book"] = BAD if flag is BAD else flag == "账内"
+        if self.has("是否封存"):
+            r.sealed = self.read(row, values, "是否封存", yes_no)
+            if r.sealed is True and not self.rights.may(perms.CLAIM_MANAGE):
+                self.error(row, "是否封存", "封存须由乡镇专班或县农经中心办理")
+        r.data["contract_number"] = self.optional_text(row, values, "关联合同编号", 60)
+
+    def _resolve(self, r, values):
+        number = r.data.pop("contract_number", "")
+        r.data["contract_id"] = None
+        if number:
+            pk = self.contracts.get((r.village.pk, normalize(number)))
+            if pk is None:
+                self.error(r.row, "关联合同编号", f"本村没有编号为 {number} 的合同")
+            r.data["contract_id"] = pk
+        elif not self.has("关联合同编号"):
+            r.data.pop("contract_id")
+        super()._resolve(r, values)
+        existing = r.existing
+        if existing is None:
+            r.seal = bool(r.sealed)
+            return
+        if r.sealed is True and not existing.sealed:
+            r.seal = True
+        elif r.sealed is False and existing.sealed:
+            self.error(r.row, "是否封存", "系统中已封存；解封须由县农经中心在债权页面办理")
+        if r.entry and (existing.sealed or r.seal) and r.cleared is not None:
+            self.error(r.row, self.cleared_column, "已封存的债权不能登记清收")
+
+    def _new(self, r, party):
+        d = r.data
+        return Claim(village=r.village, number=r.number, debtor=party, origin=d["origin"],
+                     origin_note=d["origin_note"], contract_id=d.get("contract_id"), principal=d["principal"],
+                     occurred_on=d.get("occurred_on"), due_date=d.get("due_date"), in_book=d.get("in_book", True),
+                     clock_from=d.get("due_date"), note=d.get("note", ""))
+
+    def _update(self, r, user):
+        return record_update(r.existing, user=user, data=r.changes,
+                             prepare=lambda claim: setattr(claim, "clock_from", clock_from(claim)))
+
+    def _seal(self, claim, user):
+        reason = "台账记载已封存"
+        ClaimEvent.objects.create(claim=claim, kind=ClaimEvent.Kind.SEALED, happened_on=self.today, note=reason,
+                                  created_by=user)
+        record_update(claim, user=user, data={"sealed": True, "seal_reason": reason})
+
+
+class DebtPlanner(_MoneyPlanner):
+    kind = K.DEBTS
+    model = Debt
+    noun = "债务"
+    number_column, party_column, party_field = "债务编号", "债权人", "creditor"
+    cleared_column, kind_column, date_column = "已化解金额(元)", "化解方式", "化解日期"
+    origins, entry_kinds, default_entry = K.DEBT_ORIGINS, K.DEBT_ENTRY_KINDS, "偿还"
+
+    def _new(self, r, party):
+        d = r.data
+        return Debt(village=r.village, number=r.number, creditor=party, origin=d["origin"],
+                    origin_note=d["origin_note"], principal=d["principal"], occurred_on=d.get("occurred_on"),
+                    note=d.get("note", ""))
+

@@ -1,0 +1,672 @@
+"""What every ledger kind's planner shares: who imports (rights), what was found (issues, outcome),
+places and parties matched by name and number, bulk inserts with their audit entries."""
+import json
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+
+from auditlog.registry import auditlog
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from core import permissions as perms
+from core.idnumbers import mask_id_number, normalize_credit_code, normalize_resident_id
+from core.models import AuditEntry
+from core.pinyin import search_keys
+from core.scoping import villages_for
+from villages.models import Party, Village, VillageOwned
+
+from . import kinds as K
+from .reading import CellError, Sheet, is_blank, normalize, text
+
+BATCH = 1000
+MAX_LISTED = 1000   # errors and warnings kept for the preview page (all are counted)
+
+
+# --- Who imports ---------------------------------------------------------------------------------
+
+
+KIND_PERMISSIONS = {
+    "places": (perms.PLACES_IMPORT,),
+    "parcels": (perms.PARCEL_CHANGE,),
+    "contracts": (perms.CONTRACT_EDIT, perms.PARTY_CHANGE, perms.PARCEL_CHANGE),
+    "claims": (perms.CLAIM_EDIT, perms.PARTY_CHANGE),
+    "debts": (perms.CLAIM_EDIT, perms.PARTY_CHANGE),
+}
+
+
+@dataclass
+class Rights:
+    """What an import may touch: the villages in scope and the rights of the person importing.
+    The command runs with administrator rights (every village, every right) in the name of an account."""
+
+    user: object
+    perms: frozenset
+    village_ids: frozenset | None       # None: every village
+    county_id: int | None               # the county whose places may be imported; None: any
+
+    @classmethod
+    def of(cls, user) -> "Rights":
+        everything = user.scope_level == "all"
+        ids = None if everything else frozenset(villages_for(user).values_list("pk", flat=True))
+        return cls(user, perms.permissions_of(user), ids, None if everything else user.county_id)
+
+    @classmethod
+    def administrator(cls, user) -> "Rights":
+        every = frozenset().union(*perms.ROLE_PERMISSIONS.values())
+        return cls(user, every, None, None)
+
+    def may(self, perm: str) -> bool:
+        return perm in self.perms
+
+    def may_import(self, kind: str) -> bool:
+        return self.may(perms.LEDGER_IMPORT) and all(self.may(p) for p in KIND_PERMISSIONS[kind])
+
+    def covers(self, village_id) -> bool:
+        return self.village_ids is None or village_id in self.village_ids
+
+
+# --- What a preview or a commit found --------------------------------------------------------------
+
+
+@dataclass
+class Issue:
+    row: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self):
+        where = f"第 {self.row} 行" if self.row else "文件"
+        if self.column:
+            return f"{where} 「{self.column}」: {self.reason}"
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class Outcome:
+    kind: str
+    sheet: str = ""
+    header_row: int | None = None
+    unknown: list[str] = field(default_factory=list)
+    rows: int = 0
+    create: int = 0
+    update: int = 0
+    unchanged: int = 0
+    records: dict = field(default_factory=dict)      # "当事人" → {"新建": 3, "修改": 1}
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    error_count: int = 0
+    warning_count: int = 0
+    committed: bool = False
+    timings: dict = field(default_factory=dict)
+
+    def count(self, what: str, action: str, n: int = 1) -> None:
+        if n:
+            self.records.setdefault(what, {}).setdefault(action, 0)
+            self.records[what][action] += n
+
+    @property
+    def ok(self) -> bool:
+        return self.error_count == 0
+
+    def summary(self) -> dict:
+        return {"rows": self.rows, "create": self.create, "update": self.update, "unchanged": self.unchanged,
+                "records": self.records, "sheet": self.sheet, "header_row": self.header_row}
+
+
+# --- Shared machinery -------------------------------------------------------------------------------
+
+BAD = object()   # a value that could not be read (its error is already recorded)
+
+
+def _suffixless(name: str, suffixes: tuple[str, ...]) -> str:
+    for suffix in suffixes:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+class Places:
+    """Villages by township and village name, tolerant of a missing 镇/乡/村."""
+
+    TOWNSHIP_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
+
+    def __init__(self, rights: Rights):
+        villages = Village.objects.select_related("township__county")
+        if rights.county_id is not None:
+            villages = villages.filter(township__county_id=rights.county_id)
+        self.exact, self.loose = {}, defaultdict(list)
+        for village in villages:
+            t, v = normalize(village.township.name), normalize(village.name)
+            self.exact[(t, v)] = village
+            self.loose[(_suffixless(t, self.TOWNSHIP_SUFFIXES), _suffixless(v, ("村",)))].append(village)
+        self.rights = rights
+        self.found = {}
+
+    def find(self, township: str, village: str):
+        """(village, None) or (None, reason)."""
+        key = (township, village)
+        if key not in self.found:
+            self.found[key] = self._find(township, village)
+        return self.found[key]
+
+    def _find(self, township: str, village: str):
+        t, v = normalize(township), normalize(village)
+        found = self.exact.get((t, v))
+        if found is None:
+            candidates = self.loose.get((_suffixless(t, self.TOWNSHIP_SUFFIXES), _suffixless(v, ("村",))), [])
+            if len(candidates) > 1:
+                return None, f"“{township}{village}”对应多个村，请写全乡镇和村的名称"
+            found = candidates[0] if candidates else None
+        if found is None:
+            return None, f"系统中没有“{township}{village}”（请先导入村组台账或登记该村）"
+        if not self.rights.covers(found.pk):
+            return None, f"“{township}{village}”不在您的管理范围内"
+        return found, None
+
+
+def read_id_number(value) -> tuple[str, str] | None:
+    """(normalized number, party kind) for a 身份证号 or 统一社会信用代码; raises CellError."""
+    raw = text(value)
+    try:
+        return normalize_resident_id(raw), Party.Kind.PERSON
+    except ValidationError as resident_error:
+        compact = normalize(raw).upper()
+        if len(compact) == 18 and not compact[:17].isdigit():
+            try:
+                return normalize_credit_code(raw), Party.Kind.ORG
+            except ValidationError as error:
+                raise CellError(f"{error.messages[0]} \"{raw}\"") from None
+        raise CellError(f"{resident_error.messages[0]} \"{raw}\"") from None
+
+
+_ORG_WORDS = ("公司", "合作社", "厂", "委员会", "集团", "中心", "协会", "学校", "医院", "银行", "信用社", "商店",
+              "超市", "经营部", "事务所", "站", "局", "政府", "村委", "场")
+
+
+def looks_like_org(name: str) -> bool:
+    return len(name) > 4 and any(word in name for word in _ORG_WORDS)
+
+
+class PendingParty:
+    """A party the import will create."""
+
+    def __init__(self, village, name, id_number, kind, phone):
+        self.village, self.name, self.id_number, self.kind, self.phone = village, name, id_number, kind, phone
+        self.obj = None
+
+
+class Parties:
+    """Parties matched by ID number (anywhere), else by name within the village; new ones created once."""
+
+    def __init__(self, planner, id_numbers: set[str], village_ids: set[int]):
+        self.planner = planner
+        self.by_id = {}
+        ids = sorted(id_numbers)
+        for start in range(0, len(ids), 900):
+            for party in Party.objects.filter(id_number__in=ids[start:start + 900]).select_related("village"):
+                self.by_id[party.id_number] = party
+        self.by_name = defaultdict(list)
+        vids = sorted(village_ids)
+        for start in range(0, len(vids), 500):
+            for party in Party.objects.filter(village_id__in=vids[start:start + 500]).select_related("village"):
+                self.by_name[(party.village_id, normalize(party.name))].append(party)
+        self.pending: dict = {}
+        self.updates: dict[int, tuple[Party, dict]] = {}
+
+    def resolve(self, row: int, village, name: str, id_value, phone: str, id_column: str, name_column: str):
+        """The party of a row (existing `Party` or `PendingParty`), or BAD."""
+        planner = self.planner
+        id_number = kind = None
+        masked = ""
+        if not is_blank(id_value):
+            raw = normalize(id_value).upper()
+            if "*" in raw:
+                masked = raw
+            else:
+                try:
+                    id_number, kind = read_id_number(id_value)
+                except CellError as error:
+                    planner.error(row, id_column, str(error))
+                    return BAD
+        namesakes = self.by_name.get((village.pk, normalize(name)), [])
+        if masked:
+            fits = [p for p in namesakes if p.id_number and mask_id_number(p.id_number) == masked]
+            if len(fits) != 1:
+                planner.error(row, id_column, f"证件号码已打码，本村没有与之相符的“{name}” \"{masked}\"")
+                return BAD
+            return fits[0]
+        if id_number:
+            party = self.by_id.get(id_number)
+            if party is None:
+                blank = [p for p in namesakes if not p.id_number]
+                if len(blank) == 1:
+                    party = blank[0]
+                    self._change(party, "id_number", id_number)
+                    self.by_id[id_number] = party
+            if party is not None:
+                if normalize(party.name) != normalize(name):
+                    planner.warn(row, name_column, f"证件号码 {mask_id_number(id_number)} 已登记为“{party.name}”，"
+                                                   f"本行写作“{name}”，以已登记的为准")
+                if phone and phone != party.phone:
+                    self._change(party, "phone", phone)
+                return party
+            key = ("id", id_number)
+        else:
+            if len(namesakes) == 1:
+                party = namesakes[0]
+                if phone and phone != party.phone:
+                    self._change(party, "phone", phone)
+                return party
+            if len(namesakes) > 1:
+                planner.error(row, name_column, f"本村有 {len(namesakes)} 个名为“{name}”的当事人，请填写证件号码区分")
+                return BAD
+            key = ("name", village.pk, normalize(name))
+        pending = self.pending.get(key)
+        if pending is None:
+            kind = kind or (Party.Kind.ORG if looks_like_org(name) else Party.Kind.PERSON)
+            pending = self.pending[key] = PendingParty(village, name, id_number or "", kind, phone)
+        return pending
+
+    def _change(self, party, name: str, value) -> None:
+        if not self.planner.rights.covers(party.village_id):
+            return
+        self.updates.setdefault(party.pk, (party, {}))[1][name] = value
+
+    def write(self, audit, user) -> None:
+        """Create the new parties (in bulk) and apply the changes to known ones (one by one, audited)."""
+        self.create(self.pending.values(), audit)
+        self.update(user)
+
+    def create(self, pendings, audit) -> None:
+        """Create those of the given new parties not created yet (in bulk, audited)."""
+        objs = []
+        for pending in pendings:
+            if not isinstance(pending, PendingParty) or pending.obj is not None:
+                continue
+            pending.obj = Party(kind=pending.kind, name=pending.name[:100], id_number=pending.id_number,
+                                phone=pending.phone[:30], village=pending.village,
+                                search_keys=cached_keys(pending.name))
+            objs.append(pending.obj)
+        bulk_create(Party, objs, audit)
+        self.planner.outcome.count("当事人", "新建", len(objs))
+
+    def update(self, user) -> None:
+        from villages.services import party_update
+
+        for party, changes in self.updates.values():
+            party_update(user=user, party=party, data=changes)
+        self.planner.outcome.count("当事人", "修改", len(self.updates))
+
+
+_KEYS_CACHE: dict[str, str] = {}
+
+
+def cached_keys(text_: str) -> str:
+    """Pinyin search keys, computed once per distinct text (ledgers repeat titles and names a lot)."""
+    keys = _KEYS_CACHE.get(text_)
+    if keys is None:
+        if len(_KEYS_CACHE) > 200_000:
+            _KEYS_CACHE.clear()
+        keys = _KEYS_CACHE[text_] = search_keys(text_)
+    return keys
+
+
+def combined_keys(first: str, second: str) -> str:
+    """`search_keys(f"{first} {second}")`, from the cached keys of each part."""
+    a_initials, a_full = cached_keys(first).split(" ", 1)
+    b_initials, b_full = cached_keys(second).split(" ", 1)
+    return f"{a_initials}{b_initials} {a_full}{b_full}"
+
+
+def _audited_fields(model) -> list[tuple[str, str, bool]]:
+    """The fields django-auditlog records for the model, as (name, attribute, is a relation) — the same
+    selection and the same text as its own "新建" entries (`model_instance_diff(None, obj)`)."""
+    registered = auditlog.get_model_fields(model)
+    include, exclude = set(registered["include_fields"]), set(registered["exclude_fields"])
+    fields = []
+    for model_field in model._meta.fields:
+        if (include and model_field.name not in include) or model_field.name in exclude:
+            continue
+        fields.append((model_field.name, model_field.attname, model_field.is_relation))
+    return fields
+
+
+def _converter(field, connection):
+    """How one field's Python value becomes a query parameter, picked once per field: plain values as
+    they are, dates, times, decimals and JSON through the database's own adapters (as bulk_create does)."""
+    from django.db import models as m
+
+    ops = connection.ops
+    if isinstance(field, m.JSONField):
+        return lambda value: None if value is None else ops.adapt_json_value(value, field.encoder)
+    if isinstance(field, m.DateTimeField):
+        return lambda value: field.get_db_prep_save(value, connection)
+    if isinstance(field, m.DateField):
+        return ops.adapt_datefield_value
+    if isinstance(field, m.DecimalField):
+        return lambda value: ops.adapt_decimalfield_value(value, field.max_digits, field.decimal_places)
+    return None
+
+
+class FastInsert:
+    """Rows inserted with prepared INSERT statements in batches, converting each value by its field's type
+    (as Django's bulk_create does) without building the statement anew for every object. `insert` runs
+    `executemany` for tables whose new keys the import does not need back (audit entries, problems,
+    links); `create` inserts model instances and sets their primary keys from `RETURNING`, in order."""
+
+    def __init__(self, model, names: list[str] | None = None, *, ready: tuple[str, ...] = ()):
+        """`ready` names columns whose values the caller passes already converted."""
+        from django.db import connection
+
+        self.connection, self.model = connection, model
+        if names is None:
+            fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
+        else:
+            fields = [model._meta.get_field(name) for name in names]
+        self.fields = fields
+        self.convert = [None if field.name in ready else _converter(field, connection) for field in fields]
+        # What `create` reads of an instance: the attribute, or the field itself when it fills its own value.
+        self.sources = [(f.attname, f if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else None)
+                        for f in fields]
+        self.relations = [(f.name, f.attname) for f in fields if f.is_relation]
+        self.columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+        self.table = connection.ops.quote_name(model._meta.db_table)
+        self.marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        self.sql = f"INSERT INTO {self.table} ({self.columns}) VALUES {self.marks}"
+
+    def _row(self, values) -> list:
+        return [value if convert is None or value is None else convert(value)
+                for convert, value in zip(self.convert, values, strict=True)]
+
+    @property
+    def copying(self) -> bool:
+        # PostgreSQL loads rows fastest through COPY (psycopg's copy protocol).
+        return self.connection.vendor == "postgresql"
+
+    def _copy(self, columns: str, rows) -> int:
+        count = 0
+        with self.connection.cursor() as cursor:
+            with cursor.cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+        return count
+
+    def insert(self, rows) -> int:
+        if self.copying:
+            return self._copy(self.columns, (self._row(row) for row in rows))
+        batch, count = [], 0
+        with self.connection.cursor() as cursor:
+            for row in rows:
+                batch.append(self._row(row))
+                if len(batch) >= BATCH * 2:
+                    cursor.executemany(self.sql, batch)
+                    count += len(batch)
+                    batch = []
+            if batch:
+                cursor.executemany(self.sql, batch)
+                count += len(batch)
+        return count
+
+    def create(self, objs: list) -> list:
+        """Insert model instances (their `pre_save` values, as save() would store them) and give them their keys."""
+        per_statement = max(1, min(100, 30000 // max(len(self.fields), 1)))
+        pk = self.model._meta.pk
+        if self.copying and objs:
+            return self._copy_create(objs, pk)
+        with self.connection.cursor() as cursor:
+            for start in range(0, len(objs), per_statement):
+                chunk = objs[start:start + per_statement]
+                params = []
+                for obj in chunk:
+                    params.extend(self._values(obj))
+                returning = self.connection.ops.quote_name(pk.column)
+                sql = (f"INSERT INTO {self.table} ({self.columns}) VALUES "
+                       + ", ".join([self.marks] * len(chunk)) + f" RETURNING {returning}")
+                cursor.execute(sql, params)
+                for obj, (key,) in zip(chunk, cursor.fetchall(), strict=True):
+                    setattr(obj, pk.attname, key)
+                    obj._state.adding, obj._state.db = False, self.connection.alias
+        return objs
+
+    def _values(self, obj) -> list:
+        values, cache = obj.__dict__, obj._state.fields_cache
+        for name, attname in self.relations:
+            related = cache.get(name)
+            if related is not None and values.get(attname) is None:
+                if related.pk is None:
+                    raise ValueError(f"{name} of {obj!r} is not saved")
+                values[attname] = related.pk
+        return self._row([values.get(attname) if auto is None else auto.pre_save(obj, True)
+                          for attname, auto in self.sources])
+
+    def _copy_create(self, objs: list, pk) -> list:
+        """Keys taken from the table's own sequence first, then every row loaded by COPY with its key."""
+        quote = self.connection.ops.quote_name
+        with self.connection.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                           [self.model._meta.db_table, pk.column, len(objs)])
+            keys = [key for (key,) in cursor.fetchall()]
+        for obj, key in zip(objs, keys, strict=True):
+            setattr(obj, pk.attname, key)
+        self._copy(f"{quote(pk.column)}, {self.columns}", ([obj.pk, *self._values(obj)] for obj in objs))
+        for obj in objs:
+            obj._state.adding, obj._state.db = False, self.connection.alias
+        return objs
+
+
+AUDIT_COLUMNS = ["content_type", "object_pk", "object_id", "object_repr", "action", "changes_text", "changes",
+                 "actor", "timestamp", "additional_data", "actor_email", "village", "township", "county", "record"]
+
+
+class Audit:
+    """The "新建" audit entries of records inserted in bulk, written in bulk at the end of the commit,
+    with the same content django-auditlog gives a record saved one by one."""
+
+    def __init__(self, user):
+        self.user = user
+        self.pending: list[list] = []
+        self.now = timezone.now()
+        self.types = {}
+        self.writer = None
+        self.seconds = 0.0
+        self.places = {}
+        self.actor = user.pk if user else None
+        self.actor_email = getattr(user, "email", "") or None
+        from django.db import connection
+
+        self.stamp = AuditEntry._meta.get_field("timestamp").get_db_prep_save(self.now, connection)
+
+    def created(self, obj, extra: dict | None = None) -> None:
+        started = time.perf_counter()
+        self._created(obj, extra)
+        self.seconds += time.perf_counter() - started
+
+    def _created(self, obj, extra: dict | None = None) -> None:
+        model = type(obj)
+        if model not in self.types:
+            self.types[model] = (ContentType.objects.get_for_model(model).pk, _audited_fields(model))
+        content_type, fields = self.types[model]
+        changes = {}
+        values, cache = obj.__dict__, obj._state.fields_cache
+        for name, attname, is_relation in fields:
+            if is_relation:
+                if values.get(attname) is None:
+                    continue
+                related = cache.get(name)
+                shown = str(related if related is not None else getattr(obj, name))
+            else:
+                value = values.get(attname)
+                if value is None:
+                    continue
+                shown = value if type(value) is str else str(value)
+            if shown != "None":
+                changes[name] = ["None", shown]
+        if extra:
+            changes.update(extra)
+        place, place_json = self._place(obj)
+        self.pending.append([
+            content_type, str(obj.pk), obj.pk, str(obj)[:1000], AuditEntry.Action.CREATE, "",
+            json.dumps(changes, ensure_ascii=False), self.actor, self.stamp, place_json, self.actor_email,
+            place.get("village_id"), place.get("township_id"), place.get("county_id"), place.get("record", "")])
+        if len(self.pending) >= BATCH * 2:
+            self.flush()
+
+    def _place(self, obj) -> tuple[dict, str | None]:
+        """The places an entry is scoped by (and their JSON), the same for every record of a village."""
+        village_owned = type(obj).get_additional_data is VillageOwned.get_additional_data
+        if village_owned and obj.village_id in self.places:
+            return self.places[obj.village_id]
+        place = obj.get_additional_data() if hasattr(obj, "get_additional_data") else {}
+        found = (place, json.dumps(place, ensure_ascii=False) if place else None)
+        if village_owned:
+            self.places[obj.village_id] = found
+        return found
+
+    def flush(self) -> None:
+        if self.pending:
+            if self.writer is None:
+                # Timestamp and JSON columns are passed already in the form the database stores.
+                self.writer = FastInsert(AuditEntry, AUDIT_COLUMNS, ready=("timestamp", "changes", "additional_data"))
+            self.writer.insert(self.pending)
+            self.pending = []
+
+
+def bulk_create(model, objs: list, audit: Audit | None, extra=None) -> list:
+    """Insert in batches, give the objects their keys, and audit each new row."""
+    if not objs:
+        return objs
+    writer = FastInsert(model)
+    for start in range(0, len(objs), BATCH):
+        chunk = objs[start:start + BATCH]
+        writer.create(chunk)
+        if audit is not None:
+            for obj in chunk:
+                audit.created(obj, extra(obj) if extra else None)
+    return objs
+
+
+class Planner:
+    """Plans the rows of one kind of ledger, then writes the plan."""
+
+    kind: K.Kind
+    record_name = ""
+
+    def __init__(self, sheet: Sheet, rights: Rights, today: date, report=None):
+        self.sheet, self.rights, self.today, self.report = sheet, rights, today, report
+        # Set by `commit` when it loaded the sheet itself: rows may then be let go once read.
+        self.owns_sheet = False
+        self.index = {name: i for i, name in enumerate(sheet.columns)}
+        self.outcome = Outcome(kind=self.kind.key, sheet=sheet.name, header_row=sheet.header_row,
+                               unknown=list(sheet.unknown), rows=len(sheet.rows))
+        self.audit = Audit(rights.user)
+        self._bad_rows = set()
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def timed(self, name: str):
+        """Where the time goes (printed by the benchmark)."""
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0) + time.perf_counter() - started
+
+    # Errors and values
+
+    def error(self, row, column, reason) -> None:
+        self._bad_rows.add(row)
+        self.outcome.error_count += 1
+        if len(self.outcome.errors) < MAX_LISTED:
+            self.outcome.errors.append(Issue(row, column, reason))
+
+    def warn(self, row, column, reason) -> None:
+        self.outcome.warning_count += 1
+        if len(self.outcome.warnings) < MAX_LISTED:
+            self.outcome.warnings.append(Issue(row, column, reason))
+
+    def is_bad(self, row) -> bool:
+        return row in self._bad_rows
+
+    def has(self, name: str) -> bool:
+        return name in self.index
+
+    def raw(self, values, name: str):
+        i = self.index.get(name)
+        return values[i] if i is not None else None
+
+    def read(self, row, values, name: str, parse, *args, **kwargs):
+        try:
+            return parse(self.raw(values, name), *args, **kwargs)
+        except CellError as error:
+            self.error(row, name, str(error))
+            return BAD
+
+    def required_text(self, row, values, name: str, max_length: int) -> str:
+        value = text(self.raw(values, name))
+        if is_blank(value):
+            self.error(row, name, "请填写")
+            return ""
+        if len(value) > max_length:
+            self.error(row, name, f"不能超过 {max_length} 个字")
+        return value
+
+    def optional_text(self, row, values, name: str, max_length: int) -> str:
+        value = text(self.raw(values, name))
+        if is_blank(value):
+            return ""
+        if len(value) > max_length:
+            self.error(row, name, f"不能超过 {max_length} 个字")
+        return value
+
+    def positive(self, row, name, value):
+        if value is not BAD and value is not None and value <= 0:
+            self.error(row, name, "必须大于0")
+            return BAD
+        return value
+
+    @cached_property
+    def places(self) -> Places:
+        return Places(self.rights)
+
+    def village(self, row, values):
+        township, village = text(self.raw(values, "乡镇")), text(self.raw(values, "村"))
+        if is_blank(township) or is_blank(village):
+            self.error(row, "乡镇" if is_blank(township) else "村", "请填写")
+            return None
+        found, reason = self.places.find(township, village)
+        if found is None:
+            self.error(row, "村", reason)
+        return found
+
+    def duplicate(self, seen: dict, key, row, column) -> bool:
+        if key in seen:
+            self.error(row, column, f"与第 {seen[key]} 行重复")
+            return True
+        seen[key] = row
+        return False
+
+    def progress(self, done: int, message: str) -> None:
+        if self.report and done % 2000 == 0:
+            self.report(done, max(len(self.sheet.rows), 1), message)
+
+    def diff(self, obj, data: dict) -> dict:
+        return {name: value for name, value in data.items() if getattr(obj, name) != value}
+
+    def plan(self):
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """Errors and warnings in the order of the rows (each row's in the order they were found)."""
+        self.outcome.errors.sort(key=lambda issue: issue.row or 0)
+        self.outcome.warnings.sort(key=lambda issue: issue.row or 0)
+
+    def write(self):
+        raise NotImplementedError
+
+

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "ledgers"
+
+urlpatterns = [
+    path("ledgers/import/", views.ImportView.as_view(), name="import"),
+    path("ledgers/imports/<int:pk>/", views.ImportDetailView.as_view(), name="import-detail"),
+    path("ledgers/imports/<int:pk>/commit/", views.import_commit, name="import-commit"),
+    path("ledgers/template.xlsx", views.template_download, name="template"),
+]

@@ -1,0 +1,509 @@
+"""The measures of DOMAIN.md §11, computed by the database for any place and period.
+
+One selector, `measures_by`, serves every screen, export, report and the `measures` command, so that
+the same figure is the same everywhere. It returns the measures of each child of a place (the
+townships of a county, the villages of a township) from a fixed number of GROUP BY queries, whatever
+the size of the data; the place's own figures are the sum of its children's (`Measures.__add__`),
+and every rate is recomputed from the summed numerators and denominators, never averaged.
+
+The period:
+- flows (cleared, cash collected, debt resolved, land recovered, new income) are the movements
+  dated within [start, end];
+- stocks (contracts and their stages, claims and debts) stand as at `end`: records registered by
+  then, at the workflow stage they had reached by then (the determination's and the completed
+  disposition's timestamps). With no end, or an end of today, they are today's states. Parcel
+  measurements carry no reliable date and count as they stand.
+
+Shared expressions: a claim's 已清收 is the sum of its ledger entries, reversals included (they carry
+the negative amount), as in debts.selectors; sealed claims leave 应清收 and their entries leave 已清收.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import (
+    CharField,
+    Count,
+    DecimalField,
+    Func,
+    Q,
+    Sum,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from contracts.models import (
+    Contract,
+    ContractProblem,
+    ContractState,
+    Determination,
+    Disposition,
+    DispositionKind,
+    ProblemCode,
+)
+from debts.models import CASH_KINDS, Claim, ClaimEntryKind, Debt, Entry
+from villages.models import County, Township, Village
+
+from .models import IncomeRecord
+
+ZERO = Decimal("0")
+RATE_PLACES = Decimal("0.0001")
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+DETERMINED_OR_LATER = (ContractState.DETERMINED, ContractState.STANDARDISING, ContractState.STANDARDISED)
+
+# The child level of each level, and where each level's key sits, seen from a village.
+CHILD = {"all": "county", "county": "township", "township": "village", "village": "village"}
+KEY_FROM_VILLAGE = {"county": "township__county_id", "township": "township_id", "village": "id"}
+NAME_FROM_VILLAGE = {"county": "township__county__name", "township": "township__name", "village": "name"}
+
+
+# --- Periods and places --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end], both inclusive; None is open (from the beginning, up to today)."""
+
+    start: date | None = None
+    end: date | None = None
+
+    @property
+    def last_day(self) -> date:
+        return self.end or timezone.localdate()
+
+    @property
+    def as_at_past(self) -> bool:
+        """Stocks are taken at a past day, from the workflow's timestamps."""
+        return self.end is not None and self.end < timezone.localdate()
+
+    @property
+    def end_moment(self) -> datetime:
+        """The first instant after the end day, in the site's time zone."""
+        return timezone.make_aware(datetime.combine(self.last_day + timedelta(days=1), time.min))
+
+    def dates(self, field_name: str) -> Q:
+        """Rows whose date field lies in the period."""
+        condition = Q(**{f"{field_name}__lte": self.last_day})
+        if self.start:
+            condition &= Q(**{f"{field_name}__gte": self.start})
+        return condition
+
+    def registered(self, field_name: str = "created_at") -> Q:
+        return Q(**{f"{field_name}__lt": self.end_moment}) if self.as_at_past else Q()
+
+    @property
+    def label(self) -> str:
+        if not self.start and not self.end:
+            return "截至今日"
+        if not self.start:
+            return f"截至 {self.end:%Y-%m-%d}"
+        return f"{self.start:%Y-%m-%d} 至 {self.last_day:%Y-%m-%d}"
+
+
+@dataclass(frozen=True)
+class Place:
+    """A county, a township, a village, or everything (an administrator's view)."""
+
+    level: str                      # "all", "county", "township" or "village"
+    obj: County | Township | Village | None = None
+
+    @classmethod
+    def of(cls, obj) -> "Place":
+        if obj is None:
+            return cls("all")
+        level = {County: "county", Township: "township", Village: "village"}[type(obj)]
+        return cls(level, obj)
+
+    @property
+    def name(self) -> str:
+        if self.obj is None:
+            return "全部县"
+        if self.level == "village":
+            return f"{self.obj.township.name}{self.obj.name}"
+        return self.obj.name
+
+    @property
+    def child_level(self) -> str:
+        return CHILD[self.level]
+
+    def villages(self, path: str = "village") -> Q:
+        """Rows whose village (reached through `path`; "" for Village itself) lies in this place."""
+        if self.level == "all":
+            return Q()
+        prefix = f"{path}__" if path else ""
+        target = {"county": "township__county_id", "township": "township_id", "village": "id"}[self.level]
+        if self.level == "village" and path:
+            return Q(**{f"{path}_id": self.obj.pk})
+        return Q(**{f"{prefix}{target}": self.obj.pk})
+
+
+def key_path(path: str, level: str) -> str:
+    """The column holding the key of `level` for rows whose village is reached through `path`."""
+    if level == "village":
+        return f"{path}_id" if path else "id"
+    return f"{path}__{KEY_FROM_VILLAGE[level]}" if path else KEY_FROM_VILLAGE[level]
+
+
+# --- Database functions ----------------------------------------------------------------------------
+
+
+class DateMonth(Func):
+    """'YYYY-MM' of a date column, without a per-row Python function on SQLite."""
+
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, function="substr", template="substr(%(expressions)s, 1, 7)",
+                           **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="to_char(%(expressions)s, 'YYYY-MM')", **extra)
+
+
+class LocalMonth(Func):
+    """'YYYY-MM' of a timestamp in the site's time zone."""
+
+    output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # SQLite keeps timestamps as UTC text; the zone (Asia/Shanghai) has no daylight saving time.
+        offset = ZoneInfo(settings.TIME_ZONE).utcoffset(datetime.now())
+        minutes = int(offset.total_seconds() // 60)
+        return self.as_sql(compiler, connection,
+                           template=f"substr(datetime(%(expressions)s, '{minutes:+d} minutes'), 1, 7)",
+                           **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        zone = settings.TIME_ZONE.replace("'", "")
+        return self.as_sql(compiler, connection, template=f"to_char(%(expressions)s AT TIME ZONE '{zone}', "
+                                                          "'YYYY-MM')", **extra)
+
+
+def _sum(expression, **kwargs):
+    return Coalesce(Sum(expression, **kwargs), ZERO, output_field=MONEY)
+
+
+# --- The figures -------------------------------------------------------------------------------------
+
+
+def rate(numerator, denominator) -> Decimal | None:
+    """A share between 0 and 1 with four decimals; None where there is nothing to divide by."""
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Measures:
+    """The raw counts and sums of one place; the rates are computed from them."""
+
+    expected_contracts: int = 0
+    contracts: int = 0
+    contracts_with_parcels: int = 0
+    area_checked: int = 0
+    investigated: int = 0
+    problem_contracts: int = 0
+    standardised_contracts: int = 0
+    claims_principal: Decimal = ZERO
+    sealed_principal: Decimal = ZERO
+    cleared: Decimal = ZERO
+    cash_collected: Decimal = ZERO
+    debt_principal: Decimal = ZERO
+    debt_interest: Decimal = ZERO
+    debt_resolved: Decimal = ZERO
+    land_recovered_mu: Decimal = ZERO
+    new_income: Decimal = ZERO
+
+    def __add__(self, other: "Measures") -> "Measures":
+        return Measures(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+
+    @property
+    def found_rate(self):
+        return rate(self.contracts, self.expected_contracts)
+
+    @property
+    def area_checked_rate(self):
+        return rate(self.area_checked, self.contracts_with_parcels)
+
+    @property
+    def investigated_rate(self):
+        return rate(self.investigated, self.contracts)
+
+    @property
+    def standardised_rate(self):
+        return rate(self.standardised_contracts, self.problem_contracts)
+
+    @property
+    def claims_in_scope(self) -> Decimal:
+        return self.claims_principal - self.sealed_principal
+
+    @property
+    def outstanding(self) -> Decimal:
+        """What is still to collect on the claims in scope (for the whole history, not a period)."""
+        return self.claims_in_scope - self.cleared
+
+    @property
+    def clearing_rate(self):
+        return rate(self.cleared, self.claims_in_scope)
+
+    @property
+    def debt_resolved_rate(self):
+        return rate(self.debt_resolved, self.debt_principal)
+
+    @property
+    def debt_balance(self) -> Decimal:
+        return self.debt_principal + self.debt_interest - self.debt_resolved
+
+    def as_dict(self) -> dict:
+        """The measures of DOMAIN.md §11 under the keys of the `measures` command."""
+        return {
+            "expected_contracts": self.expected_contracts,
+            "contracts": self.contracts,
+            "found_rate": self.found_rate,
+            "area_checked_rate": self.area_checked_rate,
+            "investigated_rate": self.investigated_rate,
+            "problem_contracts": self.problem_contracts,
+            "standardised_contracts": self.standardised_contracts,
+            "standardised_rate": self.standardised_rate,
+            "claims_principal": self.claims_principal,
+            "sealed_principal": self.sealed_principal,
+            "claims_in_scope": self.claims_in_scope,
+            "cleared": self.cleared,
+            "cash_collected": self.cash_collected,
+            "clearing_rate": self.clearing_rate,
+            "debt_principal": self.debt_principal,
+            "debt_resolved": self.debt_resolved,
+            "debt_resolved_rate": self.debt_resolved_rate,
+            "land_recovered_mu": self.land_recovered_mu,
+            "new_income": self.new_income,
+        }
+
+
+RATE_KEYS = ("found_rate", "area_checked_rate", "investigated_rate", "standardised_rate", "clearing_rate",
+             "debt_resolved_rate")
+COUNT_KEYS = ("expected_contracts", "contracts", "problem_contracts", "standardised_contracts")
+MEASURE_KEYS = tuple(Measures().as_dict())
+
+
+@dataclass
+class Child:
+    key: int
+    name: str
+    measures: Measures
+
+
+@dataclass
+class Breakdown:
+    """The measures of a place's children and their sum, with what the charts of one moment draw:
+    confirmed problems by code, dispositions by kind, and 已清收 by clearing step (entry kind)."""
+
+    place: Place
+    period: Period
+    children: list[Child]
+    total: Measures
+    problems: dict[str, int] = field(default_factory=dict)
+    dispositions: dict[str, dict] = field(default_factory=dict)
+    steps: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def charts(self) -> dict:
+        labels = dict(ProblemCode.choices)
+        return {
+            "problems": [{"code": code, "label": labels[code], "count": n} for code, n in self.problems.items() if n],
+            "dispositions": [{"kind": kind, **counts} for kind, counts in self.dispositions.items()
+                             if counts["chosen"]],
+            "steps": [{"kind": kind, "amount": amount} for kind, amount in self.steps.items() if amount],
+        }
+
+
+# --- The queries --------------------------------------------------------------------------------------
+#
+# Each query groups by the child's key only, with one conditional aggregate per kind or code rather
+# than a GROUP BY on it: rows then arrive in the order of the village index and are summed as they
+# stream, with no sort of the whole table.
+
+
+def _grouped(queryset, path: str, level: str, **aggregates):
+    key = key_path(path, level)
+    rows = queryset.order_by().values(key).annotate(**aggregates)
+    return key, rows
+
+
+def _claim_entries(place: Place, period: Period):
+    """Entries on the claims in scope (sealed claims left out), dated up to the period's end."""
+    entries = Entry.objects.filter(place.villages("claim__village"), claim__isnull=False, claim__sealed=False,
+                                   entered_on__lte=period.last_day)
+    if period.as_at_past:
+        entries = entries.filter(claim__created_at__lt=period.end_moment)
+    return entries
+
+
+def measures_by(place: Place, period: Period = Period(), *, level: str | None = None,
+                charts: bool = False) -> Breakdown:
+    """The measures of each child of `place` (or of each unit of `level` inside it) and their sum.
+
+    Eight queries, each one pass over one table; with `charts`, a ninth counts the confirmed
+    problems by code.
+    """
+    level = level or place.child_level
+    by_key: dict[int, Measures] = defaultdict(Measures)
+    names: dict[int, str] = {}
+    steps: dict[str, Decimal] = {kind: ZERO for kind in ClaimEntryKind.values}
+    dispositions = {kind: {"chosen": 0, "completed": 0} for kind in DispositionKind.values}
+
+    # Villages: expected contracts, and the names of the children.
+    name = NAME_FROM_VILLAGE[level]
+    key = key_path("", level)
+    for row in (Village.objects.filter(place.villages("")).order_by().values(key, name)
+                .annotate(expected=Coalesce(Sum("expected_contracts"), 0))):
+        names[row[key]] = row[name]
+        by_key[row[key]].expected_contracts += row["expected"]
+
+    # Contracts at each stage, and the fees of new resources let in the period (new income, §9).
+    registered = period.registered()
+    determined = registered & Q(state__in=DETERMINED_OR_LATER)
+    standardised = registered & Q(state=ContractState.STANDARDISED, is_compliant=False)
+    if period.as_at_past:
+        determined &= Q(determination__determined_at__lt=period.end_moment)
+        standardised &= Q(disposition__completed_at__lt=period.end_moment)
+    key, rows = _grouped(
+        Contract.objects.filter(place.villages()), "village", level,
+        registered_n=Count("pk", filter=registered),
+        investigated=Count("pk", filter=determined),
+        problems=Count("pk", filter=determined & Q(is_compliant=False)),
+        standardised=Count("pk", filter=standardised),
+        new_income=_sum("annual_fee", filter=Q(is_new_resource=True) & period.dates("start_date")),
+    )
+    for row in rows:
+        m = by_key[row[key]]
+        m.contracts += row["registered_n"]
+        m.investigated += row["investigated"]
+        m.problem_contracts += row["problems"]
+        m.standardised_contracts += row["standardised"]
+        m.new_income += row["new_income"]
+
+    # Contracts on parcels, and those with a parcel not yet measured: one pass over the contract–parcel links
+    # (a correlated EXISTS per contract costs PostgreSQL three index probes for each of them).
+    links = Contract.parcels.through.objects.filter(place.villages("contract__village"))
+    if period.as_at_past:
+        links = links.filter(contract__created_at__lt=period.end_moment)
+    key, rows = _grouped(links, "contract__village", level, with_parcels=Count("contract_id", distinct=True),
+                         unchecked=Count("contract_id", distinct=True, filter=Q(parcel__measured_area_mu__isnull=True)))
+    for row in rows:
+        by_key[row[key]].contracts_with_parcels += row["with_parcels"]
+        by_key[row[key]].area_checked += row["with_parcels"] - row["unchecked"]
+
+    # Claims: principal, and what is sealed away from 应清收.
+    key, rows = _grouped(Claim.objects.filter(place.villages(), registered), "village", level,
+                         principal_sum=_sum("principal"), sealed_sum=_sum("principal", filter=Q(sealed=True)))
+    for row in rows:
+        by_key[row[key]].claims_principal += row["principal_sum"]
+        by_key[row[key]].sealed_principal += row["sealed_sum"]
+
+    # Entries on the claims in scope, one sum per clearing step (kind); reversals carry their kind and net out.
+    in_period = Q(entered_on__gte=period.start) if period.start else Q()
+    kinds = {f"step_{n}": kind for n, kind in enumerate(ClaimEntryKind.values)}
+    key, rows = _grouped(_claim_entries(place, period), "claim__village", level,
+                         **{name: _sum("amount", filter=in_period & Q(kind=kind)) for name, kind in kinds.items()})
+    for row in rows:
+        m = by_key[row[key]]
+        for name, kind in kinds.items():
+            m.cleared += row[name]
+            steps[kind] += row[name]
+            if kind in CASH_KINDS:
+                m.cash_collected += row[name]
+
+    # Debts and what their entries resolved.
+    key, rows = _grouped(Debt.objects.filter(place.villages(), registered), "village", level,
+                         principal_sum=_sum("principal"), interest_sum=_sum("interest"))
+    for row in rows:
+        by_key[row[key]].debt_principal += row["principal_sum"]
+        by_key[row[key]].debt_interest += row["interest_sum"]
+    debt_entries = Entry.objects.filter(place.villages("debt__village"), period.dates("entered_on"),
+                                        debt__isnull=False)
+    if period.as_at_past:
+        debt_entries = debt_entries.filter(debt__created_at__lt=period.end_moment)
+    key, rows = _grouped(debt_entries, "debt__village", level, resolved=_sum("amount"))
+    for row in rows:
+        by_key[row[key]].debt_resolved += row["resolved"]
+
+    # Dispositions by kind; land recovered by termination in the period (the 亩 its parcels moved to 已收回).
+    completed = Q(completed_at__isnull=False) & period.registered("completed_at")
+    recovered = completed & Q(kind=DispositionKind.TERMINATE) & period.dates("termination_date")
+    kinds = {n: kind for n, kind in enumerate(DispositionKind.values)}
+    counts = {}
+    for n, kind in kinds.items():
+        counts[f"chosen_{n}"] = Count("pk", filter=Q(kind=kind))
+        counts[f"completed_{n}"] = Count("pk", filter=completed & Q(kind=kind))
+    key, rows = _grouped(
+        Disposition.objects.filter(place.villages("contract__village"), period.registered("chosen_at")),
+        "contract__village", level,
+        land=Coalesce(Sum("land_recovered_mu", filter=recovered), ZERO, output_field=MONEY), **counts)
+    for row in rows:
+        by_key[row[key]].land_recovered_mu += row["land"]
+        for n, kind in kinds.items():
+            dispositions[kind]["chosen"] += row[f"chosen_{n}"]
+            dispositions[kind]["completed"] += row[f"completed_{n}"]
+
+    # Income entered by hand.
+    key, rows = _grouped(IncomeRecord.objects.filter(place.villages(), period.dates("received_on")), "village",
+                         level, total=_sum("amount"))
+    for row in rows:
+        by_key[row[key]].new_income += row["total"]
+
+    problems = problem_counts(place, period) if charts else {}
+    children = [Child(k, names.get(k, ""), by_key[k]) for k in sorted(by_key, key=lambda k: (names.get(k, ""), k))]
+    total = sum((c.measures for c in children), Measures())
+    return Breakdown(place, period, children, total, problems, dispositions, steps)
+
+
+def problem_counts(place: Place, period: Period) -> dict[str, int]:
+    """Confirmed problems by code, one conditional count per code."""
+    problems = ContractProblem.objects.filter(place.villages("contract__village"),
+                                              status=ContractProblem.Status.CONFIRMED)
+    if period.as_at_past:
+        problems = problems.filter(decided_at__lt=period.end_moment)
+    return problems.aggregate(**{code: Count("pk", filter=Q(code=code)) for code in ProblemCode.values})
+
+
+def monthly_progress(place: Place, period: Period = Period()) -> list[dict]:
+    """Month by month up to the period's end, the running totals of contracts found, determined and
+    standardised, and of 已清收 and 现金清收: four queries grouped by month."""
+    months = defaultdict(lambda: defaultdict(Decimal))
+
+    def add(rows, name, value="n"):
+        for row in rows:
+            if row["month"]:
+                months[row["month"]][name] += row[value]
+
+    end = period.end_moment
+    add(Contract.objects.filter(place.villages(), created_at__lt=end).annotate(month=LocalMonth("created_at"))
+        .order_by().values("month").annotate(n=Count("pk")), "found")
+    add(Determination.objects.filter(place.villages("contract__village"), determined_at__lt=end)
+        .annotate(month=LocalMonth("determined_at")).order_by().values("month").annotate(n=Count("pk")),
+        "determined")
+    add(Disposition.objects.filter(place.villages("contract__village"), completed_at__lt=end)
+        .annotate(month=LocalMonth("completed_at")).order_by().values("month").annotate(n=Count("pk")),
+        "standardised")
+    entries = (_claim_entries(place, period).annotate(month=DateMonth("entered_on")).order_by().values("month")
+               .annotate(n=_sum("amount"), cash=_sum("amount", filter=Q(kind__in=CASH_KINDS))))
+    for row in entries:
+        months[row["month"]]["cleared"] += row["n"]
+        months[row["month"]]["cash"] += row["cash"]
+    running = defaultdict(Decimal)
+    progress = []
+    for month in sorted(months):
+        for name, value in months[month].items():
+            running[name] += value
+        progress.append({"month": month, "found": int(running["found"]), "determined": int(running["determined"]),
+                         "standardised": int(running["standardised"]), "cleared": running["cleared"],
+                         "cash": running["cash"], "cleared_in_month": months[month]["cleared"]})
+    return progress
+
+
+def measures_for(place: Place, period: Period = Period()) -> Measures:
+    """The measures of one place."""
+    return measures_by(place, period, level=place.level if place.level != "all" else "county").total

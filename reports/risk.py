@@ -1,0 +1,217 @@
+"""Village risk classes (重点村分类管理, DOMAIN.md §12): each village green, yellow or red in each class,
+with the figures behind it, against the thresholds the county sets.
+
+- 集体经济风险村: debt balance ÷ the collective's annual income, and the arrears share (what is still
+  to collect ÷ 应清收);
+- 空壳村: annual income below the thresholds (50,000 元 by default for red);
+- 矛盾纠纷突出村: disputed letters not yet settled, mediation cases not yet fulfilled;
+- 廉政风险村: write-offs, waivers and offsets without a valid resolution (none, not passed, or passed
+  only after the entry), and problem contracts whose counterparty is flagged as a cadre's relative.
+
+The annual income of a village is the annual fees of its contracts in force today plus the income
+recorded by hand in the last twelve months. A level is reached at its threshold (≥; for income, below
+it). A class's level is the worst of its indicators.
+
+A fixed number of queries for any number of villages.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from contracts.models import Contract, ContractState, DispositionKind, ResolutionSubject
+from core.money import format_yuan
+from debts.models import ClaimEntryKind, DebtEntryKind, DisputeTask, Entry, MediationCase
+from villages.models import County, Village
+
+from .measures import DETERMINED_OR_LATER, ZERO, Period, Place, _grouped, _sum, measures_by, rate
+from .models import IncomeRecord, Level, ReportSettings, RiskCase, RiskClass
+
+CLAIM_KINDS_NEEDING_RESOLUTION = (ClaimEntryKind.WRITE_OFF, ClaimEntryKind.WAIVER, ClaimEntryKind.CROSS_OFFSET,
+                                  ClaimEntryKind.DIVIDEND_OFFSET)
+ORDER = {Level.GREEN: 0, Level.YELLOW: 1, Level.RED: 2}
+
+
+def report_settings_for(county: County | None) -> ReportSettings:
+    """The county's settings, or the defaults (unsaved) until the county office saves its own."""
+    if county is None:
+        return ReportSettings()
+    return ReportSettings.objects.filter(county=county).first() or ReportSettings(county=county)
+
+
+def level_of(value, yellow, red, higher_is_worse: bool = True) -> str:
+    if value is None:
+        return Level.GREEN
+    if higher_is_worse:
+        return Level.RED if value >= red else Level.YELLOW if value >= yellow else Level.GREEN
+    return Level.RED if value < red else Level.YELLOW if value < yellow else Level.GREEN
+
+
+def worst(levels) -> str:
+    return max(levels, key=ORDER.__getitem__, default=Level.GREEN)
+
+
+@dataclass
+class Indicator:
+    label: str
+    shown: str          # the figure as printed
+    level: str
+    rule: str           # the thresholds, as printed
+
+
+@dataclass
+class ClassLevel:
+    risk_class: str
+    label: str
+    level: str
+    indicators: list[Indicator]
+
+    @property
+    def figures(self) -> str:
+        return "；".join(f"{i.label} {i.shown}" for i in self.indicators)
+
+
+@dataclass
+class VillageRisk:
+    village: Village
+    classes: list[ClassLevel]
+    open_cases: dict = field(default_factory=dict)     # risk class → RiskCase id
+
+    @property
+    def level(self) -> str:
+        return worst(c.level for c in self.classes)
+
+    @property
+    def on_list(self) -> bool:
+        """Flagged now, or under a plan not yet closed by a review."""
+        return self.level != Level.GREEN or bool(self.open_cases)
+
+    def of(self, risk_class: str) -> ClassLevel:
+        return next(c for c in self.classes if c.risk_class == risk_class)
+
+
+def _share(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _ratio(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def village_risks(place: Place, settings: ReportSettings | None = None) -> list[VillageRisk]:
+    """Every village of `place`, with its level in each class and the figures behind it."""
+    today = timezone.localdate()
+    settings = settings or report_settings_for(county_of(place))
+    villages = list(Village.objects.filter(place.villages("")).select_related("township")
+                    .order_by("township__name", "name"))
+    measures = {c.key: c.measures for c in measures_by(place, Period(), level="village").children}
+    income = defaultdict(Decimal)
+    in_force = (Q(start_date__lte=today) | Q(start_date__isnull=True)) & (Q(end_date__gte=today)
+                                                                          | Q(end_date__isnull=True))
+    contracts = (Contract.objects.filter(place.villages(), in_force, annual_fee__isnull=False)
+                 .exclude(state=ContractState.STANDARDISED, disposition__kind=DispositionKind.TERMINATE))
+    key, rows = _grouped(contracts, "village", "village", fees=_sum("annual_fee"))
+    for row in rows:
+        income[row[key]] += row["fees"]
+    key, rows = _grouped(IncomeRecord.objects.filter(place.villages(), received_on__gt=today - timedelta(days=365),
+                                                     received_on__lte=today), "village", "village",
+                         total=_sum("amount"))
+    for row in rows:
+        income[row[key]] += row["total"]
+    disputes = _counts(DisputeTask.objects.filter(place.villages(), closed_on__isnull=True))
+    mediation = _counts(MediationCase.objects.filter(place.villages(), state__in=[
+        MediationCase.State.ACTIVE, MediationCase.State.DEFAULTED]))
+    writeoffs = _unbacked_writeoffs(place)
+    relatives = _counts(Contract.objects.filter(place.villages(), state__in=DETERMINED_OR_LATER, is_compliant=False,
+                                                counterparty__cadre_relative__isnull=False))
+    cases = defaultdict(dict)
+    for row in (RiskCase.objects.filter(place.villages(), closed_on__isnull=True)
+                .values("village_id", "risk_class", "pk")):
+        cases[row["village_id"]][row["risk_class"]] = row["pk"]
+
+    result = []
+    for village in villages:
+        m = measures.get(village.pk)
+        debt = m.debt_balance if m else ZERO
+        in_scope, outstanding = (m.claims_in_scope, m.outstanding) if m else (ZERO, ZERO)
+        result.append(VillageRisk(village, classify(
+            settings, debt=debt, income=income[village.pk], claims_in_scope=in_scope, outstanding=outstanding,
+            disputes=disputes[village.pk], mediation=mediation[village.pk], writeoffs=writeoffs[village.pk],
+            relatives=relatives[village.pk]), dict(cases[village.pk])))
+    return result
+
+
+def classify(settings: ReportSettings, *, debt: Decimal, income: Decimal, claims_in_scope: Decimal,
+             outstanding: Decimal, disputes: int, mediation: int, writeoffs: int, relatives: int) -> list[ClassLevel]:
+    """The four classes from a village's figures; a pure function, so each threshold is tested on its own."""
+    s = settings
+    # Levels are decided on the exact quotients; only what is printed is rounded.
+    if income > 0:
+        ratio = debt / income
+        ratio_level = level_of(ratio, s.debt_ratio_yellow, s.debt_ratio_red)
+        ratio_shown = _ratio(ratio.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    else:
+        # Debts and no income at all: nothing to repay them from.
+        ratio_level = Level.RED if debt > 0 else Level.GREEN
+        ratio_shown = f"无收入，债务 {format_yuan(debt)} 元" if debt > 0 else "无债务"
+    arrears = outstanding / claims_in_scope if claims_in_scope else None
+    economy = [
+        Indicator("债务收入比", ratio_shown, ratio_level, f"黄 ≥ {s.debt_ratio_yellow}，红 ≥ {s.debt_ratio_red}"),
+        Indicator("欠款占比", _share(rate(outstanding, claims_in_scope)),
+                  level_of(arrears, s.arrears_yellow, s.arrears_red),
+                  f"黄 ≥ {_share(s.arrears_yellow)}，红 ≥ {_share(s.arrears_red)}"),
+    ]
+    shell = [Indicator("村集体年收入", f"{format_yuan(income)} 元",
+                       level_of(income, s.income_yellow, s.income_red, higher_is_worse=False),
+                       f"黄 < {format_yuan(s.income_yellow)} 元，红 < {format_yuan(s.income_red)} 元")]
+    conflicts = [
+        Indicator("未办结函件异议", f"{disputes} 件", level_of(disputes, s.disputes_yellow, s.disputes_red),
+                  f"黄 ≥ {s.disputes_yellow}，红 ≥ {s.disputes_red}"),
+        Indicator("未结调解案件", f"{mediation} 件", level_of(mediation, s.mediation_yellow, s.mediation_red),
+                  f"黄 ≥ {s.mediation_yellow}，红 ≥ {s.mediation_red}"),
+    ]
+    integrity = [
+        Indicator("无有效决议的核销抵顶", f"{writeoffs} 笔", level_of(writeoffs, s.writeoffs_yellow, s.writeoffs_red),
+                  f"黄 ≥ {s.writeoffs_yellow}，红 ≥ {s.writeoffs_red}"),
+        Indicator("干部亲属问题合同", f"{relatives} 份", level_of(relatives, s.relatives_yellow, s.relatives_red),
+                  f"黄 ≥ {s.relatives_yellow}，红 ≥ {s.relatives_red}"),
+    ]
+    return [ClassLevel(value, label, worst(i.level for i in indicators), indicators)
+            for (value, label), indicators in zip(RiskClass.choices, (economy, shell, conflicts, integrity),
+                                                  strict=True)]
+
+
+def _counts(queryset) -> dict:
+    return defaultdict(int, {row["village_id"]: row["n"] for row in
+                             queryset.order_by().values("village_id").annotate(n=Count("pk"))})
+
+
+def _unbacked_writeoffs(place: Place) -> dict:
+    """Write-offs, waivers and offsets (one per offset) without a passed resolution dated on or before them."""
+    improper = (Q(resolution__isnull=True) | Q(resolution__passed=False)
+                | Q(resolution__resolved_on__gt=F("entered_on"))
+                | Q(resolution__subject=ResolutionSubject.CONTRACT))
+    on_claims = _counts_by(Entry.objects.filter(place.villages("claim__village"), improper, claim__isnull=False,
+                                                reverses__isnull=True,
+                                                kind__in=CLAIM_KINDS_NEEDING_RESOLUTION), "claim__village_id")
+    on_debts = _counts_by(Entry.objects.filter(place.villages("debt__village"), improper, debt__isnull=False,
+                                               reverses__isnull=True,
+                                               kind=DebtEntryKind.WRITE_OFF), "debt__village_id")
+    return defaultdict(int, {k: on_claims.get(k, 0) + on_debts.get(k, 0) for k in {*on_claims, *on_debts}})
+
+
+def _counts_by(queryset, key: str) -> dict:
+    return {row[key]: row["n"] for row in queryset.order_by().values(key).annotate(n=Count("pk"))}
+
+
+def county_of(place: Place) -> County | None:
+    if place.level == "county":
+        return place.obj
+    if place.level == "township":
+        return place.obj.county
+    if place.level == "village":
+        return place.obj.township.county
+    return None
