@@ -1,4 +1,5 @@
 """Money and area as people write them: figures with two decimals, and amounts in capital Chinese."""
+import math
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -57,7 +58,8 @@ def parse_amount(text, *, unit: str = "元") -> Decimal:
     elif isinstance(text, int):
         raw = Decimal(text)
     elif isinstance(text, float):
-        if text != text or text in (float("inf"), float("-inf")):
+        # A number cell as openpyxl reads it: its shortest decimal spelling is what was typed.
+        if not math.isfinite(text):
             raise ValidationError("金额“%(text)s”无法识别。", params={"text": text}, code="invalid")
         raw = Decimal(repr(text))
         if abs(raw - raw.quantize(CENT)) < _FLOAT_NOISE:

@@ -433,7 +433,7 @@ def _day(value, *, open_end: bool = False) -> date | None:
     if match and EARLIEST.year <= int(match[1]) <= LATEST.year:
         return _make(int(match[1]), 1, 1, value)
     if _SERIAL.match(raw):
-        return _from_number(float(raw), value)
+        return _from_number(Decimal(raw), value)
     raise CellError(f"无法识别的日期 {_quoted(value)}")
 
 

@@ -108,7 +108,7 @@ def test_an_area_in_yuan_is_refused():
 
 
 @pytest.mark.parametrize("value", ["2015-03-01", "2015/3/1", "2015.3.1", "2015年3月1日", "20150301",
-                                   datetime(2015, 3, 1), date(2015, 3, 1), 42064, 42064.0, "42064",
+                                   datetime(2015, 3, 1), date(2015, 3, 1), 42064, 42064.0, "42064", "42064.0",
                                    "2015-03-01 00:00:00", " 2015 . 3 . 1 "])
 def test_dates_in_every_form(value):
     assert reading.day(value) == date(2015, 3, 1)
