@@ -17,6 +17,7 @@ from django.db.models import Q
 from .idnumbers import mask_id_number
 from .models import AuditEntry
 from .permissions import ID_NUMBER_VIEW, has_perm
+from .scoping import made_within_scope
 
 # Fields whose values are personal data: masked in the trail for roles that
 # may not read them.
@@ -143,15 +144,6 @@ def audit_entries_for(user):
     Rows about a township or county themselves carry no village; they are
     shown to users whose scope covers them.
     """
-    qs = AuditEntry.objects.select_related("actor", "content_type").order_by("-timestamp", "-pk")
-    level = user.scope_level
-    if level == "all":
-        return qs
-    if level == "village":
-        return qs.filter(village_id=user.village_id)
-    if level == "township":
-        return qs.filter(township_id=user.township_id)
-    if level == "county":
-        return qs.filter(county_id=user.county_id)
-    return qs.none()
+    return made_within_scope(
+        AuditEntry.objects.select_related("actor", "content_type").order_by("-timestamp", "-pk"), user)
 

@@ -244,12 +244,13 @@ def require_valid(form) -> None:
                                for name, errors in form.errors.items() for error in errors])
 
 
-def run_action(request, obj, action, success_message: str):
-    """For a one-button POST: call the service, report its refusal as a message, go back to the record."""
+def run_action(request, obj, action, success_message: str, *, to: str | None = None):
+    """For a one-button POST: call the service, report its refusal as a message, go back to the record
+    (or to `to`)."""
     try:
         action()
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
     else:
         messages.success(request, success_message)
-    return HttpResponseRedirect(obj.get_absolute_url())
+    return HttpResponseRedirect(to or obj.get_absolute_url())

@@ -6,8 +6,20 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import cn2an
 from django.core.exceptions import ValidationError
+from django.db.models import DecimalField
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0")
+# The output field of sums of money in queries (a county's totals exceed a single amount's digits).
+MONEY_SUM = DecimalField(max_digits=16, decimal_places=2)
+
+
+def money_sum(expression, **kwargs):
+    """A query's sum of money: 0.00 rather than NULL over no rows (`filter=` and the like pass through)."""
+    from django.db.models import Sum
+    from django.db.models.functions import Coalesce
+
+    return Coalesce(Sum(expression, **kwargs), ZERO, output_field=MONEY_SUM)
 
 
 def cents(value) -> Decimal:

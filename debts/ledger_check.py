@@ -6,15 +6,13 @@ stored is trusted.
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, Round
+from django.db.models import F, Q
+from django.db.models.functions import Round
 
-from core.money import cents, format_yuan
+from core.money import MONEY_SUM, ZERO, cents, format_yuan, money_sum
 
 from .models import NEEDS_RESOLUTION, Claim, ClaimEntryKind, Debt, DebtEntryKind, Entry
-
-ZERO = Decimal("0")
-MONEY = DecimalField(max_digits=16, decimal_places=2)
+from .selectors import sum_of_entries
 
 
 @dataclass
@@ -27,12 +25,6 @@ class LedgerReport:
     debt_principal: Decimal = ZERO
     debt_balance: Decimal = ZERO
     faults: list[str] = field(default_factory=list)
-
-
-def _entries_sum(owner_field: str):
-    rows = (Entry.objects.filter(**{owner_field: OuterRef("pk")}).order_by().values(owner_field)
-            .annotate(total=Sum("amount")).values("total"))
-    return Coalesce(Subquery(rows, output_field=MONEY), ZERO, output_field=MONEY)
 
 
 def _owner(entry: Entry) -> str:
@@ -48,17 +40,17 @@ OWNERS = ("claim__village", "debt__village")
 
 
 def _total(queryset, expression) -> Decimal:
-    return cents(queryset.aggregate(total=Coalesce(Sum(expression), ZERO, output_field=MONEY))["total"])
+    return cents(queryset.aggregate(total=money_sum(expression))["total"])
 
 
 def check_ledger() -> LedgerReport:
     report = LedgerReport()
     # Rounded to the cent in the database: SQLite computes with binary floats, and
     # a balance of exactly zero must not come out a hair below it.
-    claims = Claim.objects.annotate(taken=_entries_sum("claim")).annotate(
-        balance=Round(F("principal") - F("taken"), 2, output_field=MONEY))
-    debts = Debt.objects.annotate(taken=_entries_sum("debt")).annotate(
-        balance=Round(F("principal") + F("interest") - F("taken"), 2, output_field=MONEY))
+    claims = Claim.objects.annotate(taken=sum_of_entries("claim")).annotate(
+        balance=Round(F("principal") - F("taken"), 2, output_field=MONEY_SUM))
+    debts = Debt.objects.annotate(taken=sum_of_entries("debt")).annotate(
+        balance=Round(F("principal") + F("interest") - F("taken"), 2, output_field=MONEY_SUM))
     report.claims, report.debts, report.entries = Claim.objects.count(), Debt.objects.count(), Entry.objects.count()
     report.claim_principal = _total(Claim.objects, "principal")
     report.claim_balance = report.claim_principal - _total(Entry.objects.filter(claim__isnull=False), "amount")

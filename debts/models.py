@@ -19,9 +19,8 @@ from django.urls import reverse
 from contracts.rules import add_years
 from core.audit import register_audited
 from core.files import private_storage
-from villages.models import MONEY, VillageOwned
+from villages.models import MONEY, VillageOwned, positive_money
 
-positive_money = MinValueValidator(Decimal("0.01"), message="金额必须大于0。")
 LIMITATION_YEARS = 3
 
 

@@ -11,7 +11,6 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    DecimalField,
     F,
     OuterRef,
     Prefetch,
@@ -25,6 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Round
 
 from contracts.rules import add_years
+from core.money import MONEY_SUM, ZERO, money_sum
 from core.scoping import scoped
 
 from .models import (
@@ -42,23 +42,21 @@ from .models import (
     MediationInstalment,
 )
 
-ZERO = Decimal("0")
-MONEY = DecimalField(max_digits=16, decimal_places=2)
 
-
-def _sum_of_entries(owner: str, **filters):
+def sum_of_entries(owner: str, **filters):
+    """For each claim (`owner="claim"`) or debt of a query: the sum of its ledger entries, reversals included."""
     rows = (Entry.objects.filter(**{owner: OuterRef("pk")}, **filters).order_by().values(owner)
             .annotate(total=Sum("amount")).values("total"))
-    return Coalesce(Subquery(rows, output_field=MONEY), ZERO, output_field=MONEY)
+    return Coalesce(Subquery(rows, output_field=MONEY_SUM), ZERO, output_field=MONEY_SUM)
 
 
 def with_balances(claims: QuerySet[Claim]) -> QuerySet[Claim]:
     return claims.annotate(
-        cleared=_sum_of_entries("claim"),
-        cash=_sum_of_entries("claim", kind__in=CASH_KINDS),
+        cleared=sum_of_entries("claim"),
+        cash=sum_of_entries("claim", kind__in=CASH_KINDS),
     ).annotate(
         # Rounded to the cent in the database: SQLite computes decimals as binary floats.
-        balance=Round(F("principal") - F("cleared"), 2, output_field=MONEY),
+        balance=Round(F("principal") - F("cleared"), 2, output_field=MONEY_SUM),
     ).annotate(
         status=Case(
             When(sealed=True, then=Value("已封存")),
@@ -85,9 +83,9 @@ def claim_entries(claim: Claim) -> QuerySet[Entry]:
 
 def debt_list(user) -> QuerySet[Debt]:
     return scoped(Debt.objects.select_related("village__township", "creditor"), user).annotate(
-        resolved=_sum_of_entries("debt"),
+        resolved=sum_of_entries("debt"),
     ).annotate(
-        balance=Round(F("principal") + F("interest") - F("resolved"), 2, output_field=MONEY),
+        balance=Round(F("principal") + F("interest") - F("resolved"), 2, output_field=MONEY_SUM),
     ).order_by("village__township__name", "village__name", "number")
 
 
@@ -99,7 +97,7 @@ def debt_entries(debt: Debt) -> QuerySet[Entry]:
 def list_totals(queryset, *fields: str) -> dict[str, Decimal]:
     """Sums of the given columns over the whole filtered list, from the database."""
     # The aggregates take names of their own: an aggregate named like the annotation it sums would shadow it.
-    totals = queryset.order_by().aggregate(**{f"{f}__total": Coalesce(Sum(f), ZERO, output_field=MONEY)
+    totals = queryset.order_by().aggregate(**{f"{f}__total": money_sum(f)
                                               for f in fields})
     return {f: totals[f"{f}__total"] for f in fields}
 
@@ -148,11 +146,11 @@ def aging_report(user, today: date | None = None) -> list[dict]:
     claims = open_claims(with_age(claim_list(user)))
 
     def band(key):
-        return Coalesce(Sum("balance", filter=age_band_filter(key, today)), ZERO, output_field=MONEY)
+        return money_sum("balance", filter=age_band_filter(key, today))
 
     rows = (claims.order_by().values("village__township__name", "village__name", "village_id")
             .annotate(n=Count("pk"), band_0_1=band("0-1"), band_1_3=band("1-3"), band_3=band("3+"),
-                      total=Coalesce(Sum("balance"), ZERO, output_field=MONEY))
+                      total=money_sum("balance"))
             .order_by("village__township__name", "village__name"))
     return list(rows)
 
@@ -175,8 +173,8 @@ def mediation_list(user) -> QuerySet[MediationCase]:
                .annotate(total=Sum("amount")).values("total"))
     return scoped(MediationCase.objects.select_related("village__township", "created_by")
                   .prefetch_related("parties", "claims", "plan")
-                  .annotate(paid=Coalesce(Subquery(paid, output_field=MONEY), ZERO, output_field=MONEY),
-                            planned=Coalesce(Subquery(planned, output_field=MONEY), ZERO, output_field=MONEY)),
+                  .annotate(paid=Coalesce(Subquery(paid, output_field=MONEY_SUM), ZERO, output_field=MONEY_SUM),
+                            planned=Coalesce(Subquery(planned, output_field=MONEY_SUM), ZERO, output_field=MONEY_SUM)),
                   user).order_by("-agreement_date", "-id")
 
 

@@ -10,13 +10,11 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
-from django.db.models.functions import Coalesce
 
 from contracts.models import Contract, Instalment, Resolution
 from core import permissions as perms
 from core.audit import acting_as
-from core.money import format_yuan
+from core.money import ZERO, format_yuan, money_sum
 from core.scoping import villages_for
 from core.services import lock_for_change, record_create, record_update
 
@@ -34,7 +32,6 @@ from .models import (
     MediationInstalment,
 )
 
-ZERO = Decimal("0")
 ENTRY_PERMISSION = {
     ClaimEntryKind.CASH: perms.LEDGER_CASH,
     ClaimEntryKind.ASSET_IN_LIEU: perms.LEDGER_ENTRY,
@@ -68,7 +65,7 @@ def _lock(model, user, obj, expected_version: int | None = None):
 def entries_total(*, claim: Claim | None = None, debt: Debt | None = None) -> Decimal:
     """What the entries have taken off, net of reversals, summed by the database."""
     owner = {"claim": claim} if claim is not None else {"debt": debt}
-    return Entry.objects.filter(**owner).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+    return Entry.objects.filter(**owner).aggregate(total=money_sum("amount"))["total"]
 
 
 def claim_balance(claim: Claim) -> Decimal:
@@ -445,7 +442,7 @@ def mediation_create(*, user, village, number: str, claims: list[Claim], mediato
 def mediation_paid(case: MediationCase) -> Decimal:
     """What has come in on the case's claims since the agreement, net of reversals."""
     return Entry.objects.filter(claim__in=case.claims.all(), entered_on__gte=case.agreement_date).aggregate(
-        total=Coalesce(Sum("amount"), ZERO))["total"]
+        total=money_sum("amount"))["total"]
 
 
 @transaction.atomic

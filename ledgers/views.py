@@ -2,7 +2,7 @@
 one service, redirect."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -74,8 +74,6 @@ def import_commit(request, pk):
     check_perm(request.user, perms.LEDGER_IMPORT)
     try:
         ledger_import = services.ledger_commit_start(user=request.user, ledger_import=ledger_import)
-    except PermissionDenied:
-        raise
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
         return HttpResponseRedirect(ledger_import.get_absolute_url())

@@ -27,7 +27,6 @@ from django.conf import settings
 from django.db.models import (
     CharField,
     Count,
-    DecimalField,
     Func,
     Q,
     Sum,
@@ -44,14 +43,13 @@ from contracts.models import (
     DispositionKind,
     ProblemCode,
 )
+from core.money import ZERO, money_sum
 from debts.models import CASH_KINDS, Claim, ClaimEntryKind, Debt, Entry
 from villages.models import County, Township, Village
 
 from .models import IncomeRecord
 
-ZERO = Decimal("0")
 RATE_PLACES = Decimal("0.0001")
-MONEY = DecimalField(max_digits=16, decimal_places=2)
 DETERMINED_OR_LATER = (ContractState.DETERMINED, ContractState.STANDARDISING, ContractState.STANDARDISED)
 
 # The child level of each level, and where each level's key sits, seen from a village.
@@ -180,10 +178,6 @@ class LocalMonth(Func):
         zone = settings.TIME_ZONE.replace("'", "")
         return self.as_sql(compiler, connection, template=f"to_char(%(expressions)s AT TIME ZONE '{zone}', "
                                                           "'YYYY-MM')", **extra)
-
-
-def _sum(expression, **kwargs):
-    return Coalesce(Sum(expression, **kwargs), ZERO, output_field=MONEY)
 
 
 # --- The figures -------------------------------------------------------------------------------------
@@ -375,7 +369,7 @@ def measures_by(place: Place, period: Period = Period(), *, level: str | None = 
         investigated=Count("pk", filter=determined),
         problems=Count("pk", filter=determined & Q(is_compliant=False)),
         standardised=Count("pk", filter=standardised),
-        new_income=_sum("annual_fee", filter=Q(is_new_resource=True) & period.dates("start_date")),
+        new_income=money_sum("annual_fee", filter=Q(is_new_resource=True) & period.dates("start_date")),
     )
     for row in rows:
         m = by_key[row[key]]
@@ -398,7 +392,7 @@ def measures_by(place: Place, period: Period = Period(), *, level: str | None = 
 
     # Claims: principal, and what is sealed away from 应清收.
     key, rows = _grouped(Claim.objects.filter(place.villages(), registered), "village", level,
-                         principal_sum=_sum("principal"), sealed_sum=_sum("principal", filter=Q(sealed=True)))
+                         principal_sum=money_sum("principal"), sealed_sum=money_sum("principal", filter=Q(sealed=True)))
     for row in rows:
         by_key[row[key]].claims_principal += row["principal_sum"]
         by_key[row[key]].sealed_principal += row["sealed_sum"]
@@ -407,7 +401,7 @@ def measures_by(place: Place, period: Period = Period(), *, level: str | None = 
     in_period = Q(entered_on__gte=period.start) if period.start else Q()
     kinds = {f"step_{n}": kind for n, kind in enumerate(ClaimEntryKind.values)}
     key, rows = _grouped(_claim_entries(place, period), "claim__village", level,
-                         **{name: _sum("amount", filter=in_period & Q(kind=kind)) for name, kind in kinds.items()})
+                         **{name: money_sum("amount", filter=in_period & Q(kind=kind)) for name, kind in kinds.items()})
     for row in rows:
         m = by_key[row[key]]
         for name, kind in kinds.items():
@@ -418,7 +412,7 @@ def measures_by(place: Place, period: Period = Period(), *, level: str | None = 
 
     # Debts and what their entries resolved.
     key, rows = _grouped(Debt.objects.filter(place.villages(), registered), "village", level,
-                         principal_sum=_sum("principal"), interest_sum=_sum("interest"))
+                         principal_sum=money_sum("principal"), interest_sum=money_sum("interest"))
     for row in rows:
         by_key[row[key]].debt_principal += row["principal_sum"]
         by_key[row[key]].debt_interest += row["interest_sum"]
@@ -426,7 +420,7 @@ def measures_by(place: Place, period: Period = Period(), *, level: str | None = 
                                         debt__isnull=False)
     if period.as_at_past:
         debt_entries = debt_entries.filter(debt__created_at__lt=period.end_moment)
-    key, rows = _grouped(debt_entries, "debt__village", level, resolved=_sum("amount"))
+    key, rows = _grouped(debt_entries, "debt__village", level, resolved=money_sum("amount"))
     for row in rows:
         by_key[row[key]].debt_resolved += row["resolved"]
 
@@ -441,7 +435,7 @@ def measures_by(place: Place, period: Period = Period(), *, level: str | None = 
     key, rows = _grouped(
         Disposition.objects.filter(place.villages("contract__village"), period.registered("chosen_at")),
         "contract__village", level,
-        land=Coalesce(Sum("land_recovered_mu", filter=recovered), ZERO, output_field=MONEY), **counts)
+        land=money_sum("land_recovered_mu", filter=recovered), **counts)
     for row in rows:
         by_key[row[key]].land_recovered_mu += row["land"]
         for n, kind in kinds.items():
@@ -450,7 +444,7 @@ def measures_by(place: Place, period: Period = Period(), *, level: str | None = 
 
     # Income entered by hand.
     key, rows = _grouped(IncomeRecord.objects.filter(place.villages(), period.dates("received_on")), "village",
-                         level, total=_sum("amount"))
+                         level, total=money_sum("amount"))
     for row in rows:
         by_key[row[key]].new_income += row["total"]
 
@@ -489,7 +483,7 @@ def monthly_progress(place: Place, period: Period = Period()) -> list[dict]:
         .annotate(month=LocalMonth("completed_at")).order_by().values("month").annotate(n=Count("pk")),
         "standardised")
     entries = (_claim_entries(place, period).annotate(month=DateMonth("entered_on")).order_by().values("month")
-               .annotate(n=_sum("amount"), cash=_sum("amount", filter=Q(kind__in=CASH_KINDS))))
+               .annotate(n=money_sum("amount"), cash=money_sum("amount", filter=Q(kind__in=CASH_KINDS))))
     for row in entries:
         months[row["month"]]["cleared"] += row["n"]
         months[row["month"]]["cash"] += row["cash"]

@@ -15,9 +15,8 @@ from django.db.models import Q
 from django.urls import reverse
 
 from core.audit import register_audited
-from villages.models import MONEY, VillageOwned
+from villages.models import MONEY, VillageOwned, positive_money
 
-positive_money = MinValueValidator(Decimal("0.01"), message="金额必须大于0。")
 not_negative_money = MinValueValidator(Decimal("0"), message="金额不能为负数。")
 share = [MinValueValidator(Decimal("0"), "比例不能为负数。"), MaxValueValidator(Decimal("1"), "比例不能大于1。")]
 at_least_one = [MinValueValidator(1, "至少为1。")]

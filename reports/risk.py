@@ -23,11 +23,11 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from contracts.models import Contract, ContractState, DispositionKind, ResolutionSubject
-from core.money import format_yuan
+from core.money import ZERO, format_yuan, money_sum
 from debts.models import ClaimEntryKind, DebtEntryKind, DisputeTask, Entry, MediationCase
 from villages.models import County, Village
 
-from .measures import DETERMINED_OR_LATER, ZERO, Period, Place, _grouped, _sum, measures_by, rate
+from .measures import DETERMINED_OR_LATER, Period, Place, _grouped, measures_by, rate
 from .models import IncomeRecord, Level, ReportSettings, RiskCase, RiskClass
 
 CLAIM_KINDS_NEEDING_RESOLUTION = (ClaimEntryKind.WRITE_OFF, ClaimEntryKind.WAIVER, ClaimEntryKind.CROSS_OFFSET,
@@ -113,12 +113,12 @@ def village_risks(place: Place, settings: ReportSettings | None = None) -> list[
                                                                           | Q(end_date__isnull=True))
     contracts = (Contract.objects.filter(place.villages(), in_force, annual_fee__isnull=False)
                  .exclude(state=ContractState.STANDARDISED, disposition__kind=DispositionKind.TERMINATE))
-    key, rows = _grouped(contracts, "village", "village", fees=_sum("annual_fee"))
+    key, rows = _grouped(contracts, "village", "village", fees=money_sum("annual_fee"))
     for row in rows:
         income[row[key]] += row["fees"]
     key, rows = _grouped(IncomeRecord.objects.filter(place.villages(), received_on__gt=today - timedelta(days=365),
                                                      received_on__lte=today), "village", "village",
-                         total=_sum("amount"))
+                         total=money_sum("amount"))
     for row in rows:
         income[row[key]] += row["total"]
     disputes = _counts(DisputeTask.objects.filter(place.villages(), closed_on__isnull=True))

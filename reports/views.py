@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -318,16 +318,14 @@ def cadre_relative_add(request, pk):
     village = get_object_or_404(villages_for(request.user), pk=pk)
     check_perm(request.user, perms.RISK_MANAGE)
     form = CadreRelativeForm(request.POST, parties=selectors.parties_of(village))
-    back = reverse("reports:risk-village", args=[village.pk])
-    try:
+
+    def act():
         require_valid(form)
         services.cadre_relative_flag(user=request.user, party=form.cleaned_data["party"],
                                      relation=form.cleaned_data["relation"], note=form.cleaned_data["note"])
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
-    else:
-        messages.success(request, "已标记为干部亲属。")
-    return HttpResponseRedirect(back)
+
+    return run_action(request, village, act, "已标记为干部亲属。",
+                      to=reverse("reports:risk-village", args=[village.pk]))
 
 
 @require_POST
@@ -335,14 +333,8 @@ def cadre_relative_add(request, pk):
 def cadre_relative_remove(request, pk):
     flag = get_object_or_404(selectors.cadre_relatives(request.user), pk=pk)
     check_perm(request.user, perms.RISK_MANAGE)
-    village_id = flag.party.village_id
-    try:
-        services.cadre_relative_unflag(user=request.user, flag=flag)
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
-    else:
-        messages.success(request, "已取消干部亲属标记。")
-    return HttpResponseRedirect(reverse("reports:risk-village", args=[village_id]))
+    return run_action(request, flag, lambda: services.cadre_relative_unflag(user=request.user, flag=flag),
+                      "已取消干部亲属标记。", to=reverse("reports:risk-village", args=[flag.party.village_id]))
 
 
 # --- Settings --------------------------------------------------------------------------------------
@@ -416,13 +408,8 @@ class IncomeCreateView(RecordCreateView):
 def income_delete(request, pk):
     record = get_object_or_404(selectors.income_list(request.user), pk=pk)
     check_perm(request.user, perms.INCOME_EDIT)
-    try:
-        services.income_record_delete(user=request.user, record=record)
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
-    else:
-        messages.success(request, "已删除该收入记录。")
-    return redirect("reports:income-list")
+    return run_action(request, record, lambda: services.income_record_delete(user=request.user, record=record),
+                      "已删除该收入记录。", to=reverse("reports:income-list"))
 
 
 # --- The progress report ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 positive_area = MinValueValidator(Decimal("0.01"), message="面积必须大于0亩。")
 not_negative_area = MinValueValidator(Decimal("0"), message="面积不能为负数。")
 not_negative_money = MinValueValidator(Decimal("0"), message="金额不能为负数。")
+positive_money = MinValueValidator(Decimal("0.01"), message="金额必须大于0。")
 
 
 class County(models.Model):
