@@ -1,11 +1,14 @@
 """Private files: uploads checked by their content, stored outside any public URL."""
 import hashlib
+import mimetypes
 import os
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
+from django.http import FileResponse
+from django.utils.http import content_disposition_header
 
 # What an upload may be, recognised by its first bytes, not by its name.
 _SIGNATURES = [
@@ -93,11 +96,6 @@ def private_file_response(handle, *, filename: str, content_type: str | None = N
     system made itself), with their type fixed, never sniffed, and never kept
     in a shared cache.
     """
-    import mimetypes
-
-    from django.http import FileResponse
-    from django.utils.http import content_disposition_header
-
     content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
     response = FileResponse(handle, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(as_attachment=not inline, filename=filename)
