@@ -169,6 +169,8 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 # first second: shown on its own lines, not counted in the working latency.
 SIGN_IN = {"login page", "log in"}
 TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+# The one-time key each render of a money form carries (core/submissions.py): without it the entry is refused.
+SUBMISSION_KEY = re.compile(r'name="submission_key"[^>]*value="([^"]+)"')
 CONTRACT_LINK = re.compile(r'href="/contracts/(\d+)/"')
 
 
@@ -249,7 +251,8 @@ def _client_loop(client: Client, claims: list[int], deadline: float, max_request
             _, form = client.request("entry form", f"/claims/{claim}/entries/new/?kind={CASH}")
             amount = Decimal(rng.randint(100, 999)) / 100
             status, _ = client.request("cash entry", f"/claims/{claim}/entries/new/", {
-                "csrfmiddlewaretoken": TOKEN.search(form).group(1), "kind": "现金收回", "amount": str(amount),
+                "csrfmiddlewaretoken": TOKEN.search(form).group(1),
+                "submission_key": SUBMISSION_KEY.search(form).group(1), "kind": "现金收回", "amount": str(amount),
                 "entered_on": date.today().isoformat(), "note": f"负载测试 {client.username}"}, expect=(302,))
             if status == 302:
                 with client.stats.lock:

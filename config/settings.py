@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before any view (and Axes' login checks) reads a parameter; after the middleware that set the headers.
+    "core.middleware.RefuseNulMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     # Axes must come last: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -115,12 +117,13 @@ MIGRATION_MODULES = {"auditlog": None}
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "core.auth.AddressThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "core.auth.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -134,6 +137,9 @@ LOGOUT_REDIRECT_URL = "login"
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# ...and one address, whatever the user names, after this many (core/auth.py: one password sprayed over
+# many names). Higher, because a township office may share one address.
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -159,8 +165,26 @@ ATTACHMENT_MAX_MB = env.int("ATTACHMENT_MAX_MB", default=20)
 # Uploaded Excel ledgers (台账): at most this size, and at most this many data rows in the sheet read.
 LEDGER_MAX_MB = env.int("LEDGER_MAX_MB", default=20)
 LEDGER_MAX_ROWS = env.int("LEDGER_MAX_ROWS", default=60000)
+# What a ledger may unpack to, checked from its zip directory before anything is read (README, 台账导入):
+# a worksheet is read as a stream, so it may be large (60,000 rows of 25 columns are some 85 MB); the
+# shared strings are held in memory whole (about 2.5 times their size), and so is every other part openpyxl
+# parses (styles, workbook, relationships).
+LEDGER_MAX_SHEET_MB = env.int("LEDGER_MAX_SHEET_MB", default=200)
+LEDGER_MAX_STRINGS_MB = env.int("LEDGER_MAX_STRINGS_MB", default=60)
+LEDGER_MAX_PART_MB = env.int("LEDGER_MAX_PART_MB", default=10)
+LEDGER_MAX_UNPACKED_MB = env.int("LEDGER_MAX_UNPACKED_MB", default=300)
+# A ledger is read by a process of its own (ledgers/reader.py) with at most this much memory (address
+# space) and time: whatever gets past the checks above stops there, not in the web process or the worker.
+LEDGER_READ_MEMORY_MB = env.int("LEDGER_READ_MEMORY_MB", default=1024)
+LEDGER_READ_SECONDS = env.int("LEDGER_READ_SECONDS", default=600)
+# How often a ledger job writes its heartbeat (and progress) from a connection of its own, outside the
+# commit's transaction: well within JOB_STALE_SECONDS.
+LEDGER_HEARTBEAT_SECONDS = env.int("LEDGER_HEARTBEAT_SECONDS", default=30)
 # Ledgers and list exports with more rows than this are read, committed or written by a background job.
 LEDGER_INLINE_ROWS = 2000
+# The one-time keys of money and batch forms (core/submissions.py) are kept this many days, then purged nightly:
+# long past any resend of the page that carried one.
+SUBMISSION_KEY_DAYS = env.int("SUBMISSION_KEY_DAYS", default=30)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -184,6 +208,10 @@ CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),
+    },
+    "purge-submission-keys": {
+        "task": "core.tasks.purge_submission_keys",
+        "schedule": crontab(hour=3, minute=37),
     },
 }
 

@@ -5,6 +5,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from core.idnumbers import id_number_search
 from core.scoping import villages_for
 
 from .models import Contract, ContractForm, ContractKind, ContractProblem, ContractState, ProblemCode, Resolution
@@ -22,8 +23,12 @@ class ContractFilter(django_filters.FilterSet):
     form = django_filters.ChoiceFilter(label="签订形式", choices=ContractForm.choices, empty_label="全部形式")
     problem = django_filters.ChoiceFilter(label="问题", choices=ProblemCode.choices, empty_label="全部问题",
                                           method="filter_problem")
-    expiring = django_filters.NumberFilter(label="到期天数内", method="filter_expiring",
-                                           widget=forms.NumberInput(attrs={"placeholder": "如 90", "min": 1}))
+    # Bounded: a day count past some 2.9 million years overflows the date it is added to.
+    expiring = django_filters.NumberFilter(
+        label="到期天数内", method="filter_expiring", min_value=1, max_value=36500,
+        error_messages={"min_value": "“到期天数内”至少为 1 天。", "max_value": "“到期天数内”最多 36500 天。",
+                        "invalid": "“到期天数内”须为天数，如 90。"},
+        widget=forms.NumberInput(attrs={"placeholder": "如 90", "min": 1, "max": 36500}))
 
     class Meta:
         model = Contract
@@ -35,8 +40,8 @@ class ContractFilter(django_filters.FilterSet):
             return queryset
         condition = (Q(number__icontains=value) | Q(title__icontains=value)
                      | Q(counterparty__name__icontains=value))
-        if value.replace("*", "").isalnum() and len(value) >= 4 and any(c.isdigit() for c in value):
-            condition |= Q(counterparty__id_number__icontains=value.upper())
+        if (by_id := id_number_search(self.request.user, value, "counterparty__id_number")) is not None:
+            condition |= by_id
         lowered = value.lower()
         if lowered.isascii() and lowered.isalpha():
             condition |= Q(search_keys__icontains=lowered) | Q(counterparty__search_keys__icontains=lowered)

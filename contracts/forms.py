@@ -1,7 +1,9 @@
 """Validation of contract, workflow, schedule, attachment and resolution forms. Writes happen in services."""
 from django import forms
 
+from core.bounds import query_int
 from core.forms import MoneyField, ScopedModelForm, VersionField, style_fields
+from core.submissions import OnceFormMixin
 from villages.selectors import asset_list, parcel_list, party_list
 
 from .models import Attachment, Contract, DispositionKind, Investigation, Resolution, RuleSettings
@@ -50,7 +52,7 @@ class ContractForm(ScopedModelForm):
         values = field.value() or []
         if not isinstance(values, (list, tuple)):
             values = [values]
-        ids = [int(v) for v in values if str(v).isdigit()]
+        ids = [pk for v in values if (pk := query_int(v)) is not None]
         objects = self.fields[name].queryset.filter(pk__in=ids)
         return [(o.pk, pick_label(o)) for o in objects]
 
@@ -216,7 +218,7 @@ class InstalmentForm(forms.Form):
         style_fields(self)
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(OnceFormMixin, forms.Form):
     amount = MoneyField(label="收款金额(元)")
     paid_on = forms.DateField(label="收款日期", widget=DATE)
 
@@ -231,7 +233,7 @@ class ResolutionForm(ScopedModelForm):
         fields = ["village", "subject", "title", "content", "proposed_on", "discussed_on", "reviewed_on",
                   "resolved_on", "resolution_published_on", "result_published_on", "meeting", "members_expected",
                   "members_present", "votes_for", "votes_against", "votes_abstain", "notice_from", "notice_to",
-                  "note"]
+                  "note", "corrects"]
         widgets = {**{f: DATE for f in ("proposed_on", "discussed_on", "reviewed_on", "resolved_on",
                                         "resolution_published_on", "result_published_on", "notice_from",
                                         "notice_to")},
@@ -241,6 +243,17 @@ class ResolutionForm(ScopedModelForm):
         super().__init__(*args, **kwargs)
         # Only a placeholder from a ledger import may lack the date; a resolution entered here has one.
         self.fields["resolved_on"].required = True
+        self.fields["corrects"].queryset = resolution_list(self.user)
+        self.fields["corrects"].empty_label = "（不是更正决议）"
+        self.resting_on = self.instance.resting_on_it() if self.instance.pk else []
+        if self.resting_on:
+            # What rests on a resolution keeps it as it was: the fields are shown, not sent (the service
+            # refuses a change all the same).
+            for name in Resolution.LOCKED_FIELDS:
+                self.fields[name].disabled = True
+            for name in Resolution.FILLED_ONCE_FIELDS:
+                if getattr(self.instance, name) is not None:
+                    self.fields[name].disabled = True
 
 
 class RuleSettingsForm(forms.ModelForm):

@@ -105,6 +105,17 @@ class Resolution(VillageOwned):
     # Recorded by a ledger import whose row said 民主程序 是: the vote is claimed, its details are to follow.
     # It never passes (no counts), so nothing that needs a passed resolution can rest on it.
     details_pending = models.BooleanField("台账导入，详情待补录", default=False)
+    # A locked resolution is never edited: a mistake in it is put right by a new resolution naming it.
+    corrects = models.ForeignKey("self", verbose_name="更正的决议", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="corrections")
+
+    # Once money or a determination rests on a resolution, these can no longer change (DOMAIN.md §7)...
+    LOCKED_FIELDS = ("village", "subject", "title", "content", "meeting", "members_expected", "members_present",
+                     "votes_for", "votes_against", "votes_abstain", "proposed_on", "discussed_on", "reviewed_on",
+                     "resolved_on", "corrects")
+    # ...and these, which follow the vote (the result is published after it is carried out), may still be
+    # filled in once but never changed.
+    FILLED_ONCE_FIELDS = ("resolution_published_on", "result_published_on", "notice_from", "notice_to")
 
     class Meta:
         verbose_name = "民主决策记录"
@@ -135,6 +146,31 @@ class Resolution(VillageOwned):
     @property
     def date_label(self) -> str:
         return f"{self.resolved_on:%Y-%m-%d}" if self.resolved_on else "日期待补录"
+
+    def resting_on_it(self) -> list[str]:
+        """What rests on this resolution, as "3 条清收分录": empty while it may still be edited.
+
+        Any model pointing at resolutions may declare `resolution_rests_on`, a filter for the rows that
+        rest on their resolution (a contract once determined; every ledger entry), so the apps above this
+        one take part without this one naming them.
+        """
+        if self.pk is None:
+            return []
+        found = []
+        for relation in type(self)._meta.related_objects:
+            rests_on = getattr(relation.related_model, "resolution_rests_on", None)
+            if rests_on is None or relation.related_model is type(self):
+                continue
+            count = relation.related_model._default_manager.filter(
+                rests_on, **{relation.field.name: self}).count()
+            if count:
+                word = getattr(relation.related_model, "counter_word", "份")
+                found.append(f"{count} {word}{relation.related_model._meta.verbose_name}")
+        return found
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.resting_on_it())
 
     @property
     def quorum_met(self) -> bool:
@@ -243,6 +279,10 @@ class Contract(VillageOwned):
     search_keys = models.CharField(max_length=400, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # A determined contract rests on its resolution, which is then locked (Resolution.resting_on_it).
+    resolution_rests_on = Q(state__in=STATE_ORDER[STATE_ORDER.index(ContractState.DETERMINED):])
+    counter_word = "份"
 
     class Meta:
         verbose_name = "合同"

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core import permissions as perms
 from core.audit import acting_as
+from core.bounds import check_date
 from core.files import check_upload
 from core.models import Role
 from core.pinyin import search_keys
@@ -240,6 +241,9 @@ def contract_determine(*, user, contract: Contract, decisions: dict[int, tuple[b
     _require(user, perms.CONTRACT_DETERMINE, "只有乡镇专班（或县农经中心）可以认定合同。")
     locked = _lock(user, contract, expected_version)
     _require_state(locked, (S.INVESTIGATING,), "认定")
+    if locked.resolution_id:
+        # The determination comes to rest on the resolution (which it locks): no edit in between.
+        resolution_lock_for_use(locked.resolution)
     if not facts.strip():
         raise ValidationError({"facts": "请填写认定事实。"})
     if not Investigation.objects.filter(contract=locked).exists():
@@ -454,6 +458,10 @@ def schedule_generate_annual(*, user, contract: Contract) -> list[Instalment]:
         raise ValidationError("须先填写年承包费和起止日期，才能按年生成付款计划。")
     if locked.instalments.exists():
         raise ValidationError("该合同已有付款计划；请逐条增删。")
+    # A contract stored before the date bounds (0001 to 9999) would get thousands of instalments, the last
+    # of them past the calendar's end.
+    check_date(locked.start_date, "起始日期")
+    check_date(locked.end_date, "终止日期")
     dues, year = [], 0
     while (due := problem_rules.add_years(locked.start_date, year)) < locked.end_date:
         dues.append(due)
@@ -538,13 +546,41 @@ def attachment_add(*, user, contract: Contract, upload, kind: str, note: str = "
 
 def resolution_create(*, user, data: dict[str, Any]) -> Resolution:
     _require(user, perms.RESOLUTION_CHANGE, "您的角色不能登记民主决策记录。")
+    corrects = data.get("corrects")
+    if corrects is not None and corrects.village_id != data["village"].pk:
+        raise ValidationError({"corrects": "更正的决议须是同一个村的决议。"})
     return record_create(Resolution, user=user, data={**data, "created_by": user})
 
 
+def resolution_lock_for_use(resolution: Resolution) -> Resolution:
+    """Lock a resolution's row before something comes to rest on it, so an edit cannot slip in between the
+    check that it passed and the write that relies on it (resolution_update takes the same lock)."""
+    return lock_for_change(Resolution, resolution.pk)
+
+
+def _locked_changes(resolution: Resolution, data: dict[str, Any]) -> list[str]:
+    changed = [name for name in Resolution.LOCKED_FIELDS
+               if name in data and data[name] != getattr(resolution, name)]
+    changed += [name for name in Resolution.FILLED_ONCE_FIELDS
+                if name in data and getattr(resolution, name) is not None and data[name] != getattr(resolution, name)]
+    return changed
+
+
+@transaction.atomic
 def resolution_update(*, user, resolution: Resolution, data: dict[str, Any]) -> Resolution:
+    """Save a resolution's details; refused for what may no longer change once something rests on it."""
     _require(user, perms.RESOLUTION_CHANGE, "您的角色不能修改民主决策记录。")
+    locked = resolution_lock_for_use(resolution)
+    if not villages_for(user).filter(pk=locked.village_id).exists():
+        raise PermissionDenied("该决议不在您的管理范围内。")
+    resting = locked.resting_on_it()
+    if resting and (changed := _locked_changes(locked, data)):
+        labels = "、".join(str(Resolution._meta.get_field(name).verbose_name) for name in changed)
+        raise ValidationError(
+            f"本决议已是{'、'.join(resting)}的依据，已经锁定，不能再修改{labels}。"
+            "如决议记录有误，请登记一份更正决议（在决议页点“登记更正决议”）。")
     # Saving the form is entering the details: a placeholder from a ledger import becomes a full record.
-    updated = record_update(resolution, user=user, data={**data, "details_pending": False})
+    updated = record_update(locked, user=user, data={**data, "details_pending": False})
     for contract in updated.contracts.filter(state__in=(S.FOUND, S.INVESTIGATING)):
         problems_refresh(contract=contract, user=user)
     return updated

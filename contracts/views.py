@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from core import permissions as perms
+from core.bounds import query_int
 from core.files import private_file_response
 from core.generic import (
     ObjectFormView,
@@ -20,6 +21,8 @@ from core.generic import (
 )
 from core.pdf import pdf_response
 from core.scoping import check_perm, scoped
+from core.submissions import FIELD as SUBMISSION_FIELD
+from core.submissions import submit_once
 from ledgers.exports import ContractsExport, ResolutionsExport
 from villages.models import County
 from villages.selectors import asset_list, parcel_list, party_list
@@ -112,8 +115,8 @@ class ContractCreateView(_PickersMixin, RecordCreateView):
     def get_initial(self):
         initial = super().get_initial()
         for name in ("village", "counterparty"):
-            if self.request.GET.get(name, "").isdigit():
-                initial[name] = int(self.request.GET[name])
+            if (pk := query_int(self.request.GET.get(name))) is not None:
+                initial[name] = pk
         return initial
 
     def write(self, form):
@@ -148,17 +151,17 @@ def pick(request, what):
     from villages.filters import name_search
 
     query = request.GET.get("q", "").strip()
-    village = request.GET.get("village", "")
+    village = query_int(request.GET.get("village"))
     if what == "parties":
-        qs = name_search(party_list(request.user), query, with_id=True)
-        if village.isdigit():
+        qs = name_search(party_list(request.user), query, user=request.user)
+        if village is not None:
             # The village's own people first, then the rest of the scope.
-            qs = qs.annotate(home=Case(When(village_id=int(village), then=1), default=0)).order_by("-home", "name")
+            qs = qs.annotate(home=Case(When(village_id=village, then=1), default=0)).order_by("-home", "name")
     elif what in ("parcels", "assets"):
         qs = (parcel_list if what == "parcels" else asset_list)(request.user)
         qs = qs.filter(Q(code__icontains=query) | Q(name__icontains=query)) if query else qs
-        if village.isdigit():
-            qs = qs.filter(village_id=int(village))
+        if village is not None:
+            qs = qs.filter(village_id=village)
     else:
         raise Http404
     items = [(obj.pk, pick_label(obj)) for obj in qs[:12]] if query or what != "parties" else []
@@ -350,12 +353,18 @@ def _instalment_for_write(request, pk):
 def instalment_pay(request, pk):
     instalment = _instalment_for_write(request, pk)
     form = PaymentForm(request.POST)
+    contract_url = instalment.contract.get_absolute_url()
 
-    def act():
+    def act() -> str:
         require_valid(form)
-        services.instalment_record_payment(user=request.user, instalment=instalment, **form.cleaned_data)
+        data = {k: v for k, v in form.cleaned_data.items() if k != SUBMISSION_FIELD}
+        services.instalment_record_payment(user=request.user, instalment=instalment, **data)
+        return f"{contract_url}#instalment-{instalment.pk}"
 
-    return run_action(request, instalment.contract, act, "收款已登记。")
+    # One payment per page: the same form sent twice records the money once.
+    return submit_once(request, label=f"合同 {instalment.contract.number} {instalment.due_date:%Y-%m-%d} 到期一期收款",
+                       write=act, fallback=contract_url, success_message="收款已登记。",
+                       repeated_message="这笔收款已经登记过了（同一次提交），未重复登记。")
 
 
 @require_POST
@@ -431,6 +440,8 @@ class ResolutionDetailView(RecordDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["contracts"] = self.object.contracts.select_related("counterparty").order_by("number")
+        context["resting_on"] = self.object.resting_on_it()
+        context["corrections"] = self.object.corrections.order_by("resolved_on", "pk")
         return context
 
 
@@ -443,6 +454,18 @@ class ResolutionCreateView(RecordCreateView):
 
     def get_queryset(self):
         return selectors.resolution_list(self.request.user)
+
+    def get_initial(self):
+        """`?corrects=<id>`: a correction starts from the resolution it corrects."""
+        initial = super().get_initial()
+        wanted = query_int(self.request.GET.get("corrects"))
+        corrected = (selectors.resolution_list(self.request.user).filter(pk=wanted).first()
+                     if wanted is not None else None)
+        if corrected is not None:
+            initial.update({name: getattr(corrected, name) for name in ResolutionForm.Meta.fields
+                            if name not in ("corrects", "note")})
+            initial.update(corrects=corrected, village=corrected.village_id, title=f"更正：{corrected.title}")
+        return initial
 
     def write(self, form):
         return services.resolution_create(user=self.request.user, data=form.cleaned_data)

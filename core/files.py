@@ -89,6 +89,18 @@ def _check_image(upload) -> None:
         raise ValidationError("图片文件已损坏，无法打开。") from None
 
 
+def named_for_type(filename: str, content_type: str) -> str:
+    """The name a download goes out under ends as its checked type does: an upload kept as `poly.html`
+    whose content is a PDF downloads as `poly.pdf`, so no program opens it as something else."""
+    extension = next((ext for _, ct, ext in _SIGNATURES if ct == content_type), None)
+    if extension is None:
+        return filename
+    stem, dot, current = filename.rpartition(".")
+    if dot and f".{current.lower()}" in (extension, ".jpeg" if extension == ".jpg" else extension):
+        return filename
+    return f"{stem if dot else filename}{extension}"
+
+
 def private_file_response(handle, *, filename: str, content_type: str | None = None, inline: bool = False):
     """Serve an open private file to a user the calling view has already checked.
 
@@ -97,6 +109,7 @@ def private_file_response(handle, *, filename: str, content_type: str | None = N
     in a shared cache.
     """
     content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    filename = named_for_type(filename, content_type)
     response = FileResponse(handle, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(as_attachment=not inline, filename=filename)
     response["X-Content-Type-Options"] = "nosniff"

@@ -3,10 +3,33 @@ from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
 from django.urls import reverse
 
+from .bounds import DATE_MAX, DATE_MIN, DateInBounds
 from .scoping import villages_for
 
 
+def bound_fields(form: forms.BaseForm) -> None:
+    """Every date between core.bounds.DATE_MIN and DATE_MAX, and a Chinese message naming the field for text
+    that is too long.
+
+    A date past 2100 (9999-12-31 typed by mistake, or on purpose) would pass Django's own checks and then
+    overflow wherever years are added to it (the limitation period, a payment schedule).
+    """
+    for name, field in form.fields.items():
+        label = f"“{field.label or name}”"
+        if isinstance(field, forms.DateField):
+            if DateInBounds(label) not in field.validators:
+                field.validators.append(DateInBounds(label))
+            if isinstance(field.widget, forms.DateInput):
+                field.widget.attrs.setdefault("min", f"{DATE_MIN:%Y-%m-%d}")
+                field.widget.attrs.setdefault("max", f"{DATE_MAX:%Y-%m-%d}")
+        elif isinstance(field, forms.CharField) and field.max_length is not None:
+            field.error_messages.setdefault(
+                "max_length", f"{label}最多 %(limit_value)d 个字，现有 %(show_value)d 个，请删减。")
+
+
 def style_fields(form: forms.BaseForm) -> None:
+    # Every form of the project passes through here, so the bounds ride along: a new form cannot forget them.
+    bound_fields(form)
     for field in form.fields.values():
         widget = field.widget
         if isinstance(widget, (forms.CheckboxInput,)):
@@ -91,7 +114,7 @@ class MoneyField(forms.CharField):
         value = super().to_python(value)
         if value in self.empty_values:
             return None
-        return parse_amount(value)
+        return parse_amount(value, label=f"“{self.label}”" if self.label else "金额")
 
 
 class VersionField(forms.IntegerField):

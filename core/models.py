@@ -197,3 +197,25 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED)
+
+
+class SubmissionKey(models.Model):
+    """One submission of a money or batch form: the hidden key its page carried, and what it produced.
+
+    Recorded in the same transaction as the write, so the unique key lets a page's submission write once:
+    a second click, a resent POST or a browser retry finds the key taken and is shown what the first made.
+    Old rows are only a guard against resubmission and are purged after SUBMISSION_KEY_DAYS.
+    """
+
+    key = models.UUIDField("提交标识", unique=True)
+    user = models.ForeignKey(User, verbose_name="提交人", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("提交时间", auto_now_add=True, db_index=True)
+    label = models.CharField("办理事项", max_length=200, blank=True)
+    url = models.CharField("登记结果", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "表单提交记录"
+        verbose_name_plural = "表单提交记录"
+
+    def __str__(self):
+        return self.label or str(self.key)

@@ -8,6 +8,8 @@ import cn2an
 from django.core.exceptions import ValidationError
 from django.db.models import DecimalField
 
+from .bounds import check_amount
+
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
 # The output field of sums of money in queries (a county's totals exceed a single amount's digits).
@@ -56,12 +58,13 @@ _AMOUNT = re.compile(r"^(?P<number>\d+(\.\d+)?)(?P<wan>万)?(?P<unit>元|亩)?$"
 _FLOAT_NOISE = Decimal("0.000001")
 
 
-def parse_amount(text, *, unit: str = "元") -> Decimal:
+def parse_amount(text, *, unit: str = "元", label: str = "金额") -> Decimal:
     """Read an amount as cadres type it: `12,345.00`, `1.2万`, `¥12345`, `12345元`, or a number cell.
 
     `unit="亩"` reads an area the same way (`12.5亩`). Anything else, more than
-    two decimals, or a negative amount is a Chinese ValidationError (codes
-    `invalid`, `precision`, `negative`); nothing is rounded silently.
+    two decimals, a negative amount, or more than a money (area) column holds
+    (core.bounds.MONEY_MAX, AREA_MAX) is a Chinese ValidationError naming `label` where it helps
+    (codes `invalid`, `precision`, `negative`, `too_large`); nothing is rounded silently.
     """
     if isinstance(text, bool):
         raise ValidationError("金额“%(text)s”无法识别。", params={"text": text}, code="invalid")
@@ -74,8 +77,6 @@ def parse_amount(text, *, unit: str = "元") -> Decimal:
         if not math.isfinite(text):
             raise ValidationError("金额“%(text)s”无法识别。", params={"text": text}, code="invalid")
         raw = Decimal(repr(text))
-        if abs(raw - raw.quantize(CENT)) < _FLOAT_NOISE:
-            raw = raw.quantize(CENT)
     else:
         cleaned = unicodedata.normalize("NFKC", str(text or ""))
         cleaned = re.sub(r"[\s,，¥￥]", "", cleaned).replace("RMB", "").replace("人民币", "")
@@ -93,6 +94,10 @@ def parse_amount(text, *, unit: str = "元") -> Decimal:
         raise ValidationError("金额“%(text)s”无法识别。", params={"text": text}, code="invalid")
     if raw < 0:
         raise ValidationError("金额不能为负数。", code="negative")
+    # Before any quantize: a figure of more than 28 digits makes quantize itself raise InvalidOperation.
+    check_amount(raw, label, unit=unit)
+    if isinstance(text, float) and abs(raw - raw.quantize(CENT)) < _FLOAT_NOISE:
+        raw = raw.quantize(CENT)
     if raw != raw.quantize(CENT):
         raise ValidationError("金额“%(text)s”超过两位小数（分）。", params={"text": text}, code="precision")
     return raw.quantize(CENT)

@@ -26,6 +26,7 @@ CLAIM_EDIT = "claim.edit"                  # register claims and debts, edit the
 LEDGER_CASH = "ledger.cash"                # cash received on a claim
 LEDGER_ENTRY = "ledger.entry"              # repayments, adjustments, settlements in kind
 LEDGER_RESOLVE = "ledger.resolve"          # write-offs, waivers, offsets (with a passed resolution)
+LEDGER_REVERSE_ANY = "ledger.reverse_any"  # reverse entries whoever recorded them, on any day
 CLAIM_FOLLOW_UP = "claim.follow_up"        # demands served, events on the timeline
 CLAIM_MANAGE = "claim.manage"              # seal, assign collectors, mediation, court and 纪检 records
 CLAIM_UNSEAL = "claim.unseal"
@@ -36,7 +37,7 @@ RISK_MANAGE = "risk.manage"                # key-village plans (处方单), thei
 
 _LEDGER = {GROUP_CHANGE, PARTY_CHANGE, PARCEL_CHANGE, ASSET_CHANGE, LEDGER_IMPORT}
 _FIELD_WORK = {CONTRACT_EDIT, CONTRACT_INVESTIGATE, RESOLUTION_CHANGE, CLAIM_EDIT, LEDGER_CASH, LEDGER_ENTRY,
-               CLAIM_FOLLOW_UP}
+               CLAIM_FOLLOW_UP, LEDGER_REVERSE_ANY}
 _TOWNSHIP_MONEY = {LEDGER_RESOLVE, CLAIM_MANAGE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
@@ -46,7 +47,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.COUNTY: frozenset(_LEDGER | _FIELD_WORK | _TOWNSHIP_MONEY | {
         VILLAGE_ADD, VILLAGE_CHANGE, ID_NUMBER_VIEW, AUDIT_VIEW, CONTRACT_DETERMINE, CONTRACT_APPROVE, RULES_CHANGE,
         CLAIM_UNSEAL, INCOME_EDIT, RISK_MANAGE, PLACES_IMPORT}),
-    # A collector records the cash collected and the demands served; ID numbers stay masked.
+    # A collector records the cash collected and the demands served, and may reverse a cash entry of their
+    # own on the day it was recorded (a slip of the finger), nobody else's; ID numbers stay masked.
     Role.COLLECTOR: frozenset({LEDGER_CASH, CLAIM_FOLLOW_UP}),
     # Reads everything in scope, including the audit trail and ID numbers; changes nothing.
     Role.INSPECTOR: frozenset({ID_NUMBER_VIEW, AUDIT_VIEW}),

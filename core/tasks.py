@@ -18,6 +18,11 @@ def clear_expired_sessions() -> None:
     call_command("clearsessions")
 
 
+@shared_task(name="core.tasks.purge_submission_keys")
+def purge_submission_keys() -> None:
+    call_command("purge_submission_keys")
+
+
 @shared_task(name="core.tasks.run_job")
 def run_job(job_id: int) -> None:
     from .jobs import run

@@ -4,6 +4,7 @@ The personas are the people of STYLE.md: a village accountant, a township
 cadre, another township's cadre (the outsider), the county office, an
 inspector, plus a collector and the administrator.
 """
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -227,3 +228,27 @@ def build_personas() -> Personas:
                               township=yukou_town),
         admin=UserFactory(username="root", real_name="管理员", role=Role.ADMIN, is_staff=True, is_superuser=True),
     )
+
+
+# --- Posting a page's form as a person does -------------------------------------------------------
+
+_FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S)
+_KEY = re.compile(r'name="submission_key"[^>]*value="([^"]+)"')
+
+
+def form_key(client, page: str, action: str | None = None) -> str:
+    """The one-time submission key (core/submissions.py) that `page` renders: in the form posting to
+    `action` when the page holds several (a contract's payment rows), else the page's only one."""
+    html = client.get(page).content.decode()
+    if action is not None:
+        html = next(form for form in _FORM.findall(html) if f'action="{action}"' in form)
+    found = _KEY.search(html)
+    assert found, f"no submission key on {page}"
+    return found[1]
+
+
+def post_once(client, url: str, data: dict | None = None, *, page: str | None = None, **extra):
+    """POST `data` to `url` with the key a fresh render of the form carries, as a browser would: from `url`
+    itself, or from `page` for a form shown inline on another page (then the form posting to `url`)."""
+    key = form_key(client, page or url, action=url if page else None)
+    return client.post(url, {**(data or {}), "submission_key": key}, **extra)

@@ -17,6 +17,7 @@ from villages.selectors import scope_summary
 
 from . import permissions as perms
 from .audit import ACTION_LABELS, audit_entries_for, to_trail
+from .bounds import query_int
 from .files import private_file_response, private_storage
 from .jobs import JobError, is_stale, job_restart, jobs_for
 from .scoping import check_perm
@@ -47,10 +48,11 @@ class AuditLogView(LoginRequiredMixin, ListView):
     def get_queryset(self):
         qs = audit_entries_for(self.request.user)
         params = self.request.GET
-        if params.get("model", "").isdigit():
-            qs = qs.filter(content_type_id=int(params["model"]))
-        if params.get("action", "").isdigit():
-            qs = qs.filter(action=int(params["action"]))
+        if (model := query_int(params.get("model"))) is not None:
+            qs = qs.filter(content_type_id=model)
+        # The action column is a small integer: a larger number would overflow it on PostgreSQL.
+        if (action := query_int(params.get("action"), maximum=32767)) is not None:
+            qs = qs.filter(action=action)
         if params.get("actor"):
             qs = qs.filter(actor__username__icontains=params["actor"].strip())
         if params.get("q"):

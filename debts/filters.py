@@ -4,6 +4,7 @@ from datetime import date
 import django_filters
 from django.db.models import Q
 
+from core.idnumbers import id_number_search
 from core.scoping import villages_for
 
 from .models import Claim, ClaimOrigin, Debt, DebtOrigin, MediationCase
@@ -19,7 +20,7 @@ BOOK_CHOICES = [("true", "账内"), ("false", "账外")]
 YES_NO = [("true", "是"), ("false", "否")]
 
 
-def _search(queryset, value, party: str):
+def _search(queryset, value, party: str, user):
     value = (value or "").strip()
     if not value:
         return queryset
@@ -28,8 +29,8 @@ def _search(queryset, value, party: str):
     lowered = value.lower()
     if lowered.isascii() and lowered.isalpha():
         condition |= Q(**{f"{party}__search_keys__icontains": lowered})
-    if len(value) >= 4 and any(c.isdigit() for c in value):
-        condition |= Q(**{f"{party}__id_number__icontains": value.upper()})
+    if (by_id := id_number_search(user, value, f"{party}__id_number")) is not None:
+        condition |= by_id
     return queryset.filter(condition)
 
 
@@ -51,7 +52,7 @@ class ClaimFilter(django_filters.FilterSet):
         fields = ["q", "village", "origin", "status"]
 
     def search(self, queryset, name, value):
-        return _search(queryset, value, "debtor")
+        return _search(queryset, value, "debtor", getattr(self.request, "user", None))
 
     def filter_age(self, queryset, name, value):
         return queryset.filter(age_band_filter(value, date.today())) if value else queryset
@@ -84,7 +85,7 @@ class DebtFilter(django_filters.FilterSet):
         fields = ["q", "village", "origin"]
 
     def search(self, queryset, name, value):
-        return _search(queryset, value, "creditor")
+        return _search(queryset, value, "creditor", getattr(self.request, "user", None))
 
     def filter_open(self, queryset, name, value):
         if value == "open":

@@ -8,13 +8,15 @@ from django.core.exceptions import ValidationError
 from contracts.models import Resolution
 from contracts.selectors import contract_list
 from core import permissions as perms
+from core.bounds import check_date, query_int
 from core.forms import MoneyField, ScopedModelForm, VersionField, style_fields
 from core.models import User
-from core.money import parse_amount
+from core.money import format_yuan, parse_amount
 from core.scoping import villages_for
+from core.submissions import OnceFormMixin
 from villages.selectors import party_list
 
-from .models import Claim, ClaimEntryKind, Debt, DebtEntryKind, LegalAction
+from .models import Claim, ClaimEntryKind, Debt, DebtEntryKind, Entry, LegalAction
 from .selectors import EVENT_KINDS_BY_HAND
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -43,8 +45,8 @@ class ClaimForm(ScopedModelForm):
             self.fields["version"].initial = self.instance.version
 
     def chosen(self, name):
-        value = self[name].value()
-        obj = self.fields[name].queryset.filter(pk=value).first() if str(value or "").isdigit() else None
+        value = query_int(self[name].value())
+        obj = self.fields[name].queryset.filter(pk=value).first() if value is not None else None
         return [(obj.pk, f"{obj.name}（{obj.village.name}）")] if obj else []
 
 
@@ -75,11 +77,47 @@ class DebtForm(ScopedModelForm):
     chosen = ClaimForm.chosen
 
 
-class EntryForm(forms.Form):
+def _voucher_confirmation():
+    # Hidden until the voucher number is found on another entry; then shown as a checkbox to tick.
+    return forms.BooleanField(label="凭证号重复，确认仍要登记", required=False, widget=forms.HiddenInput)
+
+
+def _repeated_voucher(owner, voucher_no: str) -> Entry | None:
+    """Another standing entry of this claim or debt under the same voucher number.
+
+    A reversal carries its original's number, and an entry once reversed is undone: re-entering a corrected
+    entry under the voucher of one reversed is the normal way to put a mistake right, not a repeat.
+    """
+    owner_field = "claim" if isinstance(owner, Claim) else "debt"
+    return (Entry.objects.filter(**{owner_field: owner}, voucher_no=voucher_no, reverses__isnull=True,
+                                 reversed_by__isnull=True).order_by("-entered_on", "-pk").first())
+
+
+def confirm_voucher(form, owners) -> None:
+    """Refuse the form until its user ticks the confirmation when the voucher number already stands on an
+    entry of one of `owners` (a claim, a debt): the same voucher twice is most often the same payment twice."""
+    voucher_no = (form.cleaned_data.get("voucher_no") or "").strip()
+    if not voucher_no:
+        return
+    for owner in owners:
+        used = _repeated_voucher(owner, voucher_no)
+        if used is None:
+            continue
+        form.fields["voucher_confirmed"].widget = forms.CheckboxInput(attrs={"class": "form-check-input"})
+        if not form.cleaned_data.get("voucher_confirmed"):
+            what = "债权" if isinstance(owner, Claim) else "债务"
+            form.add_error("voucher_confirmed",
+                           f"凭证号 {voucher_no} 已用于本笔{what}（{owner.number}）的另一条分录"
+                           f"（{used.entered_on:%Y-%m-%d}，{used.kind} {format_yuan(used.amount)} 元），确认仍要登记？")
+        return
+
+
+class EntryForm(OnceFormMixin, forms.Form):
     kind = forms.ChoiceField(label="类型")
     amount = MoneyField(label="金额(元)")
     entered_on = forms.DateField(label="业务日期", widget=DATE, initial=date.today)
     voucher_no = forms.CharField(label="凭证号", required=False, max_length=50)
+    voucher_confirmed = _voucher_confirmation()
     resolution = forms.ModelChoiceField(label="民主决策（核销、减免、抵扣、冲转须选）", required=False,
                                         queryset=Resolution.objects.none())
     note = forms.CharField(label="摘要", required=False, max_length=300)
@@ -97,15 +135,22 @@ class EntryForm(forms.Form):
         self.fields["resolution"].queryset = Resolution.objects.filter(village=owner.village).order_by(
             "-resolved_on")
         self.fields["resolution"].empty_label = "（无）"
+        self.owner = owner
         style_fields(self)
 
+    def clean(self):
+        cleaned = super().clean()
+        confirm_voucher(self, [self.owner])
+        return cleaned
 
-class OffsetForm(forms.Form):
+
+class OffsetForm(OnceFormMixin, forms.Form):
     claim = forms.ModelChoiceField(label="抵顶的债权", queryset=Claim.objects.none())
     amount = MoneyField(label="抵顶金额(元)")
     entered_on = forms.DateField(label="业务日期", widget=DATE, initial=date.today)
     resolution = forms.ModelChoiceField(label="民主决策", queryset=Resolution.objects.none())
     voucher_no = forms.CharField(label="凭证号", required=False, max_length=50)
+    voucher_confirmed = _voucher_confirmation()
     note = forms.CharField(label="摘要", required=False, max_length=300)
 
     def __init__(self, *args, debt, **kwargs):
@@ -113,10 +158,17 @@ class OffsetForm(forms.Form):
         self.fields["claim"].queryset = Claim.objects.filter(village=debt.village, debtor=debt.creditor,
                                                              sealed=False).select_related("debtor")
         self.fields["resolution"].queryset = Resolution.objects.filter(village=debt.village).order_by("-resolved_on")
+        self.debt = debt
         style_fields(self)
 
+    def clean(self):
+        cleaned = super().clean()
+        # Both sides get an entry under the voucher: a repeat on either is worth the question.
+        confirm_voucher(self, [self.debt, *([cleaned["claim"]] if cleaned.get("claim") else [])])
+        return cleaned
 
-class ReverseForm(forms.Form):
+
+class ReverseForm(OnceFormMixin, forms.Form):
     reason = forms.CharField(label="冲正原因", max_length=200)
     entered_on = forms.DateField(label="冲正日期", widget=DATE, initial=date.today)
 
@@ -167,7 +219,10 @@ class MediationForm(forms.Form):
                                             widget=forms.CheckboxSelectMultiple)
     plan = forms.CharField(label="分期还款计划（每行：日期 金额）", widget=forms.Textarea(attrs={"rows": 4}),
                            help_text="例如：2026-12-31 5000，下一行 2027-06-30 1.2万")
-    grace_days = forms.IntegerField(label="宽限天数", min_value=0, initial=0)
+    # The column is a small integer, and the days are added to each instalment's date.
+    grace_days = forms.IntegerField(label="宽限天数", min_value=0, max_value=365, initial=0,
+                                    error_messages={"max_value": "“宽限天数”最多 365 天。",
+                                                    "min_value": "“宽限天数”不能为负数。"})
     note = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, claim, **kwargs):
@@ -186,7 +241,7 @@ class MediationForm(forms.Form):
             if not match:
                 raise ValidationError(f"第 {number} 行“{line.strip()}”无法识别，请写成“2026-12-31 5000”。")
             try:
-                due = date(int(match[1]), int(match[2]), int(match[3]))
+                due = check_date(date(int(match[1]), int(match[2]), int(match[3])), f"第 {number} 行的日期")
             except ValueError:
                 raise ValidationError(f"第 {number} 行的日期不存在。") from None
             try:

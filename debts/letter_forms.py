@@ -7,6 +7,7 @@ from django.db.models import Q
 
 from core.forms import MoneyField, style_fields
 from core.scoping import villages_for
+from core.submissions import OnceFormMixin
 
 from .models import ClaimOrigin, DisputeTask, Letter, LetterKind
 from .selectors import AGE_BANDS
@@ -76,7 +77,7 @@ class LetterKindForm(forms.Form):
     kind = forms.ChoiceField(label="函件类型", choices=LetterKind.choices)
 
 
-class BatchForm(forms.Form):
+class BatchForm(OnceFormMixin, forms.Form):
     villages = forms.ModelMultipleChoiceField(
         label="村", queryset=None, widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "请至少选择一个村。", "invalid_choice": "所选村不在您的管理范围内。"})

@@ -22,6 +22,7 @@ from core.files import private_file_response
 from core.generic import ObjectFormView, RecordDetailView, RecordListView, require_valid
 from core.pdf import pdf_response
 from core.scoping import ScopedMixin, check_perm
+from core.submissions import SubmittedOnceMixin
 from ledgers.exports import LettersExport
 
 from . import letters as services
@@ -143,31 +144,33 @@ def claim_letter(request, pk):
     return HttpResponseRedirect(letter_url(letter))
 
 
-class LetterBatchView(ScopedMixin, FormView):
-    """Choose a batch; the letters are numbered and printed by a background job whose page shows progress."""
+class LetterBatchView(SubmittedOnceMixin, ScopedMixin, FormView):
+    """Choose a batch; the letters are numbered and printed by a background job whose page shows progress.
+
+    One job per page: a second click on “开始生成” is sent to the job the first started.
+    """
 
     template_name = "debts/letters/letter_batch.html"
     form_class = BatchForm
     permission = perms.CLAIM_MANAGE
+    success_message = "已开始生成函件，完成后可在本页下载。"
+    repeated_message = "这批函件已经开始生成了（同一次提交），未重复生成。"
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
 
-    def form_valid(self, form):
+    def submission_label(self, form):
         data = form.cleaned_data
-        try:
-            job = services.letters_job_create(
-                user=self.request.user, villages=list(data["villages"]), kind=data["kind"],
-                min_balance=data["min_balance"], origins=data["origins"], age=data["age"], as_of=data["as_of"])
-        except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
-            return self.form_invalid(form)
-        messages.success(self.request, "已开始生成函件，完成后可在本页下载。")
-        return HttpResponseRedirect(_job_url(job.pk))
+        return f"批量出具{data['kind']}（{len(data['villages'])} 个村，截至 {data['as_of']:%Y-%m-%d}）"
+
+    def act(self, form):
+        data = form.cleaned_data
+        self.job = services.letters_job_create(
+            user=self.request.user, villages=list(data["villages"]), kind=data["kind"],
+            min_balance=data["min_balance"], origins=data["origins"], age=data["age"], as_of=data["as_of"])
+
+    def get_success_url(self):
+        return _job_url(self.job.pk)
 
 
 # --- Delivery and receipt on the letter's page -----------------------------------------------

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from core import permissions as perms
 from core.audit import acting_as
+from core.bounds import MONEY_MAX
 from core.idnumbers import mask_id_number
 from core.jobs import JobError, job_add_file, job_create
 from core.money import format_yuan
@@ -38,6 +39,15 @@ class DebtorGroup:
     @property
     def total(self) -> Decimal:
         return sum((balance for _, balance in self.claims), Decimal("0"))
+
+    @property
+    def too_large(self) -> bool:
+        """More than a letter's total (a money column) holds: each claim fits, their sum need not."""
+        return self.total > MONEY_MAX
+
+    def too_large_message(self) -> str:
+        return (f"{self.village.name} {self.debtor.name}：未清收债权合计 {format_yuan(self.total)} 元，"
+                f"超过一份函件可列的上限 {format_yuan(MONEY_MAX)} 元，未出具函件，请核实金额后逐笔处理。")
 
 
 def print_order(record):
@@ -98,6 +108,8 @@ def issue_letters(*, user, groups: list[DebtorGroup], kind: str, as_of: date, jo
     A debtor who already has a letter of this job is skipped, so a restarted job
     resumes without issuing anything twice.
     """
+    if oversized := [g for g in groups if g.too_large]:
+        raise ValidationError([g.too_large_message() for g in oversized])
     issued, total = 0, len(groups)
     done = 0
     for village_id, village_groups in groupby(groups, key=lambda g: g.village.pk):
@@ -156,9 +168,12 @@ def run_letter_job(job, report) -> dict:
     min_balance = Decimal(params["min_balance"]) if params.get("min_balance") else None
     groups = select_groups(user=user, villages=villages, min_balance=min_balance, origins=params.get("origins") or (),
                            age=params.get("age") or "", today=as_of)
+    # One debtor whose total no letter can hold is left out and named on the job; the others get their letters.
+    skipped = [g.too_large_message() for g in groups if g.too_large]
+    groups = [g for g in groups if not g.too_large]
     already = Letter.objects.filter(job=job).exists()
     if not groups and not already:
-        raise JobError("所选范围内没有需要出具函件的债权（已封存、已结清的不出具）。")
+        raise JobError("；".join(skipped) or "所选范围内没有需要出具函件的债权（已封存、已结清的不出具）。")
     issue_letters(user=user, groups=groups, kind=params["kind"], as_of=as_of, job=job, report=report)
     letters = list(_ordered(Letter.objects.filter(job=job)))
     output = render_batch([letter.pk for letter in letters], report=report)
@@ -167,7 +182,7 @@ def run_letter_job(job, report) -> dict:
     for village_name, content in output.by_village:
         job_add_file(job, f"{params['kind']}-{village_name}-{stamp}.pdf", content)
     job_add_file(job, f"{params['kind']}-签收清单-{stamp}.xlsx", letters_xlsx(letters, params["kind"]))
-    return {"letters": output.letters, "pages": output.pages}
+    return {"letters": output.letters, "pages": output.pages, **({"skipped": skipped} if skipped else {})}
 
 
 def _ordered(letters):
@@ -200,6 +215,8 @@ def letter_issue_for_claim(*, user, claim: Claim, kind: str, as_of: date | None 
               if g.debtor.pk == claim.debtor_id]
     if not groups:
         raise ValidationError("该债务人在本村没有未清收的债权。")
+    if groups[0].too_large:
+        raise ValidationError(groups[0].too_large_message())
     issue_letters(user=user, groups=groups, kind=kind, as_of=as_of or date.today())
     return Letter.objects.filter(village=claim.village, debtor=claim.debtor).order_by("-pk").first()
 

@@ -219,6 +219,10 @@ class Entry(models.Model):
 
     objects = EntryQuerySet.as_manager()
 
+    # Every entry that names a resolution rests on it: the resolution is locked (Resolution.resting_on_it).
+    resolution_rests_on = Q()
+    counter_word = "条"
+
     class Meta:
         verbose_name = "清收分录"
         verbose_name_plural = "清收分录"

@@ -10,10 +10,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from contracts.models import Contract, Instalment, Resolution
+from contracts.services import resolution_lock_for_use
 from core import permissions as perms
 from core.audit import acting_as
+from core.bounds import add_days
 from core.money import ZERO, format_yuan, money_sum
 from core.scoping import villages_for
 from core.services import lock_for_change, record_create, record_update
@@ -99,7 +102,8 @@ def _check_resolution(kind: str, resolution: Resolution | None, village) -> None
         raise ValidationError({"resolution": f"“{kind}”须经民主决策，请选择已通过的决议。"})
     if resolution.village_id != village.pk:
         raise ValidationError({"resolution": "所选决议不是本村的决议。"})
-    resolution.refresh_from_db(fields=["passed", "details_pending"])
+    # Held until this entry commits: the resolution cannot be edited between this check and the entry.
+    resolution = resolution_lock_for_use(resolution)
     if resolution.details_pending:
         raise ValidationError({"resolution": f"所选决议由台账导入、详情待补录，补录并表决通过后才能{kind}。"})
     if not resolution.passed:
@@ -296,6 +300,10 @@ def entry_reverse(*, user, entry: Entry, reason: str, entered_on: date | None = 
     if not reason.strip():
         raise ValidationError({"reason": "冲正须写明原因。"})
     _require(user, ENTRY_PERMISSION[entry.kind], f"您的角色不能冲正“{entry.kind}”。")
+    recorded = Entry.objects.only("created_by_id", "created_at").get(pk=entry.pk)
+    if not perms.has_perm(user, perms.LEDGER_REVERSE_ANY) and not (
+            recorded.created_by_id == user.pk and timezone.localdate(recorded.created_at) == timezone.localdate()):
+        raise PermissionDenied("您只能在登记当天冲正本人登记的分录；其他分录请由报账员或乡镇专班冲正。")
     entered_on = _check_date(entered_on or date.today())
     pair = [entry] + ([p] if (p := _pair_of(entry)) else [])
     # Lock every owner first, claims before debts, as the offset service does.
@@ -462,7 +470,8 @@ def mediation_check(*, case: MediationCase, today: date, user=None) -> Mediation
     due_so_far = ZERO
     for instalment in plan:
         due_so_far += instalment.amount
-        deadline = date.fromordinal(instalment.due_date.toordinal() + locked.grace_days)
+        # Clamped: a plan stored before the date bounds may fall due at the calendar's end.
+        deadline = add_days(instalment.due_date, locked.grace_days)
         if deadline < today and paid < due_so_far:
             locked.state, locked.defaulted_on = MediationCase.State.DEFAULTED, deadline
             with acting_as(user):

@@ -11,7 +11,10 @@ from django.views.generic import TemplateView
 from contracts.selectors import contract_list
 from core import permissions as perms
 from core.generic import ObjectFormView, RecordCreateView, RecordDetailView, RecordListView, RecordUpdateView
+from core.money import format_yuan
 from core.scoping import ScopedMixin, check_perm, scope_q
+from core.submissions import FIELD as SUBMISSION_FIELD
+from core.submissions import SubmittedOnceMixin
 from core.xlsx import Column, build_xlsx, xlsx_response
 from ledgers.exports import ClaimsExport, DebtsExport, MediationExport
 
@@ -30,7 +33,7 @@ from .forms import (
     ReasonForm,
     ReverseForm,
 )
-from .models import Entry, Letter
+from .models import Claim, Entry, Letter
 
 # --- Claims -------------------------------------------------------------------------
 
@@ -124,8 +127,8 @@ class _ClaimAction(ObjectFormView):
         return super().get_context_data(record=self.object, **kwargs)
 
 
-class ClaimEntryView(_ClaimAction):
-    """Record one entry on a claim: cash, offsets, adjustments, write-offs, waivers."""
+class ClaimEntryView(SubmittedOnceMixin, _ClaimAction):
+    """Record one entry on a claim: cash, offsets, adjustments, write-offs, waivers. Once per page."""
 
     form_class = EntryForm
     permission = None
@@ -145,8 +148,14 @@ class ClaimEntryView(_ClaimAction):
     def get_initial(self):
         return {"kind": self.request.GET.get("kind", "")}
 
+    def submission_label(self, form):
+        return _entry_label(self.object, form)
+
     def act(self, form):
-        services.entry_record(user=self.request.user, claim=self.object, **form.cleaned_data)
+        self.entry = services.entry_record(user=self.request.user, claim=self.object, **_entry_data(form))
+
+    def get_success_url(self):
+        return _entry_url(self.entry)
 
 
 class ClaimSealView(_ClaimAction):
@@ -254,12 +263,28 @@ class LegalActionCloseView(ObjectFormView):
         return claim.get_absolute_url() if claim else "/claims/"
 
 
+def _entry_data(form) -> dict:
+    """What the entry services take from an entry form: not the page's one-time key or its confirmations."""
+    return {k: v for k, v in form.cleaned_data.items() if k not in (SUBMISSION_FIELD, "voucher_confirmed")}
+
+
+def _entry_url(entry) -> str:
+    """The entry on its claim's or debt's page, where a repeated submission is sent to see it."""
+    return f"{entry.owner.get_absolute_url()}#entry-{entry.pk}"
+
+
+def _entry_label(owner, form) -> str:
+    data = form.cleaned_data
+    what = "债权" if isinstance(owner, Claim) else "债务"
+    return f"{what} {owner.number}：{data['entered_on']:%Y-%m-%d} {data['kind']} {format_yuan(data['amount'])} 元"
+
+
 def _entries_in_scope(user):
     return Entry.objects.select_related("claim__village", "debt__village", "counterpart").filter(
         scope_q(user, "claim__village") | scope_q(user, "debt__village"))
 
 
-class EntryReverseView(ObjectFormView):
+class EntryReverseView(SubmittedOnceMixin, ObjectFormView):
     template_name = "debts/action_form.html"
     form_class = ReverseForm
     permission = None
@@ -280,11 +305,16 @@ class EntryReverseView(ObjectFormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(record=self.object.owner, entry=self.object, **kwargs)
 
+    def submission_label(self, form):
+        original = self.object
+        return (f"冲正{'债权' if original.claim_id else '债务'} {original.owner.number} 的 "
+                f"{original.entered_on:%Y-%m-%d} {original.kind} {format_yuan(original.amount)} 元")
+
     def act(self, form):
-        services.entry_reverse(user=self.request.user, entry=self.object, **form.cleaned_data)
+        self.reversal = services.entry_reverse(user=self.request.user, entry=self.object, **_entry_data(form))
 
     def get_success_url(self):
-        return self.object.owner.get_absolute_url()
+        return _entry_url(self.reversal)
 
 
 @require_POST
@@ -371,7 +401,7 @@ class _DebtAction(ObjectFormView):
         return super().get_context_data(record=self.object, **kwargs)
 
 
-class DebtEntryView(_DebtAction):
+class DebtEntryView(SubmittedOnceMixin, _DebtAction):
     form_class = EntryForm
     permission = perms.LEDGER_ENTRY
     extra_context = {"title": "登记化解"}
@@ -383,11 +413,17 @@ class DebtEntryView(_DebtAction):
     def get_initial(self):
         return {"kind": self.request.GET.get("kind", "")}
 
+    def submission_label(self, form):
+        return _entry_label(self.object, form)
+
     def act(self, form):
-        services.entry_record(user=self.request.user, debt=self.object, **form.cleaned_data)
+        self.entry = services.entry_record(user=self.request.user, debt=self.object, **_entry_data(form))
+
+    def get_success_url(self):
+        return _entry_url(self.entry)
 
 
-class DebtOffsetView(_DebtAction):
+class DebtOffsetView(SubmittedOnceMixin, _DebtAction):
     form_class = OffsetForm
     permission = perms.LEDGER_RESOLVE
     extra_context = {"title": "债权抵顶",
@@ -398,8 +434,17 @@ class DebtOffsetView(_DebtAction):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "debt": self.object}
 
+    def submission_label(self, form):
+        data = form.cleaned_data
+        return (f"债务 {self.object.number} 与债权 {data['claim'].number} 抵顶：{data['entered_on']:%Y-%m-%d} "
+                f"{format_yuan(data['amount'])} 元")
+
     def act(self, form):
-        services.offset_claim_against_debt(user=self.request.user, debt=self.object, **form.cleaned_data)
+        _claim_side, self.entry = services.offset_claim_against_debt(user=self.request.user, debt=self.object,
+                                                                     **_entry_data(form))
+
+    def get_success_url(self):
+        return _entry_url(self.entry)
 
 
 # --- Mediation ------------------------------------------------------------------------------

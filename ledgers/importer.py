@@ -24,6 +24,7 @@ from .plan_contracts import ContractPlanner
 from .plan_money import ClaimPlanner, DebtPlanner
 from .plan_places import ParcelPlanner, PlacePlanner
 from .planning import Outcome, Rights
+from .reader import read_isolated
 from .reading import BadFile, Sheet, read_sheet
 
 PLANNERS = {"places": PlacePlanner, "parcels": ParcelPlanner, "contracts": ContractPlanner, "claims": ClaimPlanner,
@@ -42,8 +43,16 @@ class ImportRefused(Exception):
 
 
 def parse(path, kind: str, *, report=None) -> Sheet:
-    """Read the file into a sheet of raw values (raises BadFile)."""
+    """Read the file into a sheet of raw values, in this process (raises BadFile). For files someone
+    chose on the command line and for tests; an upload is read by `parse_apart`."""
     return read_sheet(path, K.KINDS[kind].columns, report=report)
+
+
+def parse_apart(path, kind: str, target, *, report=None, stats: dict | None = None) -> Sheet:
+    """Read the file as `parse` does, but in a reader process under a memory ceiling and a time limit
+    (ledgers/reader.py), keeping what was read at `target`. Raises BadFile, also for a file that makes the
+    reader run out of memory or time."""
+    return read_isolated(path, K.KINDS[kind].columns, target, report=report, stats=stats)
 
 
 def preview(sheet: Sheet, kind: str, rights: Rights, *, today: date | None = None, report=None,
@@ -81,4 +90,4 @@ def commit(sheet, kind: str, rights: Rights, *, today: date | None = None, repor
     return planner.outcome
 
 
-__all__ = ["BadFile", "ImportRefused", "Outcome", "Rights", "commit", "parse", "preview"]
+__all__ = ["BadFile", "ImportRefused", "Outcome", "Rights", "commit", "parse", "parse_apart", "preview"]

@@ -21,7 +21,7 @@ from core.scoping import villages_for
 from villages.models import Party, Village, VillageOwned
 
 from . import kinds as K
-from .reading import CellError, Sheet, is_blank, normalize, text
+from .reading import UNCOMPUTED_REASON, CellError, Sheet, is_blank, normalize, text
 
 BATCH = 1000
 MAX_LISTED = 1000   # errors and warnings kept for the preview page (all are counted)
@@ -567,6 +567,14 @@ class Planner:
         self.audit = Audit(rights.user)
         self._bad_rows = set()
         self.timings: dict[str, float] = {}
+        for note in sheet.notes:
+            self.warn(None, None, note)
+        # A formula saved without its result reads as blank: its own error, and no other for the same cell
+        # (a "请填写" there would only mislead).
+        self._uncomputed = set()
+        for row, column in sheet.uncomputed:
+            self.error(row, column, UNCOMPUTED_REASON)
+            self._uncomputed.add((row, column))
 
     @contextmanager
     def timed(self, name: str):
@@ -581,6 +589,8 @@ class Planner:
 
     def error(self, row, column, reason) -> None:
         self._bad_rows.add(row)
+        if (row, column) in self._uncomputed:
+            return
         self.outcome.error_count += 1
         if len(self.outcome.errors) < MAX_LISTED:
             self.outcome.errors.append(Issue(row, column, reason))

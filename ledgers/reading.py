@@ -3,14 +3,20 @@
 Two layers, both free of the database:
 
 - the file: is it really an .xlsx within the limits (not an .xls, not
-  password-protected, not a zip bomb), which sheet holds the ledger, which
-  row is the header (found by its names, below any title rows), which
-  columns are known, and the data rows without blank, total (合计/小计) and
-  example rows;
-- the values: amounts (`12,345.00`, `1.2万`, `¥12345元`, number cells),
-  areas in 亩, dates in every form the field writes them (`2015.3.1`,
-  `2015年3月1日`, `201503`, Excel serials, `至今`), 是/否, coded names with
-  their synonyms and bracketed notes, and lists of problems.
+  password-protected, not a zip bomb: every part's unpacked size is checked
+  from the zip directory), which sheet holds the ledger, which row is the
+  header (found by its names, below any title rows), which columns are known,
+  and the data rows without blank, total (合计/小计) and example rows; the
+  sheet's rows are read as its XML holds them (not as its stale `<dimension>`
+  says), hidden rows and columns are noted, and a formula saved without its
+  value is told from an empty cell. The web process never runs this layer on
+  an upload: ledgers/reader.py runs it in a process of its own under a memory
+  ceiling;
+- the values: amounts (`12,345.00`, `1.2万`, `¥12345元`, number cells) that
+  fit a money column, areas in 亩, dates in every form the field writes them
+  (`2015.3.1`, `2015年3月1日`, `201503`, Excel serials, `至今`) within
+  core.bounds, 是/否, coded names with their synonyms and bracketed notes,
+  and lists of problems.
 
 A value that cannot be read raises `CellError` with the reason in Chinese;
 the importer adds the row and the column.
@@ -21,22 +27,26 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
-from core.money import parse_amount
+from core.bounds import AMOUNT_MAX, DATE_MAX, DATE_MIN
 
 # How far down the header row may sit (below title rows, notes and blank rows).
 HEADER_SEARCH_ROWS = 30
-# An uncompressed workbook may be at most this many times the upload limit.
-UNZIPPED_FACTOR = 40
 # No part of a real workbook compresses better than this; a zip bomb does.
 MAX_COMPRESSION_RATIO = 500
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_SIGNATURE = b"PK\x03\x04"
+# The largest whole number a count column (PositiveIntegerField) holds on every database.
+INTEGER_MAX = 2_147_483_647
+UNCOMPUTED_REASON = "公式未计算，请在 Excel 中重新计算并保存"
 
 _SPACE = re.compile(r"\s+")
 _TOTAL = re.compile(r"^(合计|小计|总计|累计)")
@@ -47,7 +57,12 @@ IGNORED_HEADERS = frozenset({"序号", "序", "No.", "NO.", "no."})
 
 
 class BadFile(Exception):
-    """The file as a whole cannot be imported; the message says why, in Chinese."""
+    """The file as a whole cannot be imported; the message says why, in Chinese. `check` names the limit
+    that refused it ("size", "sheet", "strings", "part", "total", "ratio", "memory", "time"), if any."""
+
+    def __init__(self, message: str, *, check: str = ""):
+        super().__init__(message)
+        self.check = check
 
 
 class CellError(Exception):
@@ -72,17 +87,33 @@ def without_note(text: str) -> str:
 
 # --- The file -----------------------------------------------------------------------
 
+SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+_WORKSHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$")
+# What each kind of part is called in a refusal, and the setting that bounds its unpacked size.
+PART_LIMITS = {"sheet": ("工作表", "LEDGER_MAX_SHEET_MB"), "strings": ("共享字符串表", "LEDGER_MAX_STRINGS_MB"),
+               "part": ("部件", "LEDGER_MAX_PART_MB")}
+# `[Content_Types].xml` is read in the request to find the shared strings; a real one is a few KB.
+CONTENT_TYPES_LIMIT = 1024 * 1024
+BOMB_ADVICE = "疑似“压缩炸弹”，已拒收。如确为台账，请分成几个文件上传。"
+
 
 def check_file(path: Path, size: int | None = None) -> None:
     """Refuse, with a clear message, anything that is not an .xlsx within the limits. Reads only the
-    zip directory, never the contents, so a zip bomb is refused before anything is unpacked."""
+    zip directory (and the few KB of its content types), never the contents, so a zip bomb is refused
+    before anything is unpacked.
+
+    Each part's unpacked size is bounded by what reading it costs: a worksheet is streamed row by row
+    (LEDGER_MAX_SHEET_MB), the shared strings are held in memory whole (LEDGER_MAX_STRINGS_MB), and so
+    is every other part openpyxl parses (styles, workbook, relationships: LEDGER_MAX_PART_MB); the whole
+    by LEDGER_MAX_UNPACKED_MB. The reader process's memory ceiling (ledgers/reader.py) stops whatever
+    gets past these."""
     size = path.stat().st_size if size is None else size
     limit = settings.LEDGER_MAX_MB * 1024 * 1024
     if size == 0:
         raise BadFile("文件是空的。")
     if size > limit:
         raise BadFile(f"文件太大（{size / 1024 / 1024:.1f} MB），台账文件不能超过 {settings.LEDGER_MAX_MB} MB；"
-                      "请按乡镇或村分成几个文件。")
+                      "请按乡镇或村分成几个文件。", check="size")
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head.startswith(OLE_SIGNATURE):
@@ -93,21 +124,60 @@ def check_file(path: Path, size: int | None = None) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+            names = {member.filename for member in members}
+            if "xl/workbook.xml" not in names:
+                raise BadFile("这不是 Excel 表格文件（.xlsx），可能是 Word 文档或其他压缩包。")
+            if any(member.flag_bits & 0x1 for member in members):
+                raise BadFile("文件设置了密码，无法读取。请在 Excel 中取消密码后另存为 .xlsx 再上传。")
+            _check_sizes(members, _shared_strings_parts(archive, names))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise BadFile("文件已损坏，无法打开。请在 Excel 中打开后重新另存为 .xlsx。") from None
-    names = {member.filename for member in members}
-    if "xl/workbook.xml" not in names:
-        raise BadFile("这不是 Excel 表格文件（.xlsx），可能是 Word 文档或其他压缩包。")
-    if any(member.flag_bits & 0x1 for member in members):
-        raise BadFile("文件设置了密码，无法读取。请在 Excel 中取消密码后另存为 .xlsx 再上传。")
+
+
+def _shared_strings_parts(archive: zipfile.ZipFile, names: set[str]) -> set[str]:
+    """The parts openpyxl loads whole as shared strings: the one the content types name (whatever it is
+    called), and any part called so."""
+    found = {name for name in names if "sharedstrings" in name.lower()}
+    info = archive.getinfo("[Content_Types].xml") if "[Content_Types].xml" in names else None
+    if info is None:
+        return found
+    if info.file_size > CONTENT_TYPES_LIMIT:
+        raise BadFile(f"文件结构异常（内容类型表解压后有 {info.file_size / 1024 / 1024:,.0f} MB），" + BOMB_ADVICE,
+                      check="part")
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        root = fromstring(archive.read(info))
+    except Exception:
+        raise BadFile("文件已损坏，无法打开。请在 Excel 中打开后重新另存为 .xlsx。") from None
+    for element in root:
+        if element.get("ContentType") == SHARED_STRINGS_TYPE and element.get("PartName"):
+            found.add(element.get("PartName").lstrip("/"))
+    return found
+
+
+def part_limit(kind: str) -> int:
+    return getattr(settings, PART_LIMITS[kind][1]) * 1024 * 1024
+
+
+def _check_sizes(members: list[zipfile.ZipInfo], strings: set[str]) -> None:
+    for member in members:
+        if member.filename in strings:
+            kind = "strings"
+        else:
+            kind = "sheet" if _WORKSHEET_PART.match(member.filename) else "part"
+        if member.file_size > part_limit(kind):
+            label, setting = PART_LIMITS[kind]
+            raise BadFile(f"文件中的{label}（{member.filename}）解压后有 {member.file_size / 1024 / 1024:,.0f} MB，"
+                          f"超过 {getattr(settings, setting)} MB 的上限，" + BOMB_ADVICE, check=kind)
     unpacked = sum(member.file_size for member in members)
-    unzipped_limit = limit * UNZIPPED_FACTOR
-    bomb = unpacked > unzipped_limit or any(
-        member.file_size > 1024 * 1024 and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1)
-        for member in members)
-    if bomb:
-        raise BadFile(f"文件解压后有 {unpacked / 1024 / 1024:,.0f} MB，远超正常台账，疑似“压缩炸弹”，已拒收。"
-                      "如确为台账，请分成几个文件上传。")
+    if unpacked > settings.LEDGER_MAX_UNPACKED_MB * 1024 * 1024:
+        raise BadFile(f"文件解压后有 {unpacked / 1024 / 1024:,.0f} MB，"
+                      f"超过 {settings.LEDGER_MAX_UNPACKED_MB} MB 的上限，" + BOMB_ADVICE, check="total")
+    if any(member.file_size > 1024 * 1024 and member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1)
+           for member in members):
+        raise BadFile(f"文件解压后有 {unpacked / 1024 / 1024:,.0f} MB，压缩比远超正常台账，" + BOMB_ADVICE,
+                      check="ratio")
 
 
 def _ole_message(path: Path) -> str:
@@ -130,27 +200,33 @@ def _ole_message(path: Path) -> str:
 @dataclass
 class Sheet:
     """The data of one ledger sheet: where its header is, which known columns it has, and its rows
-    (Excel row number, one raw value per known column)."""
+    (Excel row number, one raw value per known column); the cells holding a formula saved without its
+    result (row, column name; their values read as None), and notes on the file for the preview
+    (hidden rows and columns)."""
 
     name: str
     header_row: int
     columns: list[str]                    # the kind's column names, in the order of `rows` values
     unknown: list[str] = field(default_factory=list)
     rows: list[tuple[int, list]] = field(default_factory=list)
+    uncomputed: list[tuple[int, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def dump(self, handle) -> None:
         """Write as JSON lines (a header line, then one line per row) to a binary file object."""
-        head = {"name": self.name, "header_row": self.header_row, "columns": self.columns, "unknown": self.unknown}
+        head = {"name": self.name, "header_row": self.header_row, "columns": self.columns, "unknown": self.unknown,
+                "uncomputed": self.uncomputed, "notes": self.notes}
         handle.write(json.dumps(head, ensure_ascii=False).encode() + b"\n")
         for number, values in self.rows:
             handle.write(json.dumps([number, [_encode(v) for v in values]], ensure_ascii=False).encode() + b"\n")
 
     @classmethod
     def load(cls, handle) -> "Sheet":
-        """Read what `dump` wrote, a line at a time."""
+        """Read what `dump` wrote, a line at a time (a file kept before a field existed lacks it)."""
         head = json.loads(handle.readline())
         sheet = cls(name=head["name"], header_row=head["header_row"], columns=head["columns"],
-                    unknown=head["unknown"])
+                    unknown=head["unknown"], uncomputed=[tuple(cell) for cell in head.get("uncomputed", [])],
+                    notes=head.get("notes", []))
         for line in handle:
             number, values = json.loads(line)
             sheet.rows.append((number, [_decode(v) for v in values]))
@@ -177,8 +253,11 @@ def _decode(value):
     return value
 
 
-def match_headers(cells, columns) -> tuple[dict[int, str], list[str]]:
-    """Which cell of a row holds which known column (by the column's names), and the unknown headers."""
+def match_headers(cells, columns, hidden=frozenset()) -> tuple[dict[int, str], list[str]]:
+    """Which cell of a row holds which known column (by the column's names), and the unknown headers.
+
+    A hidden column (by its index in `hidden`) that repeats a visible column's header gives way to it,
+    wherever it stands: people hide an old copy of a column and type the new one beside it."""
     lookup = {}
     for column in columns:
         for name in (column.name, *column.aliases):
@@ -188,7 +267,9 @@ def match_headers(cells, columns) -> tuple[dict[int, str], list[str]]:
         for name in (column.name, *column.aliases):
             bases.setdefault(without_note(normalize(name)), column.name)
     found, unknown = {}, []
-    for index, cell in enumerate(cells):
+    order = [i for i in range(len(cells)) if i not in hidden] + [i for i in range(len(cells)) if i in hidden]
+    for index in order:
+        cell = cells[index]
         text = normalize(cell)
         if not text:
             continue
@@ -202,10 +283,84 @@ def match_headers(cells, columns) -> tuple[dict[int, str], list[str]]:
                 unknown.append(shown)
             continue
         if name in found.values():
-            unknown.append(f"{str(cell).strip()}（重复的列）")
+            if index not in hidden:     # a hidden one is named in the preview's notes
+                unknown.append(f"{str(cell).strip()}（重复的列）")
             continue
         found[index] = name
-    return found, unknown
+    return dict(sorted(found.items())), unknown
+
+
+class _Uncomputed:
+    """The value of a formula cell saved without its result (by a program; Excel always saves the result)."""
+
+    def __repr__(self):
+        return "UNCOMPUTED"
+
+
+UNCOMPUTED = _Uncomputed()
+
+
+class _Parser(WorkSheetParser):
+    """openpyxl's own worksheet parser (3.1, pinned in pyproject.toml) that tells a formula without its
+    result from an empty cell: with `data_only` both would read as None, and the ledger would lose an
+    amount without a word."""
+
+    def parse_cell(self, element):
+        cell = super().parse_cell(element)
+        if cell["value"] is None and element.find(FORMULA_TAG) is not None:
+            cell["value"] = UNCOMPUTED
+        return cell
+
+
+def _true(value) -> bool:
+    return value in ("1", "true", "True")
+
+
+class _Rows:
+    """A worksheet's rows as (Excel row number, values, hidden), parsed straight from its XML.
+
+    Read-only openpyxl stops at the last row the sheet's `<dimension>` declares, and programs leave it
+    stale (`A1:Q2` over thousands of rows): here every row the XML holds is read. The row and column
+    attributes openpyxl's read-only sheet drops say which are hidden."""
+
+    def __init__(self, sheet):
+        book = sheet.parent
+        # How openpyxl 3.1's read-only worksheet opens its part (ReadOnlyWorksheet._cells_by_row).
+        self.source = sheet._get_source()
+        self.size = book._archive.getinfo(sheet._worksheet_path).file_size
+        self.parser = _Parser(self.source, sheet._shared_strings, data_only=True, epoch=book.epoch,
+                              date_formats=book._date_formats, timedelta_formats=book._timedelta_formats)
+
+    def __iter__(self):
+        dimensions = self.parser.row_dimensions
+        for number, cells in self.parser.parse():
+            # Taken out as read: a long sheet's row heights are not kept.
+            attrs = dimensions.pop(str(number), None)
+            values = [None] * max((cell["column"] for cell in cells), default=0)
+            for cell in cells:
+                values[cell["column"] - 1] = cell["value"]
+            yield number, values, attrs is not None and _true(attrs.get("hidden"))
+
+    def hidden_columns(self) -> frozenset[int]:
+        """The indexes (from 0) of the hidden columns, known once the first row is read (`<cols>` precedes
+        the data)."""
+        hidden = set()
+        for attrs in self.parser.column_dimensions.values():
+            if _true(attrs.get("hidden")):
+                first = int(attrs["min"])
+                # A range reaching Excel's last column (people hide all unused columns) is cut at the header.
+                hidden.update(range(first - 1, min(int(attrs.get("max", first)), first + 16384)))
+        return frozenset(hidden)
+
+    def done(self) -> int:
+        """How many bytes of the sheet's XML were parsed."""
+        try:
+            return self.source.tell()
+        except (OSError, ValueError):
+            return 0
+
+    def close(self) -> None:
+        self.source.close()
 
 
 def read_sheet(path: Path, columns, *, report=None) -> Sheet:
@@ -213,12 +368,13 @@ def read_sheet(path: Path, columns, *, report=None) -> Sheet:
 
     `columns` are the kind's columns (objects with `name`, `aliases`, `required`). The first sheet whose
     first rows hold a header with every required column is read; otherwise the best header found is
-    reported with the required columns it lacks.
+    reported with the required columns it lacks. `report(done, total, message)` hears of the progress
+    (bytes of the sheet's XML parsed).
     """
-    from openpyxl import load_workbook
-
     try:
         book = load_workbook(path, read_only=True, data_only=True)
+    except MemoryError:
+        raise
     except Exception:
         raise BadFile("文件无法打开，可能已损坏或不是 Excel 工作簿。请在 Excel 中打开后另存为 .xlsx。") from None
     try:
@@ -241,47 +397,95 @@ def read_sheet(path: Path, columns, *, report=None) -> Sheet:
 
 
 def _read_one(sheet, columns, report):
+    rows = _Rows(sheet)
+    try:
+        return _find_and_read(sheet.title, rows, columns, report)
+    except (BadFile, MemoryError):
+        raise
+    except Exception:
+        # Broken XML, a cell address no sheet has, a damaged zip entry: the file, not the program.
+        raise BadFile(f"工作表“{sheet.title}”已损坏或结构异常，无法读取。"
+                      "请在 Excel 中打开后重新另存为 .xlsx 再上传。") from None
+    finally:
+        rows.close()
+
+
+def _find_and_read(title: str, rows: _Rows, columns, report):
     required = [c.name for c in columns if c.required]
-    rows = sheet.iter_rows(values_only=True)
     best = None
-    for number, cells in enumerate(rows, start=1):
+    iterator = iter(rows)
+    for number, cells, _ in iterator:
         if number > HEADER_SEARCH_ROWS:
             break
-        found, unknown = match_headers(cells, columns)
+        cells = [None if cell is UNCOMPUTED else cell for cell in cells]
+        hidden = rows.hidden_columns()
+        found, unknown = match_headers(cells, columns, hidden)
         if len(found) < 2:
             continue
         missing = [name for name in required if name not in found.values()]
         if missing:
             if best is None or len(found) > best[0]:
-                best = (len(found), sheet.title, missing)
+                best = (len(found), title, missing)
             continue
-        return _read_rows(sheet, rows, number, found, unknown, report)
+        sheet = _read_rows(title, rows, iterator, number, found, unknown, report)
+        sheet.notes = _hidden_notes(title, cells, hidden, found, columns) + sheet.notes
+        return sheet
     return best
 
 
-def _read_rows(sheet, rows, header_row: int, found: dict[int, str], unknown: list[str], report) -> Sheet:
+def _read_rows(title: str, rows: _Rows, iterator, header_row: int, found: dict[int, str], unknown: list[str],
+               report) -> Sheet:
     limit = settings.LEDGER_MAX_ROWS
-    declared = sheet.max_row if isinstance(getattr(sheet, "max_row", None), int) else None
-    if declared and declared - header_row > limit * 2:
-        raise BadFile(f"工作表“{sheet.title}”有 {declared - header_row:,} 行，超过每个文件 {limit:,} 行的上限；"
-                      "请按乡镇或村分成几个文件。")
     indexes = sorted(found)
     names = [found[i] for i in indexes]
     serial = next((i for i, (_, name) in enumerate(sorted(found.items())) if name == "序号"), None)
-    data = []
+    data, uncomputed, hidden_rows = [], [], []
     first_cell_index = min(indexes)
-    for number, cells in enumerate(rows, start=header_row + 1):
+    for number, cells, hidden in iterator:
         values = [cells[i] if i < len(cells) else None for i in indexes]
         if all(_blank(v) for v in values):
             continue
         if _is_total_or_example(cells, first_cell_index, serial):
             continue
-        data.append((number, [v.strip() if isinstance(v, str) else v for v in values]))
+        for i, value in enumerate(values):
+            if value is UNCOMPUTED:
+                uncomputed.append((number, names[i]))
+                values[i] = None
+            elif isinstance(value, str):
+                values[i] = value.strip()
+        if hidden:
+            hidden_rows.append(number)
+        data.append((number, values))
         if len(data) > limit:
             raise BadFile(f"数据超过每个文件 {limit:,} 行的上限；请按乡镇或村分成几个文件。")
-        if report and len(data) % 5000 == 0:
-            report(len(data), declared or len(data), f"已读取 {len(data):,} 行")
-    return Sheet(name=sheet.title, header_row=header_row, columns=names, unknown=unknown, rows=data)
+        if report and len(data) % 2000 == 0:
+            report(rows.done(), rows.size, f"已读取 {len(data):,} 行")
+    notes = []
+    if hidden_rows:
+        shown = "、".join(str(n) for n in hidden_rows[:20]) + (f" 等 {len(hidden_rows):,} 行" if len(hidden_rows) > 20
+                                                              else " 行")
+        notes.append(f"工作表“{title}”的第 {shown}是隐藏的行，已照常读取；如不应导入，请在 Excel 中删除这些行。")
+    return Sheet(name=title, header_row=header_row, columns=names, unknown=unknown, rows=data,
+                 uncomputed=uncomputed, notes=notes)
+
+
+def _hidden_notes(title: str, header: list, hidden: frozenset[int], found: dict[int, str], columns) -> list[str]:
+    """The hidden columns under a header: which were read, and which gave way to a visible one of the same column."""
+    read, skipped = [], []
+    for index in sorted(hidden):
+        if index >= len(header) or _blank(header[index]):
+            continue
+        where = f"{get_column_letter(index + 1)} 列「{str(header[index]).strip()}」"
+        if index in found:
+            read.append(where)
+        elif set(match_headers([header[index]], columns)[0].values()) & set(found.values()):
+            skipped.append(where)
+    notes = []
+    if skipped:
+        notes.append(f"工作表“{title}”的 {'、'.join(skipped)}是隐藏的列，与可见的同名列重复，以可见的列为准，未读取。")
+    if read:
+        notes.append(f"工作表“{title}”的 {'、'.join(read)}是隐藏的列，已照常读取。")
+    return notes
 
 
 def _blank(value) -> bool:
@@ -333,14 +537,26 @@ def _quoted(value) -> str:
 
 
 def amount(value, *, what: str = "金额", unit: str = "元") -> Decimal | None:
+    """An amount that fits a money column (an area column for 亩): `1e30` or 27 digits is the row's error,
+    not the database's at the commit."""
+    # Imported here: the reader process (ledgers/reader.py) reads files only and starts faster without it.
+    from core.money import parse_amount
+
     if is_blank(value):
         return None
+    too_large = f"{what}过大，不能超过 {AMOUNT_MAX[unit]:,.2f} {unit}"
     try:
-        return parse_amount(value, unit=unit)
+        found = parse_amount(value, unit=unit)
     except ValidationError as error:
-        reason = {"negative": f"{what}不能为负数", "precision": f"{what}超过两位小数"}.get(
+        reason = {"negative": f"{what}不能为负数", "precision": f"{what}超过两位小数", "too_large": too_large}.get(
             error.code, f"无法识别的{what}")
         raise CellError(f"{reason} {_quoted(value)}") from None
+    except InvalidOperation:
+        # Only digits reach the arithmetic: it fails on more of them than a Decimal carries.
+        raise CellError(f"{too_large} {_quoted(value)}") from None
+    if found > AMOUNT_MAX[unit]:
+        raise CellError(f"{too_large} {_quoted(value)}")
+    return found
 
 
 def area(value) -> Decimal | None:
@@ -363,6 +579,8 @@ def integer(value) -> int | None:
         number = int(cleaned)
     if number < 0:
         raise CellError(f"不能为负数 {_quoted(value)}")
+    if number > INTEGER_MAX:
+        raise CellError(f"数字过大，不能超过 {INTEGER_MAX:,} {_quoted(value)}")
     return number
 
 
@@ -372,7 +590,9 @@ _DIGITS8 = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _DIGITS6 = re.compile(r"^(\d{4})(\d{2})$")
 _YEAR = re.compile(r"^(\d{4})年?$")
 _SERIAL = re.compile(r"^\d{4,5}(\.\d+)?$")
-EARLIEST, LATEST = date(1949, 1, 1), date(2100, 12, 31)
+# The application's one range of dates (core.bounds): what lies outside is a typing error, and would not
+# survive the date arithmetic of the rules.
+EARLIEST, LATEST = DATE_MIN, DATE_MAX
 
 
 _DAYS: dict = {}
@@ -466,7 +686,7 @@ def _make(year: int, month: int, day_: int, original) -> date:
 
 def _check_day(value: date, original) -> date:
     if not EARLIEST <= value <= LATEST:
-        raise CellError(f"日期超出合理范围 {_quoted(original)}")
+        raise CellError(f"日期超出合理范围（须在 {EARLIEST:%Y-%m-%d} 至 {LATEST:%Y-%m-%d} 之间） {_quoted(original)}")
     return value
 
 

@@ -2,6 +2,7 @@
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from contracts.models import Contract, ContractState
+from core.bounds import query_int
 from core.scoping import scoped, villages_for
 from debts.models import Claim
 from debts.selectors import debt_list, with_balances
@@ -49,11 +50,11 @@ def place_for(user) -> Place | None:
 
 def narrower_place(user, params) -> Place | None:
     """The user's place, or a township or village inside it named by `?township=` / `?village=`; None if not."""
-    if params.get("village", "").isdigit():
-        village = villages_for(user).filter(pk=int(params["village"])).first()
+    if (village_id := query_int(params.get("village"))) is not None:
+        village = villages_for(user).filter(pk=village_id).first()
         return Place.of(village) if village else None
-    if params.get("township", "").isdigit():
-        township = townships_for(user).filter(pk=int(params["township"])).first()
+    if (township_id := query_int(params.get("township"))) is not None:
+        township = townships_for(user).filter(pk=township_id).first()
         return Place.of(township) if township else None
     return place_for(user)
 

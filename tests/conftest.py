@@ -28,6 +28,16 @@ def client_for():
     return make
 
 
+@pytest.fixture
+def jobs_run_here(request, monkeypatch):
+    """Background jobs run in the request that starts them, whatever broker is configured (unless the test
+    has a worker for them: the worker path has tests of its own)."""
+    from core import jobs
+
+    if "task_worker" not in request.fixturenames:
+        monkeypatch.setattr(jobs, "_enqueue", lambda job: jobs.run(job.pk))
+
+
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR") or Path(__file__).resolve().parent.parent / "var" / "screenshots")
 
 

@@ -191,3 +191,14 @@ def test_uploading_the_contract_text_withdraws_the_not_written_problem(personas,
     attachment_add(user=personas.accountant, contract=contract, upload=upload("合同.pdf", minimal_pdf()),
                    kind=Attachment.Kind.TEXT)
     assert not contract.problems.filter(code="P01").exists()
+
+
+@pytest.mark.parametrize("stored, content_type, served", [
+    ("poly.html", "application/pdf", "poly.pdf"), ("合同扫描件.PDF", "application/pdf", "合同扫描件.PDF"),
+    ("photo.jpeg", "image/jpeg", "photo.jpeg"), ("photo", "image/png", "photo.png"),
+    ("a.b.svg", "image/png", "a.b.png"), ("清单.xlsx", "application/vnd.ms-excel", "清单.xlsx"),
+])
+def test_a_download_is_named_by_its_checked_type(stored, content_type, served):
+    from core.files import named_for_type
+
+    assert named_for_type(stored, content_type) == served

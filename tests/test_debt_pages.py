@@ -10,7 +10,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from core.models import AuditEntry
-from core.testing import ClaimFactory, ContractFactory, DebtFactory, PartyFactory, ResolutionFactory
+from core.testing import ClaimFactory, ContractFactory, DebtFactory, PartyFactory, ResolutionFactory, post_once
 from debts import services
 from debts.models import Claim, Debt, Entry, LegalAction, MediationCase
 
@@ -102,7 +102,7 @@ def test_inspector_gets_403_on_every_debt_write_and_nothing_changes(personas, le
 def test_collector_records_cash_but_cannot_write_off_seal_or_edit(personas, ledger, client_for):
     claim, debt, entry, case, action = ledger
     client = client_for(personas.collector)
-    response = client.post(reverse("debts:claim-entry", args=[claim.pk]), {
+    response = post_once(client, reverse("debts:claim-entry", args=[claim.pk]), {
         "kind": "现金收回", "amount": "1,500", "entered_on": YESTERDAY.isoformat(), "voucher_no": "记-12"})
     assert response.status_code == 302
     assert services.claim_balance(claim) == Decimal("7500.00")
@@ -116,14 +116,14 @@ def test_collector_records_cash_but_cannot_write_off_seal_or_edit(personas, ledg
 def test_cash_is_recorded_through_the_form_in_the_way_cadres_write_amounts(personas, ledger, client_for):
     claim = ledger[0]
     client = client_for(personas.accountant)
-    response = client.post(reverse("debts:claim-entry", args=[claim.pk]), {
+    response = post_once(client, reverse("debts:claim-entry", args=[claim.pk]), {
         "kind": "现金收回", "amount": "¥2,345.60", "entered_on": YESTERDAY.isoformat()})
     assert response.status_code == 302
     assert services.claim_balance(claim) == Decimal("6654.40")
-    response = client.post(reverse("debts:claim-entry", args=[claim.pk]), {
+    response = post_once(client, reverse("debts:claim-entry", args=[claim.pk]), {
         "kind": "现金收回", "amount": "1.2万", "entered_on": YESTERDAY.isoformat()})
     assert "超过余额 6,654.40 元" in response.content.decode()
-    response = client.post(reverse("debts:claim-entry", args=[claim.pk]), {
+    response = post_once(client, reverse("debts:claim-entry", args=[claim.pk]), {
         "kind": "现金收回", "amount": "两千", "entered_on": YESTERDAY.isoformat()})
     assert "金额“两千”无法识别" in response.content.decode()
     assert services.claim_balance(claim) == Decimal("6654.40")
@@ -133,23 +133,23 @@ def test_write_off_on_the_page_needs_a_passed_resolution(personas, ledger, clien
     claim = ledger[0]
     client = client_for(personas.cadre)
     url = reverse("debts:claim-entry", args=[claim.pk])
-    response = client.post(url, {"kind": "核销", "amount": "1000", "entered_on": YESTERDAY.isoformat()})
+    response = post_once(client, url, {"kind": "核销", "amount": "1000", "entered_on": YESTERDAY.isoformat()})
     assert "须经民主决策" in response.content.decode()
     failed = ResolutionFactory(village=personas.yukou, votes_for=15, votes_against=11)  # half in favour: fails
-    response = client.post(url, {"kind": "核销", "amount": "1000", "entered_on": YESTERDAY.isoformat(),
-                                 "resolution": failed.pk})
+    response = post_once(client, url, {"kind": "核销", "amount": "1000", "entered_on": YESTERDAY.isoformat(),
+                                       "resolution": failed.pk})
     assert "未获通过" in response.content.decode()
     passed = ResolutionFactory(village=personas.yukou)
-    response = client.post(url, {"kind": "核销", "amount": "1000", "entered_on": YESTERDAY.isoformat(),
-                                 "resolution": passed.pk})
+    response = post_once(client, url, {"kind": "核销", "amount": "1000", "entered_on": YESTERDAY.isoformat(),
+                                       "resolution": passed.pk})
     assert response.status_code == 302
     assert services.claim_balance(claim) == Decimal("8000.00")
 
 
 def test_reversal_through_the_page_restores_the_balance(personas, ledger, client_for):
     claim, debt, entry, case, action = ledger
-    response = client_for(personas.accountant).post(
-        reverse("debts:entry-reverse", args=[entry.pk]),
+    response = post_once(
+        client_for(personas.accountant), reverse("debts:entry-reverse", args=[entry.pk]),
         {"reason": "凭证号登记错误", "entered_on": date.today().isoformat()})
     assert response.status_code == 302
     assert services.claim_balance(claim) == Decimal("10000.00")
@@ -159,7 +159,7 @@ def test_reversal_through_the_page_restores_the_balance(personas, ledger, client
 def test_offset_through_the_debt_page_moves_both_sides(personas, ledger, client_for):
     claim, debt = ledger[0], ledger[1]
     resolution = ResolutionFactory(village=personas.yukou, subject="抵顶")
-    response = client_for(personas.cadre).post(reverse("debts:debt-offset", args=[debt.pk]), {
+    response = post_once(client_for(personas.cadre), reverse("debts:debt-offset", args=[debt.pk]), {
         "claim": claim.pk, "amount": "4000", "entered_on": YESTERDAY.isoformat(), "resolution": resolution.pk})
     assert response.status_code == 302
     assert services.claim_balance(claim) == Decimal("5000.00")

@@ -1,6 +1,6 @@
 """Importing the five ledgers: what is created and matched, re-imports that change nothing, corrected files
 that update with an audit trail, all-or-nothing commits, and the scope and rights of the importer."""
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -13,6 +13,7 @@ from debts import services as debt_services
 from debts.models import Claim, Debt, Entry
 from ledgers import importer
 from ledgers.importer import ImportRefused, Rights
+from ledgers.models import LedgerImport
 from ledgers.testing import workbook
 from villages.models import County, Group, Parcel, Party, Township, Village
 
@@ -459,3 +460,82 @@ def test_a_placeholder_shows_as_pending_and_becomes_a_record_once_its_details_ar
     placeholder.refresh_from_db()
     assert not placeholder.details_pending and placeholder.passed
     assert not contract.problems.filter(code="P02").exists()
+
+
+# --- Files as programs and careless hands leave them, uploaded, previewed and committed ----------------------
+
+SIMPLE_HEADER = ["乡镇", "村", "合同编号", "承包方", "年承包费(元)", "起始日期"]
+
+
+@pytest.fixture
+def uploaded(personas, monkeypatch):
+    """`uploaded(content)`: the cadre's upload, previewed by its job (run here, whatever the broker)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core import jobs
+    from ledgers.services import ledger_upload
+
+    monkeypatch.setattr(jobs, "_enqueue", lambda job: jobs.run(job.pk))
+
+    def upload(content: bytes):
+        return ledger_upload(user=personas.cadre, kind="contracts", upload=SimpleUploadedFile("台账.xlsx", content))
+
+    return upload
+
+
+def commit(personas, ledger_import):
+    from ledgers.services import ledger_commit
+
+    return ledger_commit(user=personas.cadre, ledger_import=ledger_import)
+
+
+def test_a_sheet_declaring_a_stale_size_is_stored_whole(personas, uploaded):
+    from ledgers.testing import with_dimension
+
+    rows = [["峪口镇", "峪口村", f"HT-{n}", f"村民{n}", f"{n},000.00", f"2015.{n}.1"] for n in range(1, 6)]
+    ledger_import = uploaded(with_dimension(workbook(SIMPLE_HEADER, rows), "A1:Q2"))
+    assert ledger_import.state == "待导入" and ledger_import.counts["rows"] == 5
+    assert commit(personas, ledger_import).state == "已导入"
+    assert sorted(Contract.objects.values_list("number", "counterparty__name", "annual_fee", "start_date")) == [
+        (f"HT-{n}", f"村民{n}", Decimal(f"{n}000.00"), date(2015, n, 1)) for n in range(1, 6)]
+
+
+def test_a_formula_without_its_result_is_an_error_on_its_row_and_column(personas, uploaded):
+    rows = [["峪口镇", "峪口村", "HT-1", "张三", "=1000*2", "2015.3.1"],
+            ["峪口镇", "峪口村", "HT-2", '="李"&"四"', "1,000", "2015.3.1"]]
+    ledger_import = uploaded(workbook(SIMPLE_HEADER, rows))
+    assert ledger_import.state == "有错误"
+    # The formula's cell has its own error and no other (not "请填写" for the blank it reads as).
+    assert ledger_import.errors == ["第 2 行 「年承包费(元)」: 公式未计算，请在 Excel 中重新计算并保存",
+                                    "第 3 行 「承包方」: 公式未计算，请在 Excel 中重新计算并保存"]
+
+
+def test_hidden_rows_and_columns_are_named_in_the_preview_and_the_visible_column_wins(personas, uploaded):
+    header = SIMPLE_HEADER + ["年承包费（元）"]
+    rows = [["峪口镇", "峪口村", "HT-1", "张三", "800", "2015.3.1", "1,200"],
+            ["峪口镇", "峪口村", "HT-2", "李四", "900", "2015.3.1", "1,300"]]
+    ledger_import = uploaded(workbook(header, rows, hidden_rows=(3,), hidden_columns=("E",)))
+    assert ledger_import.state == "待导入" and ledger_import.warning_count == 2
+    assert ledger_import.warnings == [
+        "文件: 工作表“台账”的 E 列「年承包费(元)」是隐藏的列，与可见的同名列重复，以可见的列为准，未读取。",
+        "文件: 工作表“台账”的第 3 行是隐藏的行，已照常读取；如不应导入，请在 Excel 中删除这些行。"]
+    commit(personas, ledger_import)
+    assert sorted(Contract.objects.values_list("number", "annual_fee")) == [("HT-1", Decimal("1200.00")),
+                                                                             ("HT-2", Decimal("1300.00"))]
+
+
+def test_numbers_too_large_and_dates_out_of_range_are_row_errors_not_a_crash(personas, uploaded):
+    rows = [["峪口镇", "峪口村", "HT-1", "张三", 1e30, "2015.3.1"],
+            ["峪口镇", "峪口村", "HT-2", "李四", "123456789012345678901234567", "2015.3.1"],
+            ["峪口镇", "峪口村", "HT-3", "王五", 1000, "1899.12.31"],
+            ["峪口镇", "峪口村", "HT-4", "赵六", 1000, datetime(2150, 1, 1)]]
+    ledger_import = uploaded(workbook(SIMPLE_HEADER, rows))
+    assert ledger_import.state == "有错误"
+    assert ledger_import.errors == [
+        '第 2 行 「年承包费(元)」: 金额过大，不能超过 999,999,999,999.99 元 "1000000000000000019884624838656"',
+        '第 3 行 「年承包费(元)」: 金额过大，不能超过 999,999,999,999.99 元 "123456789012345678901234567"',
+        '第 4 行 「起始日期」: 日期超出合理范围（须在 1900-01-01 至 2100-12-31 之间） "1899.12.31"',
+        '第 5 行 「起始日期」: 日期超出合理范围（须在 1900-01-01 至 2100-12-31 之间） "2150-01-01"']
+    LedgerImport.objects.filter(pk=ledger_import.pk).update(state="待导入")
+    ledger_import.refresh_from_db()
+    assert commit(personas, ledger_import).state == "有错误" and Contract.objects.count() == 0

@@ -11,6 +11,8 @@ from ledgers.testing import encrypted, old_xls, workbook, zip_bomb
 HEADER = ["乡镇", "村", "合同编号", "承包方", "年承包费(元)"]
 GOOD = workbook(HEADER, [["峪口镇", "峪口村", "HT-1", "张三", "1,000"]])
 
+pytestmark = pytest.mark.usefixtures("jobs_run_here")
+
 
 def upload(client, content: bytes, name: str = "台账.xlsx", kind: str = "contracts"):
     return client.post(reverse("ledgers:import"), {"kind": kind, "file": SimpleUploadedFile(name, content)})

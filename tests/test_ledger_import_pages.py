@@ -10,6 +10,8 @@ from openpyxl import load_workbook
 
 from contracts.models import Contract
 from core.models import Job
+from core.submissions import new_key
+from core.testing import form_key, post_once
 from ledgers.models import LedgerImport
 from ledgers.testing import workbook
 
@@ -17,17 +19,11 @@ HEADER = ["序号", "乡镇", "村", "合同编号", "承包方", "年承包费(
 ROWS = [[1, "峪口镇", "峪口村", "HT-1", "张三", "1.2万", "2015.3.1", "至今"],
         [2, "峪口镇", "峪口村", "HT-2", "李四", "3,000", "2016/1/1", "2026/1/1"]]
 
+pytestmark = pytest.mark.usefixtures("jobs_run_here")
+
 
 def upload(client, content, kind="contracts"):
     return client.post(reverse("ledgers:import"), {"kind": kind, "file": SimpleUploadedFile("合同台账.xlsx", content)})
-
-
-@pytest.fixture
-def run_jobs_here(monkeypatch):
-    """Background jobs run right here, whatever broker is configured."""
-    from core import jobs
-
-    monkeypatch.setattr(jobs, "_enqueue", lambda job: jobs.run(job.pk))
 
 
 def test_upload_preview_and_commit(personas, client_for):
@@ -41,13 +37,15 @@ def test_upload_preview_and_commit(personas, client_for):
     page = client.get(ledger_import.get_absolute_url()).content.decode()
     assert "确认导入" in page and "将新建" in page
     assert Contract.objects.count() == 0
-    response = client.post(reverse("ledgers:import-commit", args=[ledger_import.pk]))
+    commit = reverse("ledgers:import-commit", args=[ledger_import.pk])
+    key = form_key(client, ledger_import.get_absolute_url(), action=commit)
+    response = client.post(commit, {"submission_key": key})
     assert response.status_code == 302
     ledger_import.refresh_from_db()
     assert ledger_import.state == "已导入" and ledger_import.committed_by == personas.cadre
     assert Contract.objects.count() == 2
     # A second click does nothing.
-    client.post(reverse("ledgers:import-commit", args=[ledger_import.pk]))
+    client.post(commit, {"submission_key": key})
     assert Contract.objects.count() == 2
 
 
@@ -62,7 +60,7 @@ def test_the_preview_lists_errors_and_offers_no_commit(personas, client_for):
     assert '第 5 行 「年承包费(元)」: 无法识别的金额 &quot;一千二&quot;' in page
     assert "以下列不是合同台账的列，已跳过：经办人" in page
     assert "确认导入" not in page
-    client.post(reverse("ledgers:import-commit", args=[ledger_import.pk]))
+    client.post(reverse("ledgers:import-commit", args=[ledger_import.pk]), {"submission_key": new_key()})
     assert Contract.objects.count() == 0
 
 
@@ -96,7 +94,7 @@ def test_a_village_accountant_is_offered_no_places_ledger(personas, client_for):
         reverse("ledgers:import")).context["form"].fields["kind"].choices]
 
 
-def test_a_large_file_is_previewed_and_committed_by_background_jobs(personas, client_for, settings, run_jobs_here):
+def test_a_large_file_is_previewed_and_committed_by_background_jobs(personas, client_for, settings, jobs_run_here):
     settings.LEDGER_INLINE_ROWS = 3
     rows = [[n, "峪口镇", "峪口村", f"HT-{n}", f"村民{n}", 1000 + n, "2016-1-1", ""] for n in range(1, 11)]
     client = client_for(personas.cadre)
@@ -107,7 +105,8 @@ def test_a_large_file_is_previewed_and_committed_by_background_jobs(personas, cl
     ledger_import.refresh_from_db()
     assert job.state == "已完成" and ledger_import.state == "待导入" and ledger_import.counts["create"] == 10
     assert "查看预览" in client.get(reverse("core:job-detail", args=[job.pk])).content.decode()
-    response = client.post(reverse("ledgers:import-commit", args=[ledger_import.pk]))
+    response = post_once(client, reverse("ledgers:import-commit", args=[ledger_import.pk]),
+                         page=ledger_import.get_absolute_url())
     job = Job.objects.get(kind="ledger-commit")
     assert response["Location"] == reverse("core:job-detail", args=[job.pk])
     ledger_import.refresh_from_db()
@@ -158,3 +157,12 @@ def test_the_command_fails_on_errors_and_on_bad_files(personas, tmp_path):
     (tmp_path / "a.xls").write_bytes(b"not a workbook")
     with pytest.raises(CommandError, match="这不是 Excel 表格文件"):
         call_command("import_ledger", str(tmp_path / "a.xls"), "--kind", "contracts")
+
+
+def test_the_preview_names_hidden_rows_and_columns(personas, client_for):
+    client = client_for(personas.cadre)
+    upload(client, workbook(HEADER, ROWS, hidden_rows=(3,), hidden_columns=("E",)))
+    page = client.get(LedgerImport.objects.get().get_absolute_url()).content.decode()
+    assert "提示（不影响导入）" in page and "确认导入" in page
+    assert "工作表“台账”的 E 列「承包方」是隐藏的列，已照常读取。" in page
+    assert "工作表“台账”的第 3 行是隐藏的行，已照常读取" in page

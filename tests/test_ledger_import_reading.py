@@ -178,3 +178,95 @@ def test_an_unknown_problem_is_an_error():
 
 def test_codes_read_from_number_cells_lose_their_decimal_point():
     assert reading.code(1001.0) == "1001" and reading.code(" HT 01 ") == "HT01"
+
+
+# --- Files as programs and careless hands leave them ------------------------------------------------
+
+
+def _read_content(tmp_path, content: bytes):
+    (tmp_path / "台账.xlsx").write_bytes(content)
+    return reading.read_sheet(tmp_path / "台账.xlsx", K.CONTRACTS.columns)
+
+
+def test_every_row_is_read_whatever_size_the_sheet_declares(tmp_path):
+    from ledgers.testing import with_dimension
+
+    rows = [[n, "峪口镇", "峪口村", f"HT-{n}", f"村民{n}", 12.5, f"{n},000.00"] for n in range(1, 6)]
+    sheet = _read_content(tmp_path, with_dimension(workbook(CONTRACT_HEADER, rows), "A1:Q2"))
+    assert [number for number, _ in sheet.rows] == [2, 3, 4, 5, 6]
+    assert sheet.rows[4] == (6, ["峪口镇", "峪口村", "HT-5", "村民5", 12.5, "5,000.00"])
+
+
+def test_a_formula_without_its_result_is_told_from_an_empty_cell(tmp_path):
+    rows = [[1, "峪口镇", "峪口村", "HT-1", "张三", 12.5, "=1000*2"], [2, "峪口镇", "峪口村", "HT-2", "李四", 2, None]]
+    sheet = _read_content(tmp_path, workbook(CONTRACT_HEADER, rows))
+    assert sheet.uncomputed == [(2, "年承包费(元)")]
+    assert [values[5] for _, values in sheet.rows] == [None, None]
+
+
+def test_a_formula_saved_with_its_result_reads_as_the_result(tmp_path):
+    import re
+    import zipfile
+    from io import BytesIO
+
+    content = workbook(CONTRACT_HEADER, [[1, "峪口镇", "峪口村", "HT-1", "张三", 12.5, "=1000*2"]])
+    out = BytesIO()
+    with zipfile.ZipFile(BytesIO(content)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                # As Excel saves it: the formula and its last result.
+                data = re.sub(rb"(<f>1000\*2</f>)(<v\s*/>|<v></v>)?", rb"\1<v>2000</v>", data)
+            target.writestr(info, data)
+    sheet = _read_content(tmp_path, out.getvalue())
+    assert sheet.uncomputed == [] and sheet.rows[0][1][5] == 2000
+
+
+def test_hidden_rows_and_columns_are_read_and_named(tmp_path):
+    rows = [[n, "峪口镇", "峪口村", f"HT-{n}", f"村民{n}", 1, 100] for n in range(1, 5)]
+    sheet = _read_content(tmp_path, workbook(CONTRACT_HEADER, rows, hidden_rows=(3, 4), hidden_columns=("E",)))
+    assert [number for number, _ in sheet.rows] == [2, 3, 4, 5] and sheet.rows[1][1][3] == "村民2"
+    assert sheet.notes == ["工作表“台账”的 E 列「承包方」是隐藏的列，已照常读取。",
+                           "工作表“台账”的第 3、4 行是隐藏的行，已照常读取；如不应导入，请在 Excel 中删除这些行。"]
+
+
+def test_a_hidden_column_gives_way_to_a_visible_one_of_the_same_name(tmp_path):
+    header = ["序号", "乡镇", "村", "合同编号", "承包方", "年承包费(元)", "年承包费（元）"]
+    sheet = _read_content(tmp_path, workbook(header, [[1, "峪口镇", "峪口村", "HT-1", "张三", "800", "1,200"]],
+                                             hidden_columns=("F",)))
+    assert sheet.columns == ["乡镇", "村", "合同编号", "承包方", "年承包费(元)"]
+    assert sheet.rows == [(2, ["峪口镇", "峪口村", "HT-1", "张三", "1,200"])]
+    assert sheet.unknown == []
+    assert sheet.notes == [
+        "工作表“台账”的 F 列「年承包费(元)」是隐藏的列，与可见的同名列重复，以可见的列为准，未读取。"]
+
+
+@pytest.mark.parametrize("value", [1e30, "123456789012345678901234567", 10 ** 26, 1000000000000, "1000000000000.00",
+                                   "100000000万", "１２３４５６７８９０１２３４５"])
+def test_an_amount_no_money_column_holds_is_an_error_not_a_crash(value):
+    with pytest.raises(CellError, match="^金额过大，不能超过 999,999,999,999.99 元"):
+        reading.amount(value)
+
+
+def test_the_largest_amount_a_money_column_holds_is_read():
+    assert reading.amount("999,999,999,999.99") == Decimal("999999999999.99")
+
+
+def test_an_area_no_area_column_holds_is_an_error():
+    with pytest.raises(CellError, match="^面积过大，不能超过 9,999,999,999.99 亩"):
+        reading.area(1e12)
+
+
+def test_a_count_no_count_column_holds_is_an_error():
+    with pytest.raises(CellError, match="^数字过大"):
+        reading.integer(1e30)
+
+
+@pytest.mark.parametrize("value", ["1899-12-31", "2101-01-01", datetime(2150, 1, 1), "21010101", "1899.12"])
+def test_dates_outside_1900_to_2100_are_errors(value):
+    with pytest.raises(CellError, match="日期超出合理范围（须在 1900-01-01 至 2100-12-31 之间）"):
+        reading.day(value)
+
+
+def test_dates_at_the_ends_of_the_range_are_read():
+    assert reading.day("1900-01-01") == date(1900, 1, 1) and reading.day("2100-12-31") == date(2100, 12, 31)

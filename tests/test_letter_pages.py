@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.models import AuditEntry, Job
-from core.testing import ClaimFactory, PartyFactory
+from core.testing import ClaimFactory, PartyFactory, post_once
 from debts import letters
 from debts.models import DisputeTask, Letter, LetterKind
 
@@ -215,7 +215,7 @@ def test_batch_page_starts_a_job_for_the_chosen_villages_and_goes_to_its_page(pe
     client = client_for(personas.cadre)
     form = client.get(reverse("letters:letter-batch")).context["form"]
     assert set(form.fields["villages"].initial) == {personas.yukou.pk, personas.tuwu.pk}
-    response = client.post(reverse("letters:letter-batch"), {
+    response = post_once(client, reverse("letters:letter-batch"), {
         "villages": [personas.yukou.pk, personas.tuwu.pk], "kind": "清缴通知书", "min_balance": "1.2万",
         "origins": ["承包费拖欠", "借款"], "age": "1-3", "as_of": AS_OF.isoformat()})
     job = Job.objects.get()
@@ -229,12 +229,12 @@ def test_batch_page_starts_a_job_for_the_chosen_villages_and_goes_to_its_page(pe
 
 def test_batch_page_refuses_villages_outside_the_scope_and_bad_amounts_in_chinese(personas, client_for):
     client = client_for(personas.cadre)
-    response = client.post(reverse("letters:letter-batch"), {
+    response = post_once(client, reverse("letters:letter-batch"), {
         "villages": [personas.jicui.pk], "kind": "对账函", "min_balance": "两千", "as_of": AS_OF.isoformat()})
     page = response.content.decode()
     assert response.status_code == 200
     assert "所选村不在您的管理范围内。" in page and "金额“两千”无法识别" in page
-    response = client.post(reverse("letters:letter-batch"), {"kind": "对账函", "as_of": AS_OF.isoformat()})
+    response = post_once(client, reverse("letters:letter-batch"), {"kind": "对账函", "as_of": AS_OF.isoformat()})
     assert "请至少选择一个村。" in response.content.decode()
     assert not Job.objects.exists()
 

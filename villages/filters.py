@@ -5,17 +5,18 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
+from core.idnumbers import id_number_search
 from core.scoping import villages_for
 
 from .models import Asset, AssetKind, Parcel, ParcelKind, Party, Township, Village
 
 YES_NO = forms.Select(choices=[("", "全部"), ("true", "是"), ("false", "否")])
 _LETTERS = re.compile(r"^[a-z]+$")
-_ID_LIKE = re.compile(r"^[0-9xX*]{4,18}$")
 
 
-def name_search(queryset, value: str, *, with_id: bool = False, extra: tuple[str, ...] = ()):
-    """Search by name, by pinyin (initials `zs` or full `zhangsan`), and optionally by ID number."""
+def name_search(queryset, value: str, *, user=None, extra: tuple[str, ...] = ()):
+    """Search by name, by pinyin (initials `zs` or full `zhangsan`), and, given the `user`, by ID number
+    as far as that user may (core.idnumbers.id_number_search)."""
     value = (value or "").strip()
     if not value:
         return queryset
@@ -25,8 +26,8 @@ def name_search(queryset, value: str, *, with_id: bool = False, extra: tuple[str
     lowered = value.lower().replace(" ", "")
     if _LETTERS.match(lowered) and hasattr(queryset.model, "search_keys"):
         condition |= Q(search_keys__icontains=lowered)
-    if with_id and _ID_LIKE.match(value):
-        condition |= Q(id_number__icontains=value.upper().replace("*", ""))
+    if user is not None and (by_id := id_number_search(user, value)) is not None:
+        condition |= by_id
     return queryset.filter(condition)
 
 
@@ -64,7 +65,7 @@ class PartyFilter(django_filters.FilterSet):
         fields = ["q", "village", "kind", "is_member"]
 
     def search(self, queryset, name, value):
-        return name_search(queryset, value, with_id=True, extra=("phone",))
+        return name_search(queryset, value, user=self.request.user, extra=("phone",))
 
     def filter_missing_id(self, queryset, name, value):
         if value is None:

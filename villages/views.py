@@ -5,6 +5,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET
 
 from core import permissions as perms
+from core.bounds import query_int
 from core.generic import RecordCreateView, RecordDeleteView, RecordDetailView, RecordListView, RecordUpdateView
 from core.scoping import villages_for
 from ledgers.exports import AssetsExport, ParcelsExport, PartiesExport, PlacesExport
@@ -121,7 +122,7 @@ class GroupUpdateView(RecordUpdateView):
 @require_GET
 def group_options(request):
     """The <option>s of a village's groups, for the group select when the village changes (htmx)."""
-    village_id = request.GET.get("village")
+    village_id = query_int(request.GET.get("village"))
     groups = selectors.groups_for(request.user).filter(village_id=village_id) if village_id else []
     return render(request, "villages/_group_options.html", {"groups": groups})
 
@@ -163,8 +164,8 @@ class VillageFromQueryMixin:
 
     def get_initial(self):
         initial = super().get_initial()
-        if self.request.GET.get("village", "").isdigit():
-            initial["village"] = int(self.request.GET["village"])
+        if (village_id := query_int(self.request.GET.get("village"))) is not None:
+            initial["village"] = village_id
         return initial
 
 

@@ -28,3 +28,13 @@ def capital(value):
     from core.money import capital_yuan
 
     return "" if value is None else capital_yuan(value)
+
+
+@register.filter
+def duration(value):
+    """A timedelta as people say it: `15 分钟`, `2 小时`, `1 小时 30 分钟`."""
+    if value is None:
+        return ""
+    minutes = max(1, round(value.total_seconds() / 60))
+    hours, minutes = divmod(minutes, 60)
+    return " ".join(part for part in (f"{hours} 小时" if hours else "", f"{minutes} 分钟" if minutes else "") if part)

@@ -1,0 +1,200 @@
+"""Reading an uploaded ledger in a process of its own, under a memory ceiling and a time limit.
+
+openpyxl holds a workbook's shared strings in memory whole, and an 11 MB file may unpack to 760 MB of
+them: read in the web process (or a worker) that costs gigabytes, and the process with it. The directory
+checks (reading.check_file) refuse what declares too much; this process stops whatever gets past them:
+
+- a fresh interpreter (`python -m ledgers.reader`), not a fork: a Celery prefork worker is a daemonic
+  process, and forking a process that holds database connections and threads is unsafe (as in
+  debts/letter_pdf.py). It imports openpyxl and ledgers/reading.py, not Django's models;
+- it sets its own address-space ceiling (RLIMIT_AS, LEDGER_READ_MEMORY_MB) before it imports anything
+  large, so that a bomb ends in a MemoryError (or the kernel's kill) in it alone;
+- it reads with reading.read_sheet, writes what it read to the file the preview keeps (JSON lines,
+  gzip) and tells how it went on stdout, as JSON lines: progress, then the outcome;
+- the caller waits at most LEDGER_READ_SECONDS, passes the progress on, and turns every way the
+  process can end (done, refused, out of memory, killed, too slow) into a Sheet or a BadFile with a
+  message in Chinese.
+
+It never touches the database, and takes the LEDGER_* settings from the caller (so that
+override_settings reaches it).
+"""
+import gzip
+import json
+import logging
+import os
+import resource
+import selectors
+import subprocess
+import sys
+import time
+from collections import namedtuple
+from pathlib import Path
+
+from django.conf import settings
+
+log = logging.getLogger(__name__)
+
+TOO_LARGE = ("文件解压后过大或结构异常，无法读取（读取时超出了 {mb:,} MB 的内存上限）。"
+             "请在 Excel 中打开后另存为 .xlsx；数据很多时请按乡镇或村分成几个文件上传。")
+TOO_SLOW = ("读取超过 {seconds:,} 秒仍未完成，已停止。文件可能结构异常；"
+            "请在 Excel 中打开后另存为 .xlsx；数据很多时请按乡镇或村分成几个文件上传。")
+
+Column = namedtuple("Column", "name aliases required")
+
+
+def command() -> list[str]:
+    """The reader process's command line (a function, so that a test can put a failing one in its place)."""
+    return [sys.executable, "-m", "ledgers.reader"]
+
+
+def read_isolated(path: Path, columns, target: Path, *, report=None, stats: dict | None = None):
+    """Read the ledger at `path` in a reader process and return its Sheet, also kept (gzip JSON lines) at
+    `target`. Raises BadFile: the file's own fault as reading.read_sheet words it, or the ceiling's
+    (memory, time). `stats`, if given, receives the reader's peak memory (MB), seconds and exit code."""
+    from .reading import Sheet
+
+    memory_mb = settings.LEDGER_READ_MEMORY_MB
+    request = {
+        "path": str(path), "target": str(target), "memory_mb": memory_mb,
+        "columns": [[c.name, list(c.aliases), bool(c.required)] for c in columns],
+        "settings": {name: getattr(settings, name) for name in dir(settings)
+                     if name.startswith("LEDGER_") and isinstance(getattr(settings, name), int | float | str)},
+    }
+    started = time.monotonic()
+    deadline = started + settings.LEDGER_READ_SECONDS
+    process = subprocess.Popen(command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               cwd=settings.BASE_DIR)
+    outcome, errors, timed_out = None, b"", False
+    try:
+        try:
+            process.stdin.write(json.dumps(request, ensure_ascii=False).encode() + b"\n")
+            process.stdin.close()
+        except BrokenPipeError:
+            pass    # it died at once: its exit code says how
+        outcome, errors, timed_out = _follow(process, deadline, report)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        code = process.wait()
+        process.stdout.close()
+        process.stderr.close()
+    failure = _failure(path, outcome, code, errors, timed_out, memory_mb)
+    if stats is not None:
+        stats.update(exit=code, seconds=time.monotonic() - started, peak_mb=(outcome or {}).get("peak_mb"),
+                     check=failure.check if failure else "")
+    if failure:
+        raise failure
+    with gzip.open(target, "rb") as handle:
+        return Sheet.load(handle)
+
+
+def _failure(path, outcome: dict | None, code: int, errors: bytes, timed_out: bool, memory_mb: int):
+    """The BadFile the reader's end amounts to, or None when it read the file."""
+    from .reading import BadFile
+
+    if timed_out:
+        log.warning("ledger reader for %s stopped after %s s", path, settings.LEDGER_READ_SECONDS)
+        return BadFile(TOO_SLOW.format(seconds=settings.LEDGER_READ_SECONDS), check="time")
+    if outcome and "error" in outcome:
+        return BadFile(outcome["error"], check=outcome.get("check", ""))
+    if outcome and outcome.get("ok") and code == 0:
+        return None
+    # Out of memory (its MemoryError, or the kernel's kill), or any other death: nothing it read is kept.
+    log.warning("ledger reader for %s ended with code %s: %s", path, code, errors[-2000:].decode(errors="replace"))
+    return BadFile(TOO_LARGE.format(mb=memory_mb), check="memory")
+
+
+def _follow(process, deadline: float, report) -> tuple[dict | None, bytes, bool]:
+    """Read the reader's messages until it closes its output or the deadline passes: (its last outcome,
+    the tail of its errors, whether time ran out)."""
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    selector.register(process.stderr, selectors.EVENT_READ)
+    outcome, errors, pending = None, b"", b""
+    try:
+        while selector.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return outcome, errors, True
+            for key, _ in selector.select(timeout=remaining):
+                data = os.read(key.fd, 65536)
+                if not data:
+                    selector.unregister(key.fileobj)
+                elif key.fileobj is process.stderr:
+                    errors = (errors + data)[-8000:]
+                else:
+                    *lines, pending = (pending + data).split(b"\n")
+                    for line in lines:
+                        try:
+                            message = json.loads(line)
+                        except ValueError:
+                            continue    # not one of its messages (a library printing, say)
+                        if "progress" in message:
+                            if report:
+                                report(*message["progress"])
+                        else:
+                            outcome = message
+    finally:
+        selector.close()
+    return outcome, errors, False
+
+
+# --- The reader process --------------------------------------------------------------------------
+
+
+def _status(field: str) -> int:
+    """A figure (kB) of this process from /proc: its peak resident (VmHWM) or virtual (VmPeak) size. Unlike
+    ru_maxrss, they start afresh at exec rather than with the peak of the process that started this one."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def main() -> int:
+    request = json.loads(sys.stdin.readline())
+    ceiling = request["memory_mb"] * 1024 * 1024
+    # First, before openpyxl is even imported: everything this process ever holds counts.
+    resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
+    out = sys.stdout.buffer
+
+    def send(message: dict) -> None:
+        out.write(json.dumps({**message, "peak_mb": _status("VmHWM") // 1024}, ensure_ascii=False).encode() + b"\n")
+        out.flush()
+
+    try:
+        from django.conf import settings as lazy_settings
+
+        lazy_settings.configure(**request["settings"])
+        from .reading import BadFile, read_sheet
+
+        columns = [Column(name, tuple(aliases), required) for name, aliases, required in request["columns"]]
+        try:
+            sheet = read_sheet(Path(request["path"]), columns,
+                               report=lambda done, total, message: send({"progress": [done, total, message]}))
+            with gzip.open(request["target"], "wb", compresslevel=3) as handle:
+                sheet.dump(handle)
+        except BadFile as error:
+            # Out of memory inside a C parser (expat, zlib) comes out as a broken file: near the ceiling,
+            # memory is the reason.
+            if _status("VmPeak") * 1024 >= ceiling * 0.9:
+                raise MemoryError from error
+            send({"error": str(error), "check": error.check})
+            return 0
+        send({"ok": True, "rows": len(sheet.rows)})
+        return 0
+    except MemoryError:
+        # What the read held went with the frames that held it: there is room again to say so.
+        try:
+            send({"memory": True})
+        except MemoryError:
+            pass
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())
