@@ -47,7 +47,9 @@ run: install
 	$(PY) manage.py collectstatic --noinput
 	$(PY) manage.py runserver 127.0.0.1:8000
 
+# The floors (pyproject.toml, [tool.importlinter]) are checked before any test runs.
 test: install
+	$(VENV)/bin/lint-imports --no-cache
 	PYTHON=$(abspath $(PY)) bash scripts/test.sh
 
 bench: install

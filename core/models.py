@@ -34,13 +34,13 @@ class User(AbstractUser):
     phone = models.CharField("联系电话", max_length=30, blank=True)
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.INSPECTOR)
     county = models.ForeignKey(
-        "villages.County", verbose_name="县", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "places.County", verbose_name="县", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     township = models.ForeignKey(
-        "villages.Township", verbose_name="乡镇", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "places.Township", verbose_name="乡镇", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     village = models.ForeignKey(
-        "villages.Village", verbose_name="村", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "places.Village", verbose_name="村", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
     objects = SanziUserManager()
@@ -110,15 +110,15 @@ class AuditEntry(AbstractLogEntry):
     """
 
     village = models.ForeignKey(
-        "villages.Village", on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
+        "places.Village", on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
         related_name="+",
     )
     township = models.ForeignKey(
-        "villages.Township", on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
+        "places.Township", on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
         related_name="+",
     )
     county = models.ForeignKey(
-        "villages.County", on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
+        "places.County", on_delete=models.DO_NOTHING, db_constraint=False, null=True, blank=True,
         related_name="+",
     )
     # The record whose history page this entry belongs on when it is about one of
@@ -175,10 +175,10 @@ class Job(models.Model):
     files = models.JSONField("结果文件", default=list)
     attempts = models.PositiveSmallIntegerField("运行次数", default=0)
     created_by = models.ForeignKey(User, verbose_name="发起人", on_delete=models.PROTECT, related_name="+")
-    county = models.ForeignKey("villages.County", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    township = models.ForeignKey("villages.Township", on_delete=models.PROTECT, null=True, blank=True,
+    county = models.ForeignKey("places.County", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    township = models.ForeignKey("places.Township", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+")
-    village = models.ForeignKey("villages.Village", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    village = models.ForeignKey("places.Village", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField("发起时间", auto_now_add=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
     # Set when the job starts and each time it reports progress: a running job whose heartbeat stops has lost

@@ -9,6 +9,8 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
+from places.models import Group, Village
+
 from .permissions import has_perm
 
 
@@ -46,10 +48,12 @@ def made_within_scope(queryset: QuerySet, user) -> QuerySet:
     return queryset.none()
 
 
-def villages_for(user) -> QuerySet:
-    from villages.models import Village
-
+def villages_for(user) -> QuerySet[Village]:
     return scoped(Village.objects.select_related("township__county"), user, path="")
+
+
+def groups_for(user) -> QuerySet[Group]:
+    return scoped(Group.objects.select_related("village__township"), user)
 
 
 def check_perm(user, perm: str | None) -> None:

@@ -8,7 +8,7 @@ from django.db import connections
 from django.test import Client
 
 from config.celery import app as celery_app
-from core.testing import build_personas
+from fixtures.personas import build_personas
 
 
 @pytest.fixture

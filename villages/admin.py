@@ -3,8 +3,9 @@ read-only, since they are changed through the application's pages."""
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
+from places.models import County, Group, Township, Village
 
-from .models import Asset, County, Group, Parcel, Party, Township, Village
+from .models import Asset, Parcel, Party
 
 
 @admin.register(County)

@@ -1,0 +1,40 @@
+"""Test factories of claims and debts (imported by tests and benchmarks only)."""
+from datetime import date
+from decimal import Decimal
+
+import factory
+
+from places.factories import VillageFactory
+from villages.factories import PartyFactory
+
+from .models import Claim, Debt
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    """An open in-book claim of 10,000.00 元 for unpaid contract fees, due 2024-03-01."""
+
+    class Meta:
+        model = Claim
+
+    village = factory.SubFactory(VillageFactory)
+    number = factory.Sequence(lambda n: f"ZQ-{n:04d}")
+    debtor = factory.LazyAttribute(lambda o: PartyFactory(village=o.village))
+    origin = "承包费拖欠"
+    principal = Decimal("10000.00")
+    occurred_on = date(2023, 3, 1)
+    due_date = date(2024, 3, 1)
+    clock_from = factory.LazyAttribute(lambda o: o.due_date)
+
+
+class DebtFactory(factory.django.DjangoModelFactory):
+    """A debt of 50,000.00 元 the village owes a builder, no interest."""
+
+    class Meta:
+        model = Debt
+
+    village = factory.SubFactory(VillageFactory)
+    number = factory.Sequence(lambda n: f"ZW-{n:04d}")
+    creditor = factory.LazyAttribute(lambda o: PartyFactory(village=o.village))
+    origin = "工程欠款"
+    principal = Decimal("50000.00")
+    occurred_on = date(2018, 6, 1)

@@ -1,0 +1,144 @@
+"""Counties, townships, villages and village groups (DOMAIN.md §2): the places every record belongs to.
+
+The lowest floor: it imports only Django, so that every other app (core included) may stand on it.
+The tables keep the names they were first created under.
+"""
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+AREA = {"max_digits": 12, "decimal_places": 2}
+positive_area = MinValueValidator(Decimal("0.01"), message="面积必须大于0亩。")
+not_negative_area = MinValueValidator(Decimal("0"), message="面积不能为负数。")
+
+
+class County(models.Model):
+    name = models.CharField("县名", max_length=50, unique=True)
+    code = models.CharField("行政区划代码", max_length=12, blank=True)
+
+    class Meta:
+        db_table = "villages_county"
+        verbose_name = "县"
+        verbose_name_plural = "县"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_additional_data(self):
+        return {"county_id": self.pk}
+
+
+class Township(models.Model):
+    county = models.ForeignKey(County, verbose_name="县", on_delete=models.PROTECT, related_name="townships")
+    name = models.CharField("乡镇名称", max_length=50)
+    code = models.CharField("行政区划代码", max_length=12, blank=True)
+
+    class Meta:
+        db_table = "villages_township"
+        verbose_name = "乡镇"
+        verbose_name_plural = "乡镇"
+        ordering = ["county_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["county", "name"], name="township_unique_name",
+                                                violation_error_message="本县已有同名乡镇。")]
+
+    def __str__(self):
+        return self.name
+
+    def get_additional_data(self):
+        return {"township_id": self.pk, "county_id": self.county_id}
+
+
+class Village(models.Model):
+    township = models.ForeignKey(Township, verbose_name="乡镇", on_delete=models.PROTECT, related_name="villages")
+    name = models.CharField("村名", max_length=50)
+    code = models.CharField("行政区划代码", max_length=12, blank=True)
+    collective_org = models.CharField(
+        "集体经济组织名称", max_length=100, blank=True, help_text="在函件上署名盖章的组织，如：峪口村股份经济合作社"
+    )
+    households = models.PositiveIntegerField("户数", null=True, blank=True)
+    population = models.PositiveIntegerField("人口", null=True, blank=True)
+    total_area_mu = models.DecimalField("总面积(亩)", null=True, blank=True, validators=[positive_area], **AREA)
+    arable_area_mu = models.DecimalField(
+        "耕地面积(亩)", null=True, blank=True, validators=[not_negative_area], **AREA)
+    forest_area_mu = models.DecimalField(
+        "林地面积(亩)", null=True, blank=True, validators=[not_negative_area], **AREA)
+    expected_contracts = models.PositiveIntegerField(
+        "应有合同数", default=0, help_text="合同查找率的分母：经“三查一访”摸底应有的合同份数"
+    )
+    note = models.TextField("备注", blank=True)
+    search_keys = models.CharField(max_length=400, blank=True, editable=False)
+
+    class Meta:
+        db_table = "villages_village"
+        verbose_name = "村"
+        verbose_name_plural = "村"
+        ordering = ["township__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["township", "name"], name="village_unique_name",
+                                    violation_error_message="本乡镇已有同名的村。"),
+            models.CheckConstraint(condition=Q(total_area_mu__gt=0) | Q(total_area_mu__isnull=True),
+                                   name="village_total_area_positive"),
+            models.CheckConstraint(condition=Q(arable_area_mu__gte=0) | Q(arable_area_mu__isnull=True),
+                                   name="village_arable_area_not_negative"),
+            models.CheckConstraint(condition=Q(forest_area_mu__gte=0) | Q(forest_area_mu__isnull=True),
+                                   name="village_forest_area_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("villages:village-detail", args=[self.pk])
+
+    @property
+    def full_name(self):
+        return f"{self.township.name}{self.name}"
+
+    @property
+    def signing_org(self):
+        return self.collective_org or f"{self.name}股份经济合作社"
+
+    def get_additional_data(self):
+        return {"village_id": self.pk, "township_id": self.township_id, "county_id": self.township.county_id}
+
+
+class VillageOwned(models.Model):
+    """A record that belongs to one village, and so to its township and county."""
+
+    class Meta:
+        abstract = True
+
+    def get_additional_data(self):
+        village = self.village
+        return {"village_id": village.pk, "township_id": village.township_id,
+                "county_id": village.township.county_id}
+
+    def clean(self):
+        super().clean()
+        group_id = getattr(self, "group_id", None)
+        if group_id and self.village_id and self.group.village_id != self.village_id:
+            raise ValidationError({"group": "所选村民小组不属于该村。"})
+
+
+class Group(VillageOwned):
+    village = models.ForeignKey(Village, verbose_name="村", on_delete=models.PROTECT, related_name="groups")
+    name = models.CharField("组名", max_length=30, help_text="如：一组、第三村民小组")
+    leader = models.CharField("组长", max_length=30, blank=True)
+    households = models.PositiveIntegerField("户数", null=True, blank=True)
+    population = models.PositiveIntegerField("人口", null=True, blank=True)
+
+    class Meta:
+        db_table = "villages_group"
+        verbose_name = "村民小组"
+        verbose_name_plural = "村民小组"
+        ordering = ["village_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["village", "name"], name="group_unique_name",
+                                                violation_error_message="本村已有同名村民小组。")]
+
+    def __str__(self):
+        return self.name
