@@ -8,32 +8,35 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
-from django.urls import resolve, reverse
-from django.utils import timezone
+from django.urls import reverse
 from django.views.generic import DetailView, FormView, UpdateView
 from django.views.generic.detail import SingleObjectMixin
 from django.views.generic.edit import CreateView, DeleteView
 from django_filters.views import FilterView
 
 from .audit import history_for
+from .exports import Exporter, exporter_for
 from .forms import style_fields
+from .jobs import job_create
 from .scoping import ScopedMixin
+from .xlsx import xlsx_response
 
 
 class RecordListView(ScopedMixin, FilterView):
-    """A scoped, filtered, paginated list; with `export_name` set, also its export to Excel.
+    """A scoped, filtered, paginated list; with `exporter` set (the key of a registered exporter), also its
+    export to Excel.
 
     `?format=xlsx` downloads every row the current filters select (not just the page shown) with the
-    columns the list declares (`export_columns`, `export_rows`). A list longer than
-    LEDGER_INLINE_ROWS is written by a background job and the user is sent to its progress page.
+    exporter's columns. A list longer than LEDGER_INLINE_ROWS is written by a background job and the
+    user is sent to its progress page.
     """
 
     paginate_by = settings.LIST_PAGE_SIZE
     strict = False
-    export_name = ""
+    exporter = ""
 
     def get(self, request, *args, **kwargs):
-        if request.GET.get("format") == "xlsx" and self.export_name:
+        if request.GET.get("format") == "xlsx" and self.exporter:
             return self.export()
         return super().get(request, *args, **kwargs)
 
@@ -47,94 +50,22 @@ class RecordListView(ScopedMixin, FilterView):
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query_without_page"] = query.urlencode()
-        if self.export_name:
+        if self.exporter:
             query["format"] = "xlsx"
             context["export_url"] = f"?{query.urlencode()}"
         return context
 
-    # --- Export ---------------------------------------------------------------------------
-
-    def export_columns(self) -> list:
-        raise NotImplementedError
-
-    def export_rows(self, records):
-        """One list of cell values per record, in the order of `export_columns`."""
-        raise NotImplementedError
-
-    def export_queryset(self, queryset):
-        """The listed queryset with what the rows need loaded in bulk."""
-        return queryset
-
-    def filtered_queryset(self):
-        filterset = self.get_filterset(self.get_filterset_class())
-        if not filterset.is_bound or filterset.is_valid() or not self.get_strict():
-            return filterset.qs, filterset
-        return filterset.queryset.none(), filterset
+    def get_exporter(self) -> Exporter:
+        return exporter_for(self.exporter)(self.request.user, self.request.GET)
 
     def export(self):
-        from .jobs import job_create
-        from .xlsx import xlsx_response
-
-        queryset, _ = self.filtered_queryset()
-        if queryset.count() > settings.LEDGER_INLINE_ROWS:
-            query = self.request.GET.copy()
-            query.pop("page", None)
-            job = job_create(user=self.request.user, kind="list-export", title=f"导出{self.export_name}",
-                             params={"view": self.request.resolver_match.view_name, "query": query.urlencode()})
+        export = self.get_exporter()
+        if export.queryset().count() > settings.LEDGER_INLINE_ROWS:
+            job = job_create(user=self.request.user, kind="list-export", title=f"导出{export.name}",
+                             params=export.job_params())
             messages.info(self.request, "数据较多，正在后台生成 Excel 文件，完成后可在本页下载。")
             return HttpResponseRedirect(reverse("core:job-detail", args=[job.pk]))
-        return xlsx_response(self.export_content(queryset), self.export_filename())
-
-    def export_filename(self) -> str:
-        return f"{self.export_name}-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
-
-    def export_content(self, queryset, report=None) -> bytes:
-        from .xlsx import Sheet, stream_workbook
-
-        _, filterset = self.filtered_queryset()
-        chosen = []
-        if filterset.is_bound and filterset.is_valid():
-            for name, value in filterset.form.cleaned_data.items():
-                if value not in (None, "", [], ()) and name in filterset.form.fields:
-                    chosen.append(f"{filterset.form.fields[name].label}：{_shown(filterset.form.fields[name], value)}")
-        subtitle = "　".join([f"{self.request.user.scope_name}", f"导出于 {timezone.localtime():%Y-%m-%d %H:%M}",
-                              *(["筛选 " + "；".join(chosen)] if chosen else [])])
-        total = queryset.count()
-
-        def rows():
-            done = 0
-            for row in self.export_rows(self.export_queryset(queryset).iterator(chunk_size=2000)):
-                done += 1
-                if report and done % 5000 == 0:
-                    report(done, total, f"已写出 {done:,} / {total:,} 行")
-                yield row
-
-        return stream_workbook([Sheet(self.export_name, self.export_columns(), rows(), subtitle)])
-
-
-def _shown(field, value) -> str:
-    choices = dict(getattr(field, "choices", []) or [])
-    return str(choices.get(value, choices.get(str(value), value)))
-
-
-def run_list_export_job(job, report) -> dict:
-    """The background job of a long list export: the same view, filters and user as the click that asked."""
-    from django.http import HttpRequest, QueryDict
-
-    from .jobs import job_add_file
-
-    match = resolve(reverse(job.params["view"]))
-    request = HttpRequest()
-    request.method = "GET"
-    request.user = job.created_by
-    request.GET = QueryDict(job.params.get("query", ""))
-    request.resolver_match = match
-    view = match.func.view_class()
-    view.setup(request)
-    queryset, _ = view.filtered_queryset()
-    content = view.export_content(queryset, report=report)
-    job_add_file(job, view.export_filename(), content)
-    return {"rows": queryset.count()}
+        return xlsx_response(export.content(), export.filename())
 
 
 class RecordDetailView(ScopedMixin, DetailView):

@@ -1,17 +1,20 @@
 """Background jobs: create one, run it in a Celery task, report progress, keep its result files.
 
-A runner is a function `runner(job, report)` registered for a job kind; it
-calls `report(done, total, message)` as it goes and `job_add_file` for what it
+A runner is a function `runner(job, report)` registered for a job kind with
+`@job_runner(kind)` in the app that owns the work (imported from its
+`AppConfig.ready`, so every process knows every kind); it calls
+`report(done, total, message)` as it goes and `job_add_file` for what it
 makes. With no broker, Celery runs the task eagerly and the job is finished by
 the time its page opens. A failed job can be restarted; runners are written
 so that a second run resumes rather than repeats.
 """
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
-from importlib import import_module
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
@@ -19,18 +22,48 @@ from django.utils import timezone
 
 from .files import private_storage
 from .models import Job, User
+from .permissions import has_perm
 from .scoping import made_within_scope
 
 log = logging.getLogger(__name__)
 
-# kind → "module.function" of its runner
-RUNNERS: dict[str, str] = {
-    "letters": "debts.letters.run_letter_job",
-    "list-export": "core.generic.run_list_export_job",
-    "ledger-preview": "ledgers.services.run_preview_job",
-    "ledger-commit": "ledgers.services.run_commit_job",
-    "progress_report": "reports.progress.run_progress_job",
-}
+
+@dataclass(frozen=True)
+class Runner:
+    kind: str
+    run: Callable
+    # Who besides the job's creator may run a failed job again; None: nobody else.
+    restart_permission: str | None = None
+
+
+_runners: dict[str, Runner] = {}
+
+
+def job_runner(kind: str, *, restart_permission: str | None = None):
+    """Register `fn(job, report)` as the runner of jobs of `kind`."""
+
+    def register(fn: Callable) -> Callable:
+        known = _runners.get(kind)
+        # The same function seen twice (a module imported under two paths in a test run) is harmless;
+        # two different functions for one kind would run whichever was imported last.
+        if known and _name(known.run) != _name(fn):
+            raise ImproperlyConfigured(f"Job kind {kind!r} has two runners: {_name(known.run)} and {_name(fn)}")
+        _runners[kind] = Runner(kind, fn, restart_permission)
+        return fn
+
+    return register
+
+
+def _name(fn: Callable) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def runner_for(kind: str) -> Runner | None:
+    return _runners.get(kind)
+
+
+def job_kinds() -> list[str]:
+    return sorted(_runners)
 
 
 class JobError(Exception):
@@ -55,7 +88,7 @@ def is_stale(job: Job, now=None) -> bool:
 @transaction.atomic
 def job_create(*, user: User, kind: str, title: str, params: dict, enqueue: bool = True) -> Job:
     """Create a job; unless `enqueue` is false (the caller runs it itself), send it to a worker after commit."""
-    if kind not in RUNNERS:
+    if kind not in _runners:
         raise ValueError(f"No runner for job kind {kind!r}")
     job = Job.objects.create(kind=kind, title=title, params=params, created_by=user, county_id=user.county_id,
                              township_id=user.township_id, village_id=user.village_id)
@@ -69,6 +102,16 @@ def _enqueue(job: Job) -> None:
 
     # Sent only once the job row is committed, so the worker always finds it.
     transaction.on_commit(lambda: run_job.delay(job.pk))
+
+
+def may_restart(user: User, job: Job) -> bool:
+    """Whether the user may run this job again: its creator, or whoever holds its kind's restart permission.
+
+    Scope is checked apart, by fetching the job through `jobs_for`."""
+    if job.created_by_id == user.pk:
+        return True
+    runner = runner_for(job.kind)
+    return bool(runner and runner.restart_permission and has_perm(user, runner.restart_permission))
 
 
 @transaction.atomic
@@ -116,9 +159,14 @@ def run(job_id: int) -> None:
         _update(job.pk, done=done, total=total, progress=min(progress, 99), message=message[:200],
                 heartbeat_at=timezone.now())
 
-    runner: Callable = _resolve(RUNNERS[job.kind])
+    runner = runner_for(job.kind)
+    if runner is None:
+        log.error("job %s has kind %r, which no runner is registered for", job.pk, job.kind)
+        _update(job.pk, state=Job.State.FAILED, finished_at=timezone.now(),
+                error=f"系统已不再支持此类任务（{job.kind}），无法运行。请回到原页面重新发起。")
+        return
     try:
-        counts = runner(job, report) or {}
+        counts = runner.run(job, report) or {}
     except JobError as error:
         log.warning("job %s failed: %s", job.pk, error)
         _update(job.pk, state=Job.State.FAILED, error=str(error), finished_at=timezone.now())
@@ -130,11 +178,4 @@ def run(job_id: int) -> None:
         return
     _update(job.pk, state=Job.State.DONE, progress=100, counts=counts, finished_at=timezone.now(),
             message="完成")
-
-
-def _resolve(dotted: str) -> Callable:
-    module, name = dotted.rsplit(".", 1)
-    return getattr(import_module(module), name)
-
-
 

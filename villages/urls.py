@@ -4,17 +4,6 @@ from . import views
 
 app_name = "villages"
 
-
-def _ledger(prefix, name, views_of):
-    return [
-        path(f"{prefix}/", views_of.list.as_view(), name=f"{name}-list"),
-        path(f"{prefix}/new/", views_of.create.as_view(), name=f"{name}-create"),
-        path(f"{prefix}/<int:pk>/", views_of.detail.as_view(), name=f"{name}-detail"),
-        path(f"{prefix}/<int:pk>/edit/", views_of.update.as_view(), name=f"{name}-update"),
-        path(f"{prefix}/<int:pk>/delete/", views_of.delete.as_view(), name=f"{name}-delete"),
-    ]
-
-
 urlpatterns = [
     path("villages/", views.VillageListView.as_view(), name="village-list"),
     path("villages/new/", views.VillageCreateView.as_view(), name="village-create"),
@@ -23,7 +12,19 @@ urlpatterns = [
     path("villages/<int:village_pk>/groups/new/", views.GroupCreateView.as_view(), name="group-create"),
     path("groups/<int:pk>/edit/", views.GroupUpdateView.as_view(), name="group-update"),
     path("groups/options/", views.group_options, name="group-options"),
-    *_ledger("parties", "party", views.party_views),
-    *_ledger("parcels", "parcel", views.parcel_views),
-    *_ledger("assets", "asset", views.asset_views),
+    path("parties/", views.PartyListView.as_view(), name="party-list"),
+    path("parties/new/", views.PartyCreateView.as_view(), name="party-create"),
+    path("parties/<int:pk>/", views.PartyDetailView.as_view(), name="party-detail"),
+    path("parties/<int:pk>/edit/", views.PartyUpdateView.as_view(), name="party-update"),
+    path("parties/<int:pk>/delete/", views.PartyDeleteView.as_view(), name="party-delete"),
+    path("parcels/", views.ParcelListView.as_view(), name="parcel-list"),
+    path("parcels/new/", views.ParcelCreateView.as_view(), name="parcel-create"),
+    path("parcels/<int:pk>/", views.ParcelDetailView.as_view(), name="parcel-detail"),
+    path("parcels/<int:pk>/edit/", views.ParcelUpdateView.as_view(), name="parcel-update"),
+    path("parcels/<int:pk>/delete/", views.ParcelDeleteView.as_view(), name="parcel-delete"),
+    path("assets/", views.AssetListView.as_view(), name="asset-list"),
+    path("assets/new/", views.AssetCreateView.as_view(), name="asset-create"),
+    path("assets/<int:pk>/", views.AssetDetailView.as_view(), name="asset-detail"),
+    path("assets/<int:pk>/edit/", views.AssetUpdateView.as_view(), name="asset-update"),
+    path("assets/<int:pk>/delete/", views.AssetDeleteView.as_view(), name="asset-delete"),
 ]

@@ -7,8 +7,7 @@ from django.views.decorators.http import require_GET
 from core import permissions as perms
 from core.bounds import query_int
 from core.generic import RecordCreateView, RecordDeleteView, RecordDetailView, RecordListView, RecordUpdateView
-from core.scoping import villages_for
-from ledgers.exports import AssetsExport, ParcelsExport, PartiesExport, PlacesExport
+from core.scoping import groups_for, villages_for
 
 from . import selectors, services
 from .filters import AssetFilter, ParcelFilter, PartyFilter, VillageFilter
@@ -17,9 +16,10 @@ from .forms import AssetForm, GroupForm, ParcelForm, PartyForm, VillageForm
 # --- Villages and groups -------------------------------------------------
 
 
-class VillageListView(PlacesExport, RecordListView):
+class VillageListView(RecordListView):
     template_name = "villages/village_list.html"
     filterset_class = VillageFilter
+    exporter = "places"
 
     def get_queryset(self):
         return selectors.village_list(self.request.user)
@@ -100,7 +100,7 @@ class GroupUpdateView(RecordUpdateView):
     success_message = "村民小组已保存。"
 
     def get_queryset(self):
-        return selectors.groups_for(self.request.user)
+        return groups_for(self.request.user)
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -123,40 +123,11 @@ class GroupUpdateView(RecordUpdateView):
 def group_options(request):
     """The <option>s of a village's groups, for the group select when the village changes (htmx)."""
     village_id = query_int(request.GET.get("village"))
-    groups = selectors.groups_for(request.user).filter(village_id=village_id) if village_id else []
+    groups = groups_for(request.user).filter(village_id=village_id) if village_id else []
     return render(request, "villages/_group_options.html", {"groups": groups})
 
 
 # --- Parties, parcels, assets ---------------------------------------------
-
-
-class _LedgerViews:
-    """The five pages of one ledger record type, configured by a few names."""
-
-    def __init__(self, *, name, selector, filterset, form, permission, create, update, delete, noun, export):
-        base = dict(permission=permission)
-
-        def queryset(self):
-            return selector(self.request.user)
-
-        self.list = type(f"{name.title()}ListView", (export, RecordListView), dict(
-            template_name=f"villages/{name}_list.html", filterset_class=filterset, get_queryset=queryset))
-        self.detail = type(f"{name.title()}DetailView", (RecordDetailView,), dict(
-            template_name=f"villages/{name}_detail.html", get_queryset=queryset))
-        self.create = type(f"{name.title()}CreateView", (VillageFromQueryMixin, RecordCreateView), dict(
-            base, template_name="core/record_form.html", form_class=form, success_message=f"{noun}已登记。",
-            extra_context={"noun": noun, "list_url": reverse_lazy(f"villages:{name}-list")},
-            get_queryset=queryset,
-            write=lambda self, f: create(user=self.request.user, data=f.cleaned_data)))
-        self.update = type(f"{name.title()}UpdateView", (RecordUpdateView,), dict(
-            base, template_name="core/record_form.html", form_class=form, success_message=f"{noun}已保存。",
-            extra_context={"noun": noun},
-            get_queryset=queryset,
-            write=lambda self, f: update(self.object, user=self.request.user, data=f.cleaned_data)))
-        self.delete = type(f"{name.title()}DeleteView", (RecordDeleteView,), dict(
-            base, get_queryset=queryset, success_message=f"{noun}已删除。",
-            success_url=reverse_lazy(f"villages:{name}-list"),
-            delete_record=lambda self, obj: delete(obj, user=self.request.user)))
 
 
 class VillageFromQueryMixin:
@@ -169,42 +140,171 @@ class VillageFromQueryMixin:
         return initial
 
 
-party_views = _LedgerViews(
-    name="party", selector=selectors.party_list, filterset=PartyFilter, form=PartyForm,
-    permission=perms.PARTY_CHANGE, noun="当事人", export=PartiesExport,
-    create=services.party_create,
-    update=lambda obj, **kw: services.party_update(party=obj, **kw),
-    delete=lambda obj, **kw: services.party_delete(party=obj, **kw),
-)
-parcel_views = _LedgerViews(
-    name="parcel", selector=selectors.parcel_list, filterset=ParcelFilter, form=ParcelForm,
-    permission=perms.PARCEL_CHANGE, noun="地块", export=ParcelsExport,
-    create=services.parcel_create,
-    update=lambda obj, **kw: services.parcel_update(parcel=obj, **kw),
-    delete=lambda obj, **kw: services.parcel_delete(parcel=obj, **kw),
-)
-asset_views = _LedgerViews(
-    name="asset", selector=selectors.asset_list, filterset=AssetFilter, form=AssetForm,
-    permission=perms.ASSET_CHANGE, noun="资产", export=AssetsExport,
-    create=services.asset_create,
-    update=lambda obj, **kw: services.asset_update(asset=obj, **kw),
-    delete=lambda obj, **kw: services.asset_delete(asset=obj, **kw),
-)
+class PartyListView(RecordListView):
+    template_name = "villages/party_list.html"
+    filterset_class = PartyFilter
+    exporter = "parties"
+
+    def get_queryset(self):
+        return selectors.party_list(self.request.user)
 
 
-class PartyDetailView(party_views.detail):
-    """A party's page also lists what they hold with the village, within the user's scope."""
+class PartyDetailView(RecordDetailView):
+    """A party's page; what they hold with the village shows in panels of the contracts and debts apps."""
 
-    def get_context_data(self, **kwargs):
-        from contracts.selectors import contract_list
-        from debts.selectors import claim_list, debt_list
+    template_name = "villages/party_detail.html"
 
-        context = super().get_context_data(**kwargs)
-        user, party = self.request.user, self.object
-        context.update(contracts=contract_list(user).filter(counterparty=party),
-                       claims=claim_list(user).filter(debtor=party),
-                       debts=debt_list(user).filter(creditor=party))
-        return context
+    def get_queryset(self):
+        return selectors.party_list(self.request.user)
 
 
-party_views.detail = PartyDetailView
+class PartyCreateView(VillageFromQueryMixin, RecordCreateView):
+    template_name = "core/record_form.html"
+    form_class = PartyForm
+    permission = perms.PARTY_CHANGE
+    success_message = "当事人已登记。"
+    extra_context = {"noun": "当事人", "list_url": reverse_lazy("villages:party-list")}
+
+    def get_queryset(self):
+        return selectors.party_list(self.request.user)
+
+    def write(self, form):
+        return services.party_create(user=self.request.user, data=form.cleaned_data)
+
+
+class PartyUpdateView(RecordUpdateView):
+    template_name = "core/record_form.html"
+    form_class = PartyForm
+    permission = perms.PARTY_CHANGE
+    success_message = "当事人已保存。"
+    extra_context = {"noun": "当事人"}
+
+    def get_queryset(self):
+        return selectors.party_list(self.request.user)
+
+    def write(self, form):
+        return services.party_update(party=self.object, user=self.request.user, data=form.cleaned_data)
+
+
+class PartyDeleteView(RecordDeleteView):
+    permission = perms.PARTY_CHANGE
+    success_message = "当事人已删除。"
+    success_url = reverse_lazy("villages:party-list")
+
+    def get_queryset(self):
+        return selectors.party_list(self.request.user)
+
+    def delete_record(self, obj):
+        services.party_delete(party=obj, user=self.request.user)
+
+
+class ParcelListView(RecordListView):
+    template_name = "villages/parcel_list.html"
+    filterset_class = ParcelFilter
+    exporter = "parcels"
+
+    def get_queryset(self):
+        return selectors.parcel_list(self.request.user)
+
+
+class ParcelDetailView(RecordDetailView):
+    template_name = "villages/parcel_detail.html"
+
+    def get_queryset(self):
+        return selectors.parcel_list(self.request.user)
+
+
+class ParcelCreateView(VillageFromQueryMixin, RecordCreateView):
+    template_name = "core/record_form.html"
+    form_class = ParcelForm
+    permission = perms.PARCEL_CHANGE
+    success_message = "地块已登记。"
+    extra_context = {"noun": "地块", "list_url": reverse_lazy("villages:parcel-list")}
+
+    def get_queryset(self):
+        return selectors.parcel_list(self.request.user)
+
+    def write(self, form):
+        return services.parcel_create(user=self.request.user, data=form.cleaned_data)
+
+
+class ParcelUpdateView(RecordUpdateView):
+    template_name = "core/record_form.html"
+    form_class = ParcelForm
+    permission = perms.PARCEL_CHANGE
+    success_message = "地块已保存。"
+    extra_context = {"noun": "地块"}
+
+    def get_queryset(self):
+        return selectors.parcel_list(self.request.user)
+
+    def write(self, form):
+        return services.parcel_update(parcel=self.object, user=self.request.user, data=form.cleaned_data)
+
+
+class ParcelDeleteView(RecordDeleteView):
+    permission = perms.PARCEL_CHANGE
+    success_message = "地块已删除。"
+    success_url = reverse_lazy("villages:parcel-list")
+
+    def get_queryset(self):
+        return selectors.parcel_list(self.request.user)
+
+    def delete_record(self, obj):
+        services.parcel_delete(parcel=obj, user=self.request.user)
+
+
+class AssetListView(RecordListView):
+    template_name = "villages/asset_list.html"
+    filterset_class = AssetFilter
+    exporter = "assets"
+
+    def get_queryset(self):
+        return selectors.asset_list(self.request.user)
+
+
+class AssetDetailView(RecordDetailView):
+    template_name = "villages/asset_detail.html"
+
+    def get_queryset(self):
+        return selectors.asset_list(self.request.user)
+
+
+class AssetCreateView(VillageFromQueryMixin, RecordCreateView):
+    template_name = "core/record_form.html"
+    form_class = AssetForm
+    permission = perms.ASSET_CHANGE
+    success_message = "资产已登记。"
+    extra_context = {"noun": "资产", "list_url": reverse_lazy("villages:asset-list")}
+
+    def get_queryset(self):
+        return selectors.asset_list(self.request.user)
+
+    def write(self, form):
+        return services.asset_create(user=self.request.user, data=form.cleaned_data)
+
+
+class AssetUpdateView(RecordUpdateView):
+    template_name = "core/record_form.html"
+    form_class = AssetForm
+    permission = perms.ASSET_CHANGE
+    success_message = "资产已保存。"
+    extra_context = {"noun": "资产"}
+
+    def get_queryset(self):
+        return selectors.asset_list(self.request.user)
+
+    def write(self, form):
+        return services.asset_update(asset=self.object, user=self.request.user, data=form.cleaned_data)
+
+
+class AssetDeleteView(RecordDeleteView):
+    permission = perms.ASSET_CHANGE
+    success_message = "资产已删除。"
+    success_url = reverse_lazy("villages:asset-list")
+
+    def get_queryset(self):
+        return selectors.asset_list(self.request.user)
+
+    def delete_record(self, obj):
+        services.asset_delete(asset=obj, user=self.request.user)

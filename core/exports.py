@@ -1,0 +1,176 @@
+"""List exporters: what a list page writes to Excel, registered by the app that owns the list.
+
+An exporter is built from a user and the list's filter values (the query string of the page), never
+from a request, so that a long export runs as a job exactly as the click that asked for it: it reads
+through the app's scoped selector and the list's filterset, so the rows are the rows the page lists.
+Each app registers its exporters with `@exporter` in its own `exports.py`, imported from its
+`AppConfig.ready`; a list page names its exporter by key.
+"""
+from collections.abc import Iterable, Mapping
+
+from django.http import QueryDict
+from django.utils import timezone
+
+from .jobs import JobError, job_add_file, job_runner
+from .permissions import CLAIM_MANAGE, ID_NUMBER_VIEW, has_perm
+from .xlsx import Column, Sheet, stream_workbook
+
+# Query parameters of a list page that are not filters.
+_NOT_FILTERS = ("page", "format")
+
+
+class Exporter:
+    """One list's export: its columns and rows for every record the user's filters select."""
+
+    key = ""              # how list views and jobs name it
+    name = ""             # shown to users: the sheet's title, the file name, the job's title
+    list_view = ""        # URL name of the list page it exports (jobs queued by older versions name it)
+    filterset_class = None
+
+    def __init__(self, user, data: Mapping | None = None):
+        self.user = user
+        self.data = _filter_values(data)
+        self._filterset = None
+
+    # --- What a subclass declares -----------------------------------------------------------
+
+    def get_queryset(self):
+        """The records the list page starts from: the app's selector for `self.user`."""
+        raise NotImplementedError
+
+    def columns(self) -> list[Column]:
+        raise NotImplementedError
+
+    def rows(self, records) -> Iterable[list]:
+        """One list of cell values per record, in the order of `columns`."""
+        raise NotImplementedError
+
+    def prepare(self, queryset):
+        """The filtered queryset with what the rows need loaded in bulk."""
+        return queryset
+
+    # --- Shared -------------------------------------------------------------------------------
+
+    def masked(self) -> bool:
+        return not has_perm(self.user, ID_NUMBER_VIEW)
+
+    @property
+    def filterset(self):
+        if self._filterset is None:
+            # The list's filtersets read only the user from their request (scoped choices, ID search).
+            self._filterset = self.filterset_class(self.data or None, queryset=self.get_queryset(),
+                                                   request=_Asker(self.user))
+        return self._filterset
+
+    def queryset(self):
+        """Every record the filters select; a value a filter cannot use is ignored, as on the list page."""
+        return self.filterset.qs
+
+    def subtitle(self) -> str:
+        filterset = self.filterset
+        chosen = []
+        if filterset.is_bound and filterset.is_valid():
+            fields = filterset.form.fields
+            for name, value in filterset.form.cleaned_data.items():
+                if value not in (None, "", [], ()) and name in fields:
+                    chosen.append(f"{fields[name].label}：{_shown(fields[name], value)}")
+        return "　".join([f"{self.user.scope_name}", f"导出于 {timezone.localtime():%Y-%m-%d %H:%M}",
+                         *(["筛选 " + "；".join(chosen)] if chosen else [])])
+
+    def filename(self) -> str:
+        return f"{self.name}-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
+
+    def content(self, report=None) -> bytes:
+        """The workbook; `report(done, total, message)`, when given, hears of the progress."""
+        queryset = self.queryset()
+        total = queryset.count()
+
+        def rows():
+            done = 0
+            for row in self.rows(self.prepare(queryset).iterator(chunk_size=2000)):
+                done += 1
+                if report and done % 5000 == 0:
+                    report(done, total, f"已写出 {done:,} / {total:,} 行")
+                yield row
+
+        return stream_workbook([Sheet(self.name, self.columns(), rows(), self.subtitle())])
+
+    def job_params(self) -> dict:
+        return {"exporter": self.key, "query": self.data.urlencode()}
+
+
+class _Asker:
+    """Who asks for the export, in the one attribute a filterset reads of its request."""
+
+    def __init__(self, user):
+        self.user = user
+
+
+def _filter_values(data: Mapping | None) -> QueryDict:
+    values = QueryDict(mutable=True)
+    if data is None:
+        return values
+    for name in data:
+        if name in _NOT_FILTERS:
+            continue
+        if isinstance(data, QueryDict):
+            items = data.getlist(name)
+        else:
+            value = data[name]
+            items = value if isinstance(value, list | tuple) else [value]
+        values.setlist(name, [str(item) for item in items])
+    return values
+
+
+def _shown(field, value) -> str:
+    choices = dict(getattr(field, "choices", []) or [])
+    return str(choices.get(value, choices.get(str(value), value)))
+
+
+# --- The registry ------------------------------------------------------------------------------
+
+_exporters: dict[str, type[Exporter]] = {}
+
+
+def exporter(cls: type[Exporter]) -> type[Exporter]:
+    """Class decorator: register a list exporter under its key."""
+    if not cls.key or not cls.name:
+        raise TypeError(f"{cls.__qualname__} needs a key and a name")
+    known = _exporters.get(cls.key)
+    if known and (known.__module__, known.__qualname__) != (cls.__module__, cls.__qualname__):
+        raise TypeError(f"Two exporters for {cls.key!r}: {known.__qualname__} and {cls.__qualname__}")
+    _exporters[cls.key] = cls
+    return cls
+
+
+def exporter_for(key: str) -> type[Exporter]:
+    try:
+        return _exporters[key]
+    except KeyError:
+        raise LookupError(f"No exporter registered under {key!r}") from None
+
+
+def exporter_keys() -> list[str]:
+    return sorted(_exporters)
+
+
+def _exporter_of_job(params: dict) -> type[Exporter]:
+    if key := params.get("exporter"):
+        if key in _exporters:
+            return _exporters[key]
+    elif view := params.get("view"):
+        # Queued before exporters were named: the job named the list page it came from.
+        for cls in _exporters.values():
+            if cls.list_view == view:
+                return cls
+    raise JobError("系统已不再支持这种导出，无法继续。请回到列表页重新导出。")
+
+
+@job_runner("list-export", restart_permission=CLAIM_MANAGE)
+def run_list_export_job(job, report) -> dict:
+    """The background job of a long list export: the same exporter, filters and user as the click that asked."""
+    exporter_class = _exporter_of_job(job.params)
+    export = exporter_class(job.created_by, QueryDict(job.params.get("query", "")))
+    content = export.content(report=report)
+    job_add_file(job, export.filename(), content)
+    return {"rows": export.queryset().count()}
