@@ -18,7 +18,7 @@ urlpatterns = [
     path("", include("villages.urls")),
     path("", include("contracts.urls")),
     path("", include("debts.urls")),
-    path("", include("debts.letter_urls")),
+    path("", include("debts.letters.urls")),
     path("", include("reports.urls")),
     path("", include("ledgers.urls")),
     path("", include("core.urls")),

@@ -6,7 +6,7 @@ checks (reading.check_file) refuse what declares too much; this process stops wh
 
 - a fresh interpreter (`python -m ledgers.reader`), not a fork: a Celery prefork worker is a daemonic
   process, and forking a process that holds database connections and threads is unsafe (as in
-  debts/letter_pdf.py). It imports openpyxl and ledgers/reading.py, not Django's models;
+  debts/letters/pdf.py). It imports openpyxl and ledgers/reading.py, not Django's models;
 - it sets its own address-space ceiling (RLIMIT_AS, LEDGER_READ_MEMORY_MB) before it imports anything
   large, so that a bomb ends in a MemoryError (or the kernel's kill) in it alone;
 - it reads with reading.read_sheet, writes what it read to the file the preview keeps (JSON lines,

@@ -15,9 +15,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
-from core.testing import ClaimFactory, ContractFactory, GroupFactory, PartyFactory, make_resident_id
-from debts import letter_pdf
+from contracts.factories import ContractFactory
+from debts.factories import ClaimFactory
+from debts.letters import pdf as letter_pdf
 from debts.models import Letter, LetterItem
+from places.factories import GroupFactory
+from villages.factories import PartyFactory, make_resident_id
 
 ID_NUMBER = make_resident_id(77)
 
@@ -213,7 +216,7 @@ def test_batch_embeds_one_face_once_however_many_chunks(personas, batch):
 
 def test_the_face_is_cut_once_for_a_character_set(monkeypatch):
     first = letter_pdf.letter_font({"峪", "口"})
-    monkeypatch.setattr(letter_pdf, "_subset", lambda *args: pytest.fail("cut again"))
+    monkeypatch.setattr("core.pdf.fonts._subset", lambda *args: pytest.fail("cut again"))
 
     assert letter_pdf.letter_font({"口", "峪"}) == first
 

@@ -7,8 +7,8 @@ from django.db.models import Q
 
 from core.jobs import JobError
 from core.models import Role, User
-from debts.letters import kind_from_code, letters_job_create
-from villages.models import Township
+from debts.letters.services import kind_from_code, letters_job_create
+from places.models import Township
 
 
 class Command(BaseCommand):

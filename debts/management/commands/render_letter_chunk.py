@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from debts.letter_pdf import serve_chunks
+from debts.letters.pdf import serve_chunks
 
 
 class Command(BaseCommand):

@@ -1,87 +1,31 @@
-"""Letters to debtors (对账函, 清缴通知书): choosing who gets one, numbering them without gaps,
-the background job that issues and prints a batch, and tracking each letter until its receipt comes back.
+"""Letters to debtors (对账函, 清缴通知书): numbering them without gaps, starting the batch job that
+issues and prints them, one letter from a claim's page, and tracking each letter until its receipt comes back.
 
 A debtor with several open claims in a village gets one letter listing them
 all. Sealed and fully cleared claims never appear. Numbers are handed out per
 village and year under a row lock, so two jobs running at once never share or
 skip a number; a restarted job issues only the letters it has not issued yet.
 """
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import groupby
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from core import permissions as perms
 from core.audit import acting_as
-from core.bounds import MONEY_MAX
-from core.idnumbers import mask_id_number
-from core.jobs import JobError, job_add_file, job_create
+from core.domain import letter_reply_days
+from core.jobs import job_create
 from core.money import format_yuan
 from core.scoping import villages_for
-from core.xlsx import Column, build_xlsx
+from debts.models import Claim, ClaimEvent, DisputeTask, Letter, LetterItem, LetterKind, LetterSequence
+from debts.services import claim_record_event
 
-from .models import Claim, ClaimEvent, DisputeTask, Letter, LetterItem, LetterKind, LetterSequence
-from .selectors import age_band_filter, claim_list, with_age
+from .selectors import DebtorGroup, select_groups
 
-REPLY_DAYS = 30
 KIND_CODES = {"reconciliation": LetterKind.RECONCILIATION, "payment-notice": LetterKind.PAYMENT_NOTICE}
-
-
-@dataclass
-class DebtorGroup:
-    village: object
-    debtor: object
-    claims: list = field(default_factory=list)     # (claim, balance)
-
-    @property
-    def total(self) -> Decimal:
-        return sum((balance for _, balance in self.claims), Decimal("0"))
-
-    @property
-    def too_large(self) -> bool:
-        """More than a letter's total (a money column) holds: each claim fits, their sum need not."""
-        return self.total > MONEY_MAX
-
-    def too_large_message(self) -> str:
-        return (f"{self.village.name} {self.debtor.name}：未清收债权合计 {format_yuan(self.total)} 元，"
-                f"超过一份函件可列的上限 {format_yuan(MONEY_MAX)} 元，未出具函件，请核实金额后逐笔处理。")
-
-
-def print_order(record):
-    """How letters are printed and listed: by township, village, group, then the debtor's name in pinyin.
-
-    `record` is anything with `village` and `debtor` (a claim or a letter).
-    """
-    debtor, village = record.debtor, record.village
-    group = debtor.group.name if debtor.group_id else "~"
-    return (village.township.name, village.name, village.pk, group,
-            (debtor.search_keys or debtor.name).split(" ")[-1], debtor.pk)
-
-
-def select_groups(*, user, villages, min_balance: Decimal | None = None, origins=(), age: str = "",
-                  today: date | None = None) -> list[DebtorGroup]:
-    """Who gets a letter: debtors with open, unsealed claims in the chosen villages, one group per village.
-
-    Sorted for printing by village, group and name (pinyin).
-    """
-    today = today or date.today()
-    claims = with_age(claim_list(user)).select_related("debtor__group").filter(
-        village__in=villages, sealed=False, balance__gt=0)
-    if origins:
-        claims = claims.filter(origin__in=origins)
-    if age:
-        claims = claims.filter(age_band_filter(age, today))
-    ordered = sorted(claims, key=print_order)
-    groups = []
-    for _, rows in groupby(ordered, key=lambda c: (c.village_id, c.debtor_id)):
-        rows = list(rows)
-        group = DebtorGroup(rows[0].village, rows[0].debtor, [(c, c.balance) for c in rows])
-        if min_balance is None or group.total >= min_balance:
-            groups.append(group)
-    return groups
 
 
 def letter_number(village, year: int, seq: int) -> str:
@@ -126,7 +70,7 @@ def issue_letters(*, user, groups: list[DebtorGroup], kind: str, as_of: date, jo
                         letter = Letter.objects.create(
                             village=village, number=letter_number(village, as_of.year, seq), year=as_of.year,
                             seq=seq, kind=kind, debtor=group.debtor, job=job, total=group.total, as_of=as_of,
-                            reply_by=as_of + timedelta(days=REPLY_DAYS), created_by=user)
+                            reply_by=as_of + timedelta(days=letter_reply_days()), created_by=user)
                         LetterItem.objects.bulk_create(
                             [LetterItem(letter=letter, claim=claim, amount=balance) for claim, balance in group.claims])
                 issued += len(todo)
@@ -150,55 +94,12 @@ def letters_job_create(*, user, villages, kind: str, min_balance: Decimal | None
         raise ValidationError({"villages": "请选择管理范围内的村。"})
     if kind not in LetterKind.values:
         raise ValidationError({"kind": "请选择函件类型。"})
-    as_of = as_of or date.today()
+    as_of = as_of or timezone.localdate()
     names = "、".join(v.name for v in villages[:3]) + (f"等 {len(villages)} 个村" if len(villages) > 3 else "")
     return job_create(user=user, kind="letters", title=f"{kind}（{names}，截至 {as_of:%Y-%m-%d}）", enqueue=enqueue,
                       params={
         "villages": [v.pk for v in villages], "kind": kind, "as_of": as_of.isoformat(),
         "min_balance": str(min_balance) if min_balance is not None else None, "origins": list(origins), "age": age})
-
-
-def run_letter_job(job, report) -> dict:
-    """The job's runner: select, number (resumably), render, and store the files."""
-    from .letter_pdf import render_batch
-
-    params, user = job.params, job.created_by
-    villages = villages_for(user).filter(pk__in=params["villages"])
-    as_of = date.fromisoformat(params["as_of"])
-    min_balance = Decimal(params["min_balance"]) if params.get("min_balance") else None
-    groups = select_groups(user=user, villages=villages, min_balance=min_balance, origins=params.get("origins") or (),
-                           age=params.get("age") or "", today=as_of)
-    # One debtor whose total no letter can hold is left out and named on the job; the others get their letters.
-    skipped = [g.too_large_message() for g in groups if g.too_large]
-    groups = [g for g in groups if not g.too_large]
-    already = Letter.objects.filter(job=job).exists()
-    if not groups and not already:
-        raise JobError("；".join(skipped) or "所选范围内没有需要出具函件的债权（已封存、已结清的不出具）。")
-    issue_letters(user=user, groups=groups, kind=params["kind"], as_of=as_of, job=job, report=report)
-    letters = list(_ordered(Letter.objects.filter(job=job)))
-    output = render_batch([letter.pk for letter in letters], report=report)
-    stamp = f"{as_of:%Y%m%d}"
-    job_add_file(job, f"{params['kind']}-全部-{stamp}.pdf", output.whole)
-    for village_name, content in output.by_village:
-        job_add_file(job, f"{params['kind']}-{village_name}-{stamp}.pdf", content)
-    job_add_file(job, f"{params['kind']}-签收清单-{stamp}.xlsx", letters_xlsx(letters, params["kind"]))
-    return {"letters": output.letters, "pages": output.pages, **({"skipped": skipped} if skipped else {})}
-
-
-def _ordered(letters):
-    return sorted(letters.select_related("village__township", "debtor__group"), key=print_order)
-
-
-LIST_COLUMNS = [Column("编号", 24), Column("债务人", 16), Column("证件号码", 22), Column("金额(元)", 14, money=True),
-                Column("村", 12), Column("组", 10), Column("签收人", 12), Column("签收日期", 12)]
-
-
-def letters_xlsx(letters, kind: str) -> bytes:
-    """The list for signing letters out: number, debtor, masked ID, amount, village, group."""
-    rows = [[letter.number, letter.debtor.name, mask_id_number(letter.debtor.id_number), letter.total,
-             letter.village.name, letter.debtor.group.name if letter.debtor.group_id else "", "", ""]
-            for letter in letters]
-    return build_xlsx(title=f"{kind}签收清单", columns=LIST_COLUMNS, rows=rows)
 
 
 # --- One letter from a claim's page ----------------------------------------------------------
@@ -217,7 +118,7 @@ def letter_issue_for_claim(*, user, claim: Claim, kind: str, as_of: date | None 
         raise ValidationError("该债务人在本村没有未清收的债权。")
     if groups[0].too_large:
         raise ValidationError(groups[0].too_large_message())
-    issue_letters(user=user, groups=groups, kind=kind, as_of=as_of or date.today())
+    issue_letters(user=user, groups=groups, kind=kind, as_of=as_of or timezone.localdate())
     return Letter.objects.filter(village=claim.village, debtor=claim.debtor).order_by("-pk").first()
 
 
@@ -238,8 +139,6 @@ def _claims_of(letter: Letter):
 
 
 def _events(letter: Letter, user, kind: str, on: date, note: str) -> None:
-    from .services import claim_record_event
-
     for claim in _claims_of(letter):
         claim_record_event(user=user, claim=claim, kind=kind, happened_on=on, note=note)
 
@@ -253,7 +152,7 @@ def letter_deliver(*, user, letter: Letter, delivered_on: date, delivery: str, d
         raise ValidationError(f"函件当前为“{locked.state}”，不能再登记送达。")
     if delivery not in Letter.Delivery.values:
         raise ValidationError({"delivery": "请选择送达方式。"})
-    if delivered_on > date.today() or delivered_on < locked.as_of:
+    if delivered_on > timezone.localdate() or delivered_on < locked.as_of:
         raise ValidationError({"delivered_on": "送达日期须在出具日期之后，且不晚于今天。"})
     locked.state, locked.delivered_on, locked.delivery = Letter.State.DELIVERED, delivered_on, delivery
     locked.delivered_by = delivered_by.strip() or str(user)
@@ -280,7 +179,7 @@ def letter_answer(*, user, letter: Letter, result: str, answered_on: date, dispu
             raise ValidationError(f"函件当前为“{locked.state}”，不能登记退回。")
     elif locked.state not in (Letter.State.DELIVERED, Letter.State.ISSUED):
         raise ValidationError(f"函件当前为“{locked.state}”，回执已登记过。")
-    if answered_on > date.today() or answered_on < locked.as_of:
+    if answered_on > timezone.localdate() or answered_on < locked.as_of:
         raise ValidationError({"answered_on": "回执日期须在出具日期之后，且不晚于今天。"})
     if result == Letter.State.CONFIRMED:
         locked.state = Letter.State.CONFIRMED
@@ -317,7 +216,7 @@ def dispute_close(*, user, task: DisputeTask, outcome: str, closed_on: date | No
         raise ValidationError("该异议已经办结。")
     if not outcome.strip():
         raise ValidationError({"outcome": "请写明核实结果。"})
-    locked.outcome, locked.closed_on, locked.closed_by = outcome.strip(), closed_on or date.today(), user
+    locked.outcome, locked.closed_on, locked.closed_by = outcome.strip(), closed_on or timezone.localdate(), user
     with acting_as(user):
         locked.save()
     return locked

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import letter_views as views
+from . import views
 
 app_name = "letters"
 

@@ -10,6 +10,9 @@ not be able to make the server fetch anything.
 `render_pdf` is a pure renderer (STYLE rule 8): the caller builds the context
 with its queries done; the template only formats.
 
+For batches of documents: `fonts` cuts a face to the characters they
+print, `pool` renders in worker processes, `join` joins the parts.
+
 No `FontConfiguration` is kept between renders: the documents use the
 system's fonts (no `@font-face`), and measured render times are the same
 with or without a shared one, while sharing it across threads is not safe.

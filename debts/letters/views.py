@@ -1,18 +1,17 @@
 """Letter pages: the list, one letter with its delivery and receipt, its PDF, a batch, the receipt desk, disputes.
 
 Thin, as everywhere: fetch through the user's scope (404), check the right
-(403), validate, call one service from `debts.letters`, redirect or re-render.
+(403), validate, call one service from `debts.letters.services`, redirect or re-render.
 """
 import re
-from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, QuerySet, Sum
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import FormView, TemplateView
@@ -23,11 +22,12 @@ from core.generic import ObjectFormView, RecordDetailView, RecordListView, requi
 from core.pdf import pdf_response
 from core.scoping import ScopedMixin, check_perm
 from core.submissions import SubmittedOnceMixin
-from ledgers.exports import LettersExport
+from debts import selectors
+from debts.models import Letter
+from debts.selectors import dispute_list, letter_detail, letter_list
 
-from . import letters as services
-from . import selectors
-from .letter_forms import (
+from . import services
+from .forms import (
     AnswerForm,
     BatchForm,
     DeliveryForm,
@@ -39,27 +39,19 @@ from .letter_forms import (
     LetterFilter,
     LetterKindForm,
 )
-from .models import Letter
-from .selectors import dispute_list, letter_detail, letter_list
+from .selectors import state_counts
 
 
 def letter_url(letter) -> str:
     return reverse("letters:letter-detail", args=[letter.pk])
 
 
-def state_counts(letters: QuerySet[Letter]) -> list[dict]:
-    """How many letters, and for how much, stand at each state — one query over the whole filtered list."""
-    rows = {row["state"]: row for row in letters.order_by().values("state").annotate(n=Count("pk"),
-                                                                                      amount=Sum("total"))}
-    return [{"state": value, "n": rows.get(value, {}).get("n", 0), "amount": rows.get(value, {}).get("amount")}
-            for value in Letter.State.values]
-
-
 # --- List and detail ------------------------------------------------------------------------
 
 
-class LetterListView(LettersExport, RecordListView):
+class LetterListView(RecordListView):
     template_name = "debts/letters/letter_list.html"
+    exporter = "letters"
     filterset_class = LetterFilter
 
     def get_queryset(self):
@@ -106,7 +98,7 @@ def _job_url(job_id: int) -> str:
 @login_required
 def letter_pdf(request, pk):
     """One letter as its own PDF, for reprinting a lost copy or a letter issued from a claim's page."""
-    from .letter_pdf import render_letters
+    from .pdf import render_letters
 
     letter = get_object_or_404(letter_list(request.user), pk=pk)
     content, _pages = render_letters([letter.pk])
@@ -233,7 +225,7 @@ class ReceiptDeskView(ScopedMixin, TemplateView):
     permission = perms.CLAIM_FOLLOW_UP
 
     def get(self, request, *args, **kwargs):
-        context = {"today": date.today()}
+        context = {"today": timezone.localdate()}
         if "number" in request.GET:
             form = DeskLookupForm(request.GET)
             if form.is_valid():
@@ -273,7 +265,8 @@ def _desk_reply(request, letter: Letter, *, done: str = "", error: str = ""):
         return HttpResponseRedirect(reverse("letters:receipt-desk") + "?" + urlencode({"number": letter.number}))
     letter = letter_detail(request.user).get(pk=letter.pk)
     return render(request, "debts/letters/_desk_result.html",
-                  {"letter": letter, "number": letter.number, "done": done, "error": error, "today": date.today()})
+                  {"letter": letter, "number": letter.number, "done": done, "error": error,
+                   "today": timezone.localdate()})
 
 
 @require_POST

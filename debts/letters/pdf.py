@@ -2,45 +2,37 @@
 
 A letter is a plain dict read from the database (`letter_context`); the
 template `debts/pdf/letters.html`, which extends the shared layout of
-`core/pdf.py`, turns a list of them into one PDF, each letter from a new page.
+`core.pdf`, turns a list of them into one PDF, each letter from a new page.
 
 A batch (`render_batch`) is made fast and lean thus:
 
-* The face is Noto Serif CJK SC cut down (fontTools, in a process of its
-  own) to the characters the batch prints: some 100 KB instead of a 26 MB
-  collection that WeasyPrint would load and cut again for every document.
-  It is kept under PRIVATE_ROOT/fonts, named by a hash of the characters.
+* The face is Noto Serif CJK SC cut down (`core.pdf.fonts`) to the characters
+  the batch prints: some 100 KB instead of a 26 MB collection that WeasyPrint
+  would load and cut again for every document. It is kept under
+  PRIVATE_ROOT/fonts, named by a hash of the characters.
 * The letters are rendered in chunks of at most CHUNK_SIZE by worker
-  processes. They are fresh interpreters (`manage.py render_letter_chunk`),
-  not forks: a Celery prefork worker is a daemonic process, which
-  multiprocessing forbids to have children, while a plain subprocess is
-  allowed anywhere; and forking a process that holds database connections
-  and threads is unsafe in any case. The workers never touch the database:
-  this process writes each chunk's dicts to a temporary folder.
+  processes (`core.pdf.pool`, each a `manage.py render_letter_chunk`). The
+  workers never touch the database: this process writes each chunk's dicts
+  to a temporary folder.
 * A worker keeps one font configuration for all its chunks and pauses the
   cycle collector while a chunk renders.
 * This process joins the chunk PDFs, in order, into the whole batch and one
-  file per village by streaming their objects to disk (`PdfJoin`); the font
-  program, the same bytes in every chunk, is written once. Only the whole
-  batch is held in memory; a village's file is read when it is asked for.
+  file per village (`core.pdf.join`); the font program, the same bytes in
+  every chunk, is written once. Only the whole batch is held in memory; a
+  village's file is read when it is asked for.
 
 Chunks are small (a worker's memory grows with its chunk, over a megabyte a
 letter) and shrink towards the end so that the workers finish together.
 """
 import functools
 import gc
-import hashlib
 import json
 import logging
 import os
-import resource
-import selectors
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-import traceback
 import weakref
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -53,23 +45,15 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import timezone
-from pypdf import PdfReader
-from pypdf.generic import (
-    ArrayObject,
-    DictionaryObject,
-    IndirectObject,
-    NameObject,
-    NumberObject,
-    StreamObject,
-    TextStringObject,
-)
 from weasyprint.text.fonts import FontConfiguration
 
 from core.idnumbers import mask_id_number
 from core.money import capital_yuan, format_yuan
 from core.pdf import document_date, render_document
-
-from .models import ClaimOrigin, Letter, LetterItem, LetterKind
+from core.pdf.fonts import face_subset
+from core.pdf.join import PdfJoin, open_part
+from core.pdf.pool import WorkerPool, serve
+from debts.models import ClaimOrigin, Letter, LetterItem, LetterKind
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +64,6 @@ CHUNK_SIZE = 60           # letters per chunk at most: a worker's memory grows w
 MIN_CHUNK = 15
 # Worker processes: one a core, at most four (each takes some 200 MB); settings.LETTER_WORKERS overrides.
 WORKERS = min(os.cpu_count() or 1, 4)
-ANSWER_TIMEOUT = 600      # seconds a worker may take over one chunk before the batch is given up
 FONT_FAMILY = "LetterSerif"
 FALLBACK_FAMILIES = '"Noto Serif CJK SC", "Noto Serif CJK", "FangSong", serif'
 PENALTY_NOTE = "按合同约定另行计算，本通知未计入"
@@ -189,35 +172,11 @@ def _with_qr(context: dict) -> dict:
     return context
 
 
-# --- The face: a subset of the CJK serif, made once per character set and kept on disk ----------
+# --- The face: the CJK serif cut to the characters the letters print ---------------------------
 
-_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
-_FAMILIES = ("Noto Serif CJK SC", "Noto Serif SC")
 # What dates, amounts and numbers print whatever the letters hold.
 _FIXED_CHARS = ("".join(chr(c) for c in range(0x20, 0x7F)) + "　，。、：；（）《》“”？！…—·□＿"
                 + "零壹贰叁肆伍陆柒捌玖拾佰仟万亿元角分整负人民币年月日")
-
-
-def _system_face() -> tuple[str, int] | None:
-    """(file, index in the collection) of the system's regular Noto Serif CJK SC, or None."""
-    from fontTools.ttLib import TTCollection, TTFont
-
-    for folder in _FONT_DIRS:
-        root = Path(folder).expanduser()
-        if not root.is_dir():
-            continue
-        for path in sorted(root.rglob("NotoSerif*-Regular.*")):
-            if path.suffix.lower() not in (".ttc", ".otf", ".ttf"):
-                continue
-            try:
-                faces = TTCollection(path, lazy=True).fonts if path.suffix.lower() == ".ttc" else [
-                    TTFont(path, lazy=True)]
-                for index, face in enumerate(faces):
-                    if face["name"].getDebugName(1) in _FAMILIES:
-                        return str(path), index
-            except Exception:  # a file fontTools cannot read is not the face we want
-                continue
-    return None
 
 
 def template_chars() -> set[str]:
@@ -264,59 +223,10 @@ def batch_chars(letter_ids: list[int]) -> set[str]:
 
 
 def letter_font(chars: set[str]) -> str | None:
-    """The path of a subset of Noto Serif CJK SC holding `chars` and the template's own.
-
-    Made with fontTools on first use and kept under PRIVATE_ROOT/fonts, named
-    by a hash of the character set. None when the system has no Noto Serif CJK:
-    the letters then use whatever serif CJK face fontconfig finds (slower,
-    same text).
-    """
-    chars = sorted(template_chars() | chars)
-    digest = hashlib.sha256("".join(chars).encode()).hexdigest()[:24]
-    folder = Path(settings.PRIVATE_ROOT) / "fonts"
-    path = folder / f"letters-{digest}.otf"
-    if path.exists():
-        path.touch()
-        return str(path)
-    face = _system_face()
-    if face is None:
-        log.warning("Noto Serif CJK SC is not installed; letters are set in the system's fonts.")
-        return None
-    try:
-        _subset(face, chars, path)
-    except subprocess.CalledProcessError as error:
-        log.error("Cutting the letters' face failed; letters are set in the system's fonts:\n%s",
-                  error.stderr.decode(errors="replace"))
-        return None
-    _prune(folder, keep=20)
-    return str(path)
-
-
-def _subset(face: tuple[str, int], chars: list[str], target: Path) -> None:
-    """Cut the face down to `chars` with fontTools, in a process of its own: loading the full
-    collection takes some fifty megabytes that this process would keep for good."""
-    file, index = face
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as folder:
-        text, part = Path(folder) / "chars.txt", Path(folder) / "face.otf"
-        text.write_text("".join(chars), encoding="utf-8")
-        subprocess.run([
-            sys.executable, "-m", "fontTools.subset", file, f"--font-number={index}", f"--text-file={text}",
-            f"--output-file={part}",
-            # No layout features (horizontal Chinese needs none) and no hinting (the
-            # letters are printed): half the time and half the size.
-            "--layout-features=", "--no-hinting", "--desubroutinize", "--notdef-outline", "--name-IDs=0,1,2,3,4,5,6",
-            "--drop-tables+=GSUB,GPOS,GDEF,BASE,VORG,vhea,vmtx,DSIG,meta",
-        ], check=True, capture_output=True)
-        # Renamed into place, so that a batch running at the same time never reads half a file.
-        os.replace(part, target)
-
-
-def _prune(folder: Path, keep: int) -> None:
-    """Keep the most recently used subsets; every new character set makes one."""
-    faces = sorted(folder.glob("letters-*.otf"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for stale in faces[keep:]:
-        stale.unlink(missing_ok=True)
+    """The path of a subset of Noto Serif CJK SC holding `chars` and the template's own, or None
+    when the system has no Noto Serif CJK (the letters then use whatever serif CJK face
+    fontconfig finds: slower, same text)."""
+    return face_subset(template_chars() | chars, Path(settings.PRIVATE_ROOT) / "fonts", prefix="letters")
 
 
 # --- Rendering letters to PDF (no database) ---------------------------------------------------
@@ -381,145 +291,6 @@ def _common_chars() -> frozenset[str]:
     """The 3,755 characters of GB 2312 level 1, which cover nearly every name and place."""
     return frozenset(bytes((row, cell)).decode("gb2312") for row in range(0xB0, 0xD8) for cell in range(0xA1, 0xFF)
                      if not (row == 0xD7 and cell > 0xF9))
-
-
-# --- Joining PDF files in constant memory -------------------------------------------------------
-
-
-class PdfJoin:
-    """Copies pages of several PDF files into one new file, as they come.
-
-    Each page and what it uses is written out at once; only the byte offset of
-    every object stays in memory. A big stream already written with the same
-    bytes (the font program, identical in every chunk) is referred to, not
-    written again.
-    """
-
-    FANOUT = 128  # pages under one node of the page tree
-
-    def __init__(self, path, *, title: str = ""):
-        # The file is opened for each addition, so that a batch of many villages
-        # does not hold a file open for each.
-        self.path = Path(path)
-        self.path.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-        self.file = None
-        self.offsets = [0]
-        self.root_pages = self._number()
-        self.nodes: list[tuple[int, list[int]]] = []
-        self.shared: dict[bytes, int] = {}
-        self.title = title
-        self.pages = 0
-
-    def _number(self) -> int:
-        self.offsets.append(0)
-        return len(self.offsets) - 1
-
-    def add(self, reader: PdfReader, page_indexes: Iterable[int] | None = None) -> None:
-        """Append pages of a PDF (all, or those indexes in that order)."""
-        with open(self.path, "ab") as self.file:
-            self._add(reader, range(len(reader.pages)) if page_indexes is None else page_indexes)
-
-    def _add(self, reader: PdfReader, page_indexes: Iterable[int]) -> None:
-        numbers: dict[int, int] = {}
-        pending: list[tuple[int, object]] = []
-
-        def reference(indirect: IndirectObject) -> IndirectObject:
-            number = numbers.get(indirect.idnum)
-            if number is None:
-                target = indirect.get_object()
-                key = self._share_key(target)
-                number = self.shared.get(key) if key else None
-                if number is None:
-                    number = self._number()
-                    pending.append((number, target))
-                    if key:
-                        self.shared[key] = number
-                numbers[indirect.idnum] = number
-            return IndirectObject(number, 0, None)
-
-        def convert(value):
-            if isinstance(value, IndirectObject):
-                return reference(value)
-            if isinstance(value, DictionaryObject):
-                converted = DictionaryObject()
-                for name, item in value.items():
-                    converted[NameObject(name)] = convert(item)
-                return converted
-            if isinstance(value, ArrayObject):
-                return ArrayObject(convert(item) for item in value)
-            return value
-
-        for index in page_indexes:
-            page = reader.pages[index]
-            if not self.nodes or len(self.nodes[-1][1]) == self.FANOUT:
-                self.nodes.append((self._number(), []))
-            node, kids = self.nodes[-1]
-            number = self._number()
-            if page.indirect_reference is not None:
-                numbers[page.indirect_reference.idnum] = number
-            converted = DictionaryObject()
-            for name, item in page.items():
-                if name not in ("/Parent", "/Annots", "/StructParents"):
-                    converted[NameObject(name)] = convert(item)
-            converted[NameObject("/Parent")] = IndirectObject(node, 0, None)
-            self._write(number, converted)
-            kids.append(number)
-            self.pages += 1
-            while pending:
-                number, target = pending.pop()
-                self._write(number, target, convert)
-
-    @staticmethod
-    def _share_key(target) -> bytes | None:
-        if isinstance(target, StreamObject) and len(target._data) >= 16384:
-            header = sorted((key, repr(value)) for key, value in target.items()
-                            if not isinstance(value, IndirectObject))
-            return hashlib.sha256(repr(header).encode() + target._data).digest()
-        return None
-
-    def _write(self, number: int, value, convert=None) -> None:
-        self.offsets[number] = self.file.tell()
-        self.file.write(f"{number} 0 obj\n".encode())
-        if isinstance(value, StreamObject):
-            # pypdf keeps a read stream's bytes as they were in the file (still
-            # encoded); they are copied as they are.
-            data = value._data
-            header = convert(DictionaryObject({k: v for k, v in value.items() if k != "/Length"}))
-            header[NameObject("/Length")] = NumberObject(len(data))
-            header.write_to_stream(self.file)
-            self.file.write(b"\nstream\n")
-            self.file.write(data)
-            self.file.write(b"\nendstream")
-        else:
-            (convert(value) if convert else value).write_to_stream(self.file)
-        self.file.write(b"\nendobj\n")
-
-    def close(self) -> None:
-        with open(self.path, "ab") as self.file:
-            self._close()
-
-    def _close(self) -> None:
-        def refs(numbers):
-            return ArrayObject(IndirectObject(n, 0, None) for n in numbers)
-
-        for node, kids in self.nodes:
-            self._write(node, DictionaryObject({
-                NameObject("/Type"): NameObject("/Pages"), NameObject("/Kids"): refs(kids),
-                NameObject("/Count"): NumberObject(len(kids)),
-                NameObject("/Parent"): IndirectObject(self.root_pages, 0, None)}))
-        self._write(self.root_pages, DictionaryObject({
-            NameObject("/Type"): NameObject("/Pages"), NameObject("/Kids"): refs(n for n, _ in self.nodes),
-            NameObject("/Count"): NumberObject(self.pages)}))
-        catalog, info = self._number(), self._number()
-        self._write(catalog, DictionaryObject({NameObject("/Type"): NameObject("/Catalog"),
-                                               NameObject("/Pages"): IndirectObject(self.root_pages, 0, None)}))
-        self._write(info, DictionaryObject({NameObject("/Title"): TextStringObject(self.title),
-                                            NameObject("/Producer"): TextStringObject("三资清化收")}))
-        start = self.file.tell()
-        self.file.write(f"xref\n0 {len(self.offsets)}\n0000000000 65535 f \n".encode())
-        self.file.write(b"".join(f"{offset:010d} 00000 n \n".encode() for offset in self.offsets[1:]))
-        self.file.write(f"trailer\n<< /Size {len(self.offsets)} /Root {catalog} 0 R /Info {info} 0 R >>\n"
-                        f"startxref\n{start}\n%%EOF\n".encode())
 
 
 # --- A batch: chunks rendered by worker processes, joined in order ------------------------------
@@ -599,21 +370,17 @@ def render_batch(letter_ids: list[int], *, report: ReportFn | None = None, worke
 
         joined = _Joined(folder)
         if pool is None:
-            font_config = FontConfiguration()
+            render = ChunkRenderer(freeze=False)
             for index, source, target in jobs():
-                pages = render_chunk(json.loads(source.read_text(encoding="utf-8")), font, target, font_config)
+                pages = render({"input": str(source), "output": str(target), "font": font})
                 joined.add(index, pages, letters_of.pop(index), report, total)
         else:
-            finished = {}
             for index, pages in pool.run(jobs(), font):
-                finished[index] = pages
-                while joined.chunks in finished:
-                    n = joined.chunks
-                    joined.add(n, finished.pop(n), letters_of.pop(n), report, total)
+                joined.add(index, pages, letters_of.pop(index), report, total)
             stats["worker_peak_mb"] = pool.peaks
             stats["worker_cpu_seconds"] = pool.cpu_seconds
-        stats["join_cpu_seconds"] = joined.seconds
         whole, villages = joined.finish()
+        stats["join_cpu_seconds"] = joined.seconds
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -624,7 +391,7 @@ def render_batch(letter_ids: list[int], *, report: ReportFn | None = None, worke
                        letters=total, stats=stats)
 
 
-def _start_pool(workers: int):
+def _start_pool(workers: int) -> WorkerPool | None:
     try:
         return _WorkerPool(workers)
     except OSError:  # no interpreter to start, say: slower, but the letters still come out
@@ -658,8 +425,8 @@ class _Joined:
     def add(self, index: int, pages: list[int], villages: list[tuple[int, str, str]], report, total: int) -> None:
         started = time.process_time()
         path = self.folder / f"{index}.pdf"
-        reader = PdfReader(path)
-        self.whole.add(reader)
+        part = open_part(path)
+        self.whole.add(part)
         first = 0
         # Consecutive letters of one village are copied in one go.
         for village_id, run in groupby(zip(villages, pages, strict=True), key=lambda pair: pair[0][0]):
@@ -669,9 +436,10 @@ class _Joined:
                 _, name, township = run[0][0]
                 self.villages[village_id] = (name, township, PdfJoin(self.folder / f"village-{village_id}.pdf",
                                                                      title=f"{name}函件"))
-            self.villages[village_id][2].add(reader, range(first, first + count))
+            self.villages[village_id][2].add(part, range(first, first + count))
             first += count
-        del reader
+        del part
+        # The joins read the part until they are written; an open file outlives its name.
         path.unlink()
         (self.folder / f"{index}.json").unlink()
         self.chunks += 1
@@ -682,6 +450,7 @@ class _Joined:
 
     def finish(self) -> tuple[bytes, list[tuple[str, Path]]]:
         """The whole batch's bytes, and the village files: (name, path)."""
+        started = time.process_time()
         villages = [name for name, _, _ in self.villages.values()]
         self.whole.title = "、".join(villages[:3]) + ("等" if len(villages) > 3 else "") + "函件"
         self.whole.close()
@@ -693,129 +462,51 @@ class _Joined:
             join.close()
             # Two villages of one name (in different townships) are told apart by their township.
             files.append((name if names[name] == 1 else f"{township}{name}", join.path))
+        self.seconds += time.process_time() - started
         return whole, files
 
 
 # --- Worker processes -----------------------------------------------------------------------------
 
 
-class _WorkerPool:
-    """Worker processes, each a fresh `manage.py render_letter_chunk`, fed chunk jobs as JSON lines.
-
-    Fresh interpreters rather than forks: a Celery prefork worker is a daemonic
-    process and may not fork children with multiprocessing, and forking a
-    process that holds database connections and threads is unsafe anyway.
-    Each worker keeps two jobs in hand, so it never waits for this process.
-    """
-
-    IN_HAND = 2
+class _WorkerPool(WorkerPool):
+    """The letter workers: each a fresh `manage.py render_letter_chunk`, fed chunk jobs."""
 
     def __init__(self, count: int):
         command = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "render_letter_chunk"]
-        self.processes = []
-        try:
-            for _ in range(count):
-                self.processes.append(subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                                       cwd=settings.BASE_DIR))
-        except BaseException:
-            self.close()
-            raise
-        self.peaks = [0] * count
-        self.cpu_seconds = 0.0
+        super().__init__(command, count, cwd=settings.BASE_DIR)
 
     def run(self, jobs: Iterable[tuple[int, Path, Path]], font: str | None):
-        """Yield (chunk index, pages per letter) as workers finish chunks, in any order.
-
-        `jobs` (index, input file, output file) is read only as workers need
-        work, so its input files can be written just in time.
-        """
-        jobs = iter(jobs)
-        in_hand = [0] * len(self.processes)
-        buffers = [b""] * len(self.processes)
-        selector = selectors.DefaultSelector()
-        for number, process in enumerate(self.processes):
-            selector.register(process.stdout, selectors.EVENT_READ, number)
-
-        def feed(number: int) -> None:
-            while in_hand[number] < self.IN_HAND:
-                index, source, target = next(jobs, (None, None, None))
-                if index is None:
-                    return
-                job = {"index": index, "input": str(source), "output": str(target), "font": font}
-                self.processes[number].stdin.write(json.dumps(job).encode() + b"\n")
-                self.processes[number].stdin.flush()
-                in_hand[number] += 1
-
-        for number in range(len(self.processes)):
-            feed(number)
-        try:
-            while any(in_hand):
-                events = selector.select(timeout=ANSWER_TIMEOUT)
-                if not events:
-                    raise RuntimeError(f"no letter worker answered in {ANSWER_TIMEOUT} s")
-                for key, _ in events:
-                    number = key.data
-                    data = os.read(key.fd, 65536)
-                    if not data:
-                        raise RuntimeError(f"letter worker {number} exited with code {self.processes[number].wait()}")
-                    buffers[number] += data
-                    *lines, buffers[number] = buffers[number].split(b"\n")
-                    for line in lines:
-                        answer = json.loads(line)
-                        self.peaks[number] = max(self.peaks[number], answer["peak_mb"])
-                        self.cpu_seconds += answer["cpu"]
-                        if "error" in answer:
-                            raise RuntimeError(f"letter worker failed on chunk {answer['index']}:\n{answer['error']}")
-                        in_hand[number] -= 1
-                        feed(number)
-                        yield answer["index"], answer["pages"]
-        finally:
-            selector.close()
-
-    def close(self) -> None:
-        for process in self.processes:
-            try:
-                process.stdin.close()
-            except OSError:
-                pass
-        for process in self.processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            process.stdout.close()
+        """Yield (chunk index, pages per letter) in the order of `jobs` (index, contexts file, PDF file),
+        which is read only as workers need work, so its files can be written just in time."""
+        return super().run({"input": str(source), "output": str(target), "font": font} for _, source, target in jobs)
 
 
-def _peak_mb() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+class ChunkRenderer:
+    """Renders chunk jobs ({"input": contexts file, "output": PDF file, "font": face}) into PDF files.
+
+    One font configuration serves every chunk of a face. What the first chunk
+    leaves loaded (the face, styles, templates) is then frozen out of the
+    cycle collector's way, so that the collection after each chunk only walks
+    that chunk's objects.
+    """
+
+    def __init__(self, *, freeze: bool = True):
+        # Freezing suits a worker process only: what is frozen is never collected.
+        self.freeze = freeze
+        self.font_config, self.font = None, object()
+
+    def __call__(self, job: dict) -> list[int]:
+        contexts = json.loads(Path(job["input"]).read_text(encoding="utf-8"))
+        first = job["font"] != self.font
+        if first:
+            self.font_config, self.font = FontConfiguration(), job["font"]
+        pages = render_chunk(contexts, self.font, job["output"], self.font_config)
+        if first and self.freeze:
+            gc.freeze()
+        return pages
 
 
 def serve_chunks(requests, replies) -> None:
-    """A worker's loop: render each chunk job read from `requests` (JSON lines), answer on `replies`.
-
-    One font configuration serves every chunk. What the first chunk leaves
-    loaded (the face, styles, templates) is then frozen out of the cycle
-    collector's way, so that the collection after each chunk only walks
-    that chunk's objects.
-    """
-    font_config, font = None, object()
-    for line in requests:
-        job = json.loads(line)
-        answer = {"index": job["index"]}
-        started = time.process_time()
-        try:
-            contexts = json.loads(Path(job["input"]).read_text(encoding="utf-8"))
-            first = job["font"] != font
-            if first:
-                font_config, font = FontConfiguration(), job["font"]
-            answer["pages"] = render_chunk(contexts, font, job["output"], font_config)
-            if first:
-                gc.freeze()
-        except Exception:
-            log.exception("Letter chunk %s failed", job["index"])
-            answer["error"] = traceback.format_exc()
-        answer["cpu"] = time.process_time() - started
-        answer["peak_mb"] = _peak_mb()
-        replies.write(json.dumps(answer).encode() + b"\n")
-        replies.flush()
+    """A worker's loop (`manage.py render_letter_chunk`): render each chunk job read from `requests`."""
+    serve(requests, replies, ChunkRenderer())

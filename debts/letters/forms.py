@@ -1,16 +1,15 @@
-"""Validation of the letter pages' forms and the letter list's filters. Writes happen in `debts.letters`."""
-from datetime import date
+"""Validation of the letter pages' forms and the letter list's filters. Writes happen in `services`."""
 
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 
 from core.forms import MoneyField, style_fields
 from core.scoping import villages_for
 from core.submissions import OnceFormMixin
-
-from .models import ClaimOrigin, DisputeTask, Letter, LetterKind
-from .selectors import AGE_BANDS
+from debts.models import ClaimOrigin, DisputeTask, Letter, LetterKind
+from debts.selectors import AGE_BANDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -89,7 +88,7 @@ class BatchForm(OnceFormMixin, forms.Form):
         choices=[c for c in ClaimOrigin.choices if c[0] != ClaimOrigin.TAX_ERA],
         help_text="不选则包括全部原因。三提五统、农业税尾欠等已封存的债权一律不出具函件。")
     age = forms.ChoiceField(label="账龄", required=False, choices=[("", "全部账龄"), *AGE_BANDS])
-    as_of = forms.DateField(label="截止日期", widget=DATE, initial=date.today,
+    as_of = forms.DateField(label="截止日期", widget=DATE, initial=timezone.localdate,
                             help_text="函件上的对账截止日期，回复期限为其后 30 天。")
 
     def __init__(self, *args, user, **kwargs):
@@ -104,7 +103,7 @@ class BatchForm(OnceFormMixin, forms.Form):
 
     def clean_as_of(self):
         as_of = self.cleaned_data["as_of"]
-        if as_of > date.today():
+        if as_of > timezone.localdate():
             raise forms.ValidationError("截止日期不能晚于今天。")
         return as_of
 
@@ -113,7 +112,7 @@ class BatchForm(OnceFormMixin, forms.Form):
 
 
 class DeliveryForm(forms.Form):
-    delivered_on = forms.DateField(label="送达日期", widget=DATE, initial=date.today)
+    delivered_on = forms.DateField(label="送达日期", widget=DATE, initial=timezone.localdate)
     delivery = forms.ChoiceField(label="送达方式", choices=Letter.Delivery.choices, widget=forms.RadioSelect,
                                  initial=Letter.Delivery.IN_PERSON)
     delivered_by = forms.CharField(label="送达人", required=False, max_length=50,
@@ -131,7 +130,7 @@ class DeliveryForm(forms.Form):
 class AnswerForm(forms.Form):
     result = forms.ChoiceField(label="回执结果", widget=forms.RadioSelect, choices=[
         (Letter.State.CONFIRMED, "确认无误"), (Letter.State.DISPUTED, "有异议"), (Letter.State.RETURNED, "退回")])
-    answered_on = forms.DateField(label="回执日期", widget=DATE, initial=date.today)
+    answered_on = forms.DateField(label="回执日期", widget=DATE, initial=timezone.localdate)
     disputed_amount = MoneyField(label="有异议的金额(元)", required=False, help_text="仅“有异议”时填写。")
     reason = forms.CharField(label="异议理由或退回原因", required=False, max_length=1000,
                              widget=forms.Textarea(attrs={"rows": 2}))
@@ -167,7 +166,7 @@ class DeskDeliveryForm(forms.Form):
     on = forms.DateField(required=False)
 
     def clean_on(self):
-        return self.cleaned_data.get("on") or date.today()
+        return self.cleaned_data.get("on") or timezone.localdate()
 
 
 class DeskAnswerForm(forms.Form):
@@ -177,13 +176,13 @@ class DeskAnswerForm(forms.Form):
     reason = forms.CharField(required=False, max_length=1000)
 
     def clean_on(self):
-        return self.cleaned_data.get("on") or date.today()
+        return self.cleaned_data.get("on") or timezone.localdate()
 
 
 class DisputeCloseForm(forms.Form):
     outcome = forms.CharField(label="核实结果", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
                               help_text="如：经核对账目，异议成立，已按程序调整账务；或异议不成立，已向债务人说明。")
-    closed_on = forms.DateField(label="办结日期", widget=DATE, initial=date.today)
+    closed_on = forms.DateField(label="办结日期", widget=DATE, initial=timezone.localdate)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -191,6 +190,6 @@ class DisputeCloseForm(forms.Form):
 
     def clean_closed_on(self):
         closed_on = self.cleaned_data["closed_on"]
-        if closed_on > date.today():
+        if closed_on > timezone.localdate():
             raise forms.ValidationError("办结日期不能晚于今天。")
         return closed_on
