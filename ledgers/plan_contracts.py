@@ -12,21 +12,15 @@ from collections import defaultdict
 from django.utils import timezone
 
 from contracts import rules as problem_rules
-from contracts.models import (
-    Contract,
-    ContractProblem,
-    ContractState,
-    Disposition,
-    Resolution,
-    ResolutionSubject,
-)
+from contracts.bulk import contracts_create, parcels_create, resolution_placeholder, resolution_placeholders_create
+from contracts.models import Contract, ContractProblem, ContractState, Disposition, Resolution
 from contracts.services import disposition_approval_reason, problems_refresh, rule_settings_for
 from core import permissions as perms
 from core.models import Role
 from villages.models import Asset, Parcel
 
 from . import kinds as K
-from .planning import BAD, FastInsert, Parties, PendingParty, Planner, bulk_create, combined_keys, read_id_number
+from .planning import BAD, Parties, PendingParty, Planner, combined_keys, read_id_number
 from .reading import CellError, amount, area, day, is_blank, normalize, split_list, text, yes_no
 
 S = ContractState
@@ -37,7 +31,6 @@ ASSET_KIND_NAMES = frozenset(K.ASSET_KINDS.names)
 IMPORTED = "台账导入"
 CHUNK = 2500
 PROPOSED, CONFIRMED = ContractProblem.Status.PROPOSED, ContractProblem.Status.CONFIRMED
-PROBLEM_COLUMNS = ["contract", "code", "reason", "from_rule", "status", "decision_note", "decided_by", "decided_at"]
 
 
 def read_problems(value) -> list[tuple[str, str]]:
@@ -347,16 +340,11 @@ class ContractPlanner(Planner):
         placeholders = []
         for r in rows:
             if (r.existing is None and r.procedure) or r.resolution == "new":
-                r.resolution = Resolution(
-                    village=r.village, subject=ResolutionSubject.CONTRACT, details_pending=True,
-                    title=f"{r.number} {r.data.get('title') or ''}".strip()[:180] + "（台账导入）",
-                    members_expected=0, members_present=0, votes_for=0, created_by=user,
-                    note="台账记载已履行民主程序；决议日期、到会和表决人数待补录。")
+                r.resolution = resolution_placeholder(
+                    user=user, village=r.village, title=f"{r.number} {r.data.get('title') or ''}".strip())
                 placeholders.append(r.resolution)
         with self.timed("resolutions"):
-            bulk_create(Resolution, placeholders, self.audit)
-        for placeholder in placeholders:
-            placeholder.passed = False     # computed by the database; a placeholder never passes
+            resolution_placeholders_create(user=user, resolutions=placeholders, audit=self.audit)
         self.outcome.count("民主决策记录（待补录）", "新建", len(placeholders))
 
     def _create(self, creating, user, now):
@@ -364,7 +352,7 @@ class ContractPlanner(Planner):
             self.parties.create([r.party for r in creating], self.audit)
         new_parcels = list({id(p): p for r in creating for p in r.parcels if p.pk is None}.values())
         with self.timed("parcels"):
-            bulk_create(Parcel, new_parcels, self.audit)
+            parcels_create(user=user, parcels=new_parcels, audit=self.audit)
         self.outcome.count("地块", "新建", len(new_parcels))
         self._placeholders(creating, user)
         for r in creating:
@@ -386,23 +374,12 @@ class ContractPlanner(Planner):
             problems, dispositions, extras = self._problems_and_dispositions(creating, user, now)
         contracts = [r.obj for r in creating]
         with self.timed("contracts"):
-            FastInsert(Contract).create(contracts)
-            self._links(creating)
-        with self.timed("problems"):
-            FastInsert(ContractProblem, PROBLEM_COLUMNS).insert([p[0].pk, *p[1:]] for p in problems)
-            Disposition.objects.bulk_create(dispositions, batch_size=1000)
-        with self.timed("contract audit"):
-            for r, extra in zip(creating, extras, strict=True):
-                self.audit.created(r.obj, extra)
+            contracts_create(user=user, contracts=contracts, parcels=[r.parcels for r in creating],
+                             assets=[r.assets for r in creating], problems=problems, dispositions=dispositions,
+                             extras=extras, audit=self.audit)
         self.outcome.count("合同", "新建", len(contracts))
         self.outcome.count("合同问题", "新建", len(problems))
         self.outcome.count("处置", "新建", len(dispositions))
-
-    def _links(self, creating):
-        FastInsert(Contract.parcels.through, ["contract", "parcel"]).insert(
-            [r.obj.pk, parcel.pk] for r in creating for parcel in r.parcels)
-        FastInsert(Contract.assets.through, ["contract", "asset"]).insert(
-            [r.obj.pk, asset.pk] for r in creating for asset in r.assets)
 
     def _problems_and_dispositions(self, creating, user, now):
         """Problems of the ledger and of the rules, and dispositions, for contracts about to be inserted;
@@ -416,21 +393,22 @@ class ContractPlanner(Planner):
                 rules_of[county.pk] = rule_settings_for(county)
             rules = rules_of[county.pk]
             listed = r.problems or []
-            # (contract, code, reason, from rule, status, decision note, decided by, decided at)
             if contract.state in EARLY:
-                own = [(contract, code, f"台账登记：{words}", False, PROPOSED, "", None, None)
-                       for code, words in listed]
+                own = [ContractProblem(contract=contract, code=code, reason=f"台账登记：{words}", from_rule=False,
+                                       status=PROPOSED) for code, words in listed]
                 have = {code for code, _ in listed}
                 view = RuleView(contract, r.parcels, r.assets)
-                own += [(contract, p.code, p.reason, True, PROPOSED, "", None, None)
+                own += [ContractProblem(contract=contract, code=p.code, reason=p.reason, from_rule=True,
+                                        status=PROPOSED)
                         for p in problem_rules.evaluate(view, rules, today) if p.code not in have]
             else:
-                own = [(contract, code, f"台账登记：{words}", False, CONFIRMED, IMPORTED, user.pk, now)
+                own = [ContractProblem(contract=contract, code=code, reason=f"台账登记：{words}", from_rule=False,
+                                       status=CONFIRMED, decision_note=IMPORTED, decided_by=user, decided_at=now)
                        for code, words in listed]
                 contract.is_compliant = not listed
             problems += own
             extra = {"problems": {"type": "m2m", "operation": "add",
-                                  "objects": [f"{p[1]}（{p[4]}）" for p in own]}} if own else {}
+                                  "objects": [f"{p.code}（{p.status}）" for p in own]}} if own else {}
             if r.parcels:
                 extra["parcels"] = {"type": "m2m", "operation": "add", "objects": [str(p) for p in r.parcels]}
             if r.assets:

@@ -13,11 +13,12 @@ from django.db.models import Sum
 from contracts.models import Contract
 from core import permissions as perms
 from core.services import record_update
-from debts.models import NEEDS_RESOLUTION, Claim, ClaimEntryKind, ClaimEvent, Debt, Entry
+from debts.bulk import claims_create, claims_seal, debts_create
+from debts.models import NEEDS_RESOLUTION, Claim, ClaimEntryKind, Debt, Entry
 from debts.services import clock_from, entry_record_from_ledger
 
 from . import kinds as K
-from .planning import BAD, Parties, PendingParty, Planner, bulk_create, read_id_number
+from .planning import BAD, Parties, PendingParty, Planner, read_id_number
 from .reading import CellError, amount, day, is_blank, normalize, text, yes_no
 
 IMPORTED = "台账导入"
@@ -193,9 +194,10 @@ class _MoneyPlanner(Planner):
                 new.append(r.obj)
             elif self.party_field in r.changes:
                 r.changes[self.party_field] = party
-        bulk_create(self.model, new, self.audit)
+        self._create_many(new, user)
         self.outcome.count(self.noun, "新建", len(new))
         updated = entries = 0
+        sealing = []
         for r in self.rows:
             record = r.obj or r.existing
             if r.existing is not None and r.changes:
@@ -208,14 +210,19 @@ class _MoneyPlanner(Planner):
                                          note=f"{IMPORTED}：{self.cleared_column.removesuffix('(元)')}", **owner)
                 entries += 1
             if r.seal:
-                self._seal(record, user)
+                sealing.append(record)
+        if sealing:
+            self._seal(sealing, user)
         self.outcome.count(self.noun, "修改", updated)
         self.outcome.count("清收分录" if self.model is Claim else "化解分录", "新建", entries)
+
+    def _create_many(self, records, user):
+        raise NotImplementedError
 
     def _update(self, r, user):
         return record_update(r.existing, user=user, data=r.changes)
 
-    def _seal(self, record, user):
+    def _seal(self, records, user):
         pass
 
 
@@ -275,17 +282,17 @@ class ClaimPlanner(_MoneyPlanner):
         return Claim(village=r.village, number=r.number, debtor=party, origin=d["origin"],
                      origin_note=d["origin_note"], contract_id=d.get("contract_id"), principal=d["principal"],
                      occurred_on=d.get("occurred_on"), due_date=d.get("due_date"), in_book=d.get("in_book", True),
-                     clock_from=d.get("due_date"), note=d.get("note", ""))
+                     note=d.get("note", ""))
+
+    def _create_many(self, claims, user):
+        claims_create(user=user, claims=claims, audit=self.audit)
 
     def _update(self, r, user):
         return record_update(r.existing, user=user, data=r.changes,
                              prepare=lambda claim: setattr(claim, "clock_from", clock_from(claim)))
 
-    def _seal(self, claim, user):
-        reason = "台账记载已封存"
-        ClaimEvent.objects.create(claim=claim, kind=ClaimEvent.Kind.SEALED, happened_on=self.today, note=reason,
-                                  created_by=user)
-        record_update(claim, user=user, data={"sealed": True, "seal_reason": reason})
+    def _seal(self, claims, user):
+        claims_seal(user=user, claims=claims, reason="台账记载已封存", on=self.today, audit=self.audit)
 
 
 class DebtPlanner(_MoneyPlanner):
@@ -301,4 +308,7 @@ class DebtPlanner(_MoneyPlanner):
         return Debt(village=r.village, number=r.number, creditor=party, origin=d["origin"],
                     origin_note=d["origin_note"], principal=d["principal"], occurred_on=d.get("occurred_on"),
                     note=d.get("note", ""))
+
+    def _create_many(self, debts, user):
+        debts_create(user=user, debts=debts, audit=self.audit)
 

@@ -1,10 +1,12 @@
 """Places (county, township, village, group) and parcels from their ledgers."""
 from collections import defaultdict
 
-from villages.models import County, Group, Parcel, Township, Village
+from core.bulk import bulk_insert
+from places.models import County, Group, Township, Village
+from villages.models import Parcel
 
 from . import kinds as K
-from .planning import BAD, Planner, bulk_create, cached_keys
+from .planning import BAD, Planner, cached_keys
 from .reading import area, integer, normalize
 
 
@@ -137,19 +139,19 @@ class PlacePlanner(Planner):
         for parent, township in self.new_townships.values():
             township.county = parent
             townships.append(township)
-        bulk_create(Township, townships, self.audit)
+        bulk_insert(Township, townships, self.audit)
         self.outcome.count("乡镇", "新建", len(townships))
         villages = []
         for parent, village in self.new_villages.values():
             village.township = parent
             villages.append(village)
-        bulk_create(Village, villages, self.audit)
+        bulk_insert(Village, villages, self.audit)
         self.outcome.count("村", "新建", len(villages))
         groups = []
         for parent, group in self.new_groups.values():
             group.village = parent
             groups.append(group)
-        bulk_create(Group, groups, self.audit)
+        bulk_insert(Group, groups, self.audit)
         self.outcome.count("村民小组", "新建", len(groups))
         for village, changes in self.village_updates:
             village_update(user=user, village=village, data=changes)
@@ -214,7 +216,7 @@ class ParcelPlanner(Planner):
     def write(self):
         from villages.services import parcel_update
 
-        bulk_create(Parcel, self.new, self.audit)
+        bulk_insert(Parcel, self.new, self.audit)
         self.outcome.count("地块", "新建", len(self.new))
         for parcel, changes in self.updates:
             parcel_update(user=self.rights.user, parcel=parcel, data=changes)

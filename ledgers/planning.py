@@ -1,6 +1,6 @@
 """What every ledger kind's planner shares: who imports (rights), what was found (issues, outcome),
-places and parties matched by name and number, bulk inserts with their audit entries."""
-import json
+places and parties matched by name and number. Rows are written through the bulk services (core/bulk.py
+and each app's bulk.py), which hold the same rules and write the same audit entries as the pages."""
 import time
 from collections import defaultdict
 from contextlib import contextmanager
@@ -8,22 +8,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-from auditlog.registry import auditlog
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from core import permissions as perms
+from core.bulk import BulkAudit, bulk_insert
 from core.idnumbers import mask_id_number, normalize_credit_code, normalize_resident_id
-from core.models import AuditEntry
 from core.pinyin import search_keys
 from core.scoping import villages_for
-from villages.models import Party, Village, VillageOwned
+from places.models import Village
+from villages.models import Party
 
 from . import kinds as K
 from .reading import UNCOMPUTED_REASON, CellError, Sheet, is_blank, normalize, text
 
-BATCH = 1000
 MAX_LISTED = 1000   # errors and warnings kept for the preview page (all are counted)
 
 
@@ -292,7 +289,7 @@ class Parties:
                                 phone=pending.phone[:30], village=pending.village,
                                 search_keys=cached_keys(pending.name))
             objs.append(pending.obj)
-        bulk_create(Party, objs, audit)
+        bulk_insert(Party, objs, audit)
         self.planner.outcome.count("当事人", "新建", len(objs))
 
     def update(self, user) -> None:
@@ -323,234 +320,6 @@ def combined_keys(first: str, second: str) -> str:
     return f"{a_initials}{b_initials} {a_full}{b_full}"
 
 
-def _audited_fields(model) -> list[tuple[str, str, bool]]:
-    """The fields django-auditlog records for the model, as (name, attribute, is a relation) — the same
-    selection and the same text as its own "新建" entries (`model_instance_diff(None, obj)`)."""
-    registered = auditlog.get_model_fields(model)
-    include, exclude = set(registered["include_fields"]), set(registered["exclude_fields"])
-    fields = []
-    for model_field in model._meta.fields:
-        if (include and model_field.name not in include) or model_field.name in exclude:
-            continue
-        fields.append((model_field.name, model_field.attname, model_field.is_relation))
-    return fields
-
-
-def _converter(field, connection):
-    """How one field's Python value becomes a query parameter, picked once per field: plain values as
-    they are, dates, times, decimals and JSON through the database's own adapters (as bulk_create does)."""
-    from django.db import models as m
-
-    ops = connection.ops
-    if isinstance(field, m.JSONField):
-        return lambda value: None if value is None else ops.adapt_json_value(value, field.encoder)
-    if isinstance(field, m.DateTimeField):
-        return lambda value: field.get_db_prep_save(value, connection)
-    if isinstance(field, m.DateField):
-        return ops.adapt_datefield_value
-    if isinstance(field, m.DecimalField):
-        return lambda value: ops.adapt_decimalfield_value(value, field.max_digits, field.decimal_places)
-    return None
-
-
-class FastInsert:
-    """Rows inserted with prepared INSERT statements in batches, converting each value by its field's type
-    (as Django's bulk_create does) without building the statement anew for every object. `insert` runs
-    `executemany` for tables whose new keys the import does not need back (audit entries, problems,
-    links); `create` inserts model instances and sets their primary keys from `RETURNING`, in order."""
-
-    def __init__(self, model, names: list[str] | None = None, *, ready: tuple[str, ...] = ()):
-        """`ready` names columns whose values the caller passes already converted."""
-        from django.db import connection
-
-        self.connection, self.model = connection, model
-        if names is None:
-            fields = [f for f in model._meta.concrete_fields if not f.primary_key and not f.generated]
-        else:
-            fields = [model._meta.get_field(name) for name in names]
-        self.fields = fields
-        self.convert = [None if field.name in ready else _converter(field, connection) for field in fields]
-        # What `create` reads of an instance: the attribute, or the field itself when it fills its own value.
-        self.sources = [(f.attname, f if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else None)
-                        for f in fields]
-        self.relations = [(f.name, f.attname) for f in fields if f.is_relation]
-        self.columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
-        self.table = connection.ops.quote_name(model._meta.db_table)
-        self.marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        self.sql = f"INSERT INTO {self.table} ({self.columns}) VALUES {self.marks}"
-
-    def _row(self, values) -> list:
-        return [value if convert is None or value is None else convert(value)
-                for convert, value in zip(self.convert, values, strict=True)]
-
-    @property
-    def copying(self) -> bool:
-        # PostgreSQL loads rows fastest through COPY (psycopg's copy protocol).
-        return self.connection.vendor == "postgresql"
-
-    def _copy(self, columns: str, rows) -> int:
-        count = 0
-        with self.connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-                    count += 1
-        return count
-
-    def insert(self, rows) -> int:
-        if self.copying:
-            return self._copy(self.columns, (self._row(row) for row in rows))
-        batch, count = [], 0
-        with self.connection.cursor() as cursor:
-            for row in rows:
-                batch.append(self._row(row))
-                if len(batch) >= BATCH * 2:
-                    cursor.executemany(self.sql, batch)
-                    count += len(batch)
-                    batch = []
-            if batch:
-                cursor.executemany(self.sql, batch)
-                count += len(batch)
-        return count
-
-    def create(self, objs: list) -> list:
-        """Insert model instances (their `pre_save` values, as save() would store them) and give them their keys."""
-        per_statement = max(1, min(100, 30000 // max(len(self.fields), 1)))
-        pk = self.model._meta.pk
-        if self.copying and objs:
-            return self._copy_create(objs, pk)
-        with self.connection.cursor() as cursor:
-            for start in range(0, len(objs), per_statement):
-                chunk = objs[start:start + per_statement]
-                params = []
-                for obj in chunk:
-                    params.extend(self._values(obj))
-                returning = self.connection.ops.quote_name(pk.column)
-                sql = (f"INSERT INTO {self.table} ({self.columns}) VALUES "
-                       + ", ".join([self.marks] * len(chunk)) + f" RETURNING {returning}")
-                cursor.execute(sql, params)
-                for obj, (key,) in zip(chunk, cursor.fetchall(), strict=True):
-                    setattr(obj, pk.attname, key)
-                    obj._state.adding, obj._state.db = False, self.connection.alias
-        return objs
-
-    def _values(self, obj) -> list:
-        values, cache = obj.__dict__, obj._state.fields_cache
-        for name, attname in self.relations:
-            related = cache.get(name)
-            if related is not None and values.get(attname) is None:
-                if related.pk is None:
-                    raise ValueError(f"{name} of {obj!r} is not saved")
-                values[attname] = related.pk
-        return self._row([values.get(attname) if auto is None else auto.pre_save(obj, True)
-                          for attname, auto in self.sources])
-
-    def _copy_create(self, objs: list, pk) -> list:
-        """Keys taken from the table's own sequence first, then every row loaded by COPY with its key."""
-        quote = self.connection.ops.quote_name
-        with self.connection.cursor() as cursor:
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                           [self.model._meta.db_table, pk.column, len(objs)])
-            keys = [key for (key,) in cursor.fetchall()]
-        for obj, key in zip(objs, keys, strict=True):
-            setattr(obj, pk.attname, key)
-        self._copy(f"{quote(pk.column)}, {self.columns}", ([obj.pk, *self._values(obj)] for obj in objs))
-        for obj in objs:
-            obj._state.adding, obj._state.db = False, self.connection.alias
-        return objs
-
-
-AUDIT_COLUMNS = ["content_type", "object_pk", "object_id", "object_repr", "action", "changes_text", "changes",
-                 "actor", "timestamp", "additional_data", "actor_email", "village", "township", "county", "record"]
-
-
-class Audit:
-    """The "新建" audit entries of records inserted in bulk, written in bulk at the end of the commit,
-    with the same content django-auditlog gives a record saved one by one."""
-
-    def __init__(self, user):
-        self.user = user
-        self.pending: list[list] = []
-        self.now = timezone.now()
-        self.types = {}
-        self.writer = None
-        self.seconds = 0.0
-        self.places = {}
-        self.actor = user.pk if user else None
-        self.actor_email = getattr(user, "email", "") or None
-        from django.db import connection
-
-        self.stamp = AuditEntry._meta.get_field("timestamp").get_db_prep_save(self.now, connection)
-
-    def created(self, obj, extra: dict | None = None) -> None:
-        started = time.perf_counter()
-        self._created(obj, extra)
-        self.seconds += time.perf_counter() - started
-
-    def _created(self, obj, extra: dict | None = None) -> None:
-        model = type(obj)
-        if model not in self.types:
-            self.types[model] = (ContentType.objects.get_for_model(model).pk, _audited_fields(model))
-        content_type, fields = self.types[model]
-        changes = {}
-        values, cache = obj.__dict__, obj._state.fields_cache
-        for name, attname, is_relation in fields:
-            if is_relation:
-                if values.get(attname) is None:
-                    continue
-                related = cache.get(name)
-                shown = str(related if related is not None else getattr(obj, name))
-            else:
-                value = values.get(attname)
-                if value is None:
-                    continue
-                shown = value if type(value) is str else str(value)
-            if shown != "None":
-                changes[name] = ["None", shown]
-        if extra:
-            changes.update(extra)
-        place, place_json = self._place(obj)
-        self.pending.append([
-            content_type, str(obj.pk), obj.pk, str(obj)[:1000], AuditEntry.Action.CREATE, "",
-            json.dumps(changes, ensure_ascii=False), self.actor, self.stamp, place_json, self.actor_email,
-            place.get("village_id"), place.get("township_id"), place.get("county_id"), place.get("record", "")])
-        if len(self.pending) >= BATCH * 2:
-            self.flush()
-
-    def _place(self, obj) -> tuple[dict, str | None]:
-        """The places an entry is scoped by (and their JSON), the same for every record of a village."""
-        village_owned = type(obj).get_additional_data is VillageOwned.get_additional_data
-        if village_owned and obj.village_id in self.places:
-            return self.places[obj.village_id]
-        place = obj.get_additional_data() if hasattr(obj, "get_additional_data") else {}
-        found = (place, json.dumps(place, ensure_ascii=False) if place else None)
-        if village_owned:
-            self.places[obj.village_id] = found
-        return found
-
-    def flush(self) -> None:
-        if self.pending:
-            if self.writer is None:
-                # Timestamp and JSON columns are passed already in the form the database stores.
-                self.writer = FastInsert(AuditEntry, AUDIT_COLUMNS, ready=("timestamp", "changes", "additional_data"))
-            self.writer.insert(self.pending)
-            self.pending = []
-
-
-def bulk_create(model, objs: list, audit: Audit | None, extra=None) -> list:
-    """Insert in batches, give the objects their keys, and audit each new row."""
-    if not objs:
-        return objs
-    writer = FastInsert(model)
-    for start in range(0, len(objs), BATCH):
-        chunk = objs[start:start + BATCH]
-        writer.create(chunk)
-        if audit is not None:
-            for obj in chunk:
-                audit.created(obj, extra(obj) if extra else None)
-    return objs
-
-
 class Planner:
     """Plans the rows of one kind of ledger, then writes the plan."""
 
@@ -564,7 +333,7 @@ class Planner:
         self.index = {name: i for i, name in enumerate(sheet.columns)}
         self.outcome = Outcome(kind=self.kind.key, sheet=sheet.name, header_row=sheet.header_row,
                                unknown=list(sheet.unknown), rows=len(sheet.rows))
-        self.audit = Audit(rights.user)
+        self.audit = BulkAudit(rights.user)
         self._bad_rows = set()
         self.timings: dict[str, float] = {}
         for note in sheet.notes:
