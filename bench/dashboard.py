@@ -73,11 +73,12 @@ def build_county() -> dict:
     from contracts.models import Contract, ContractProblem, Determination, Disposition, Instalment, Resolution
     from core.models import Role, User
     from debts.models import Claim, Debt, DisputeTask, Entry, Letter, MediationCase
+    from places.models import County, Township, Village
     from reports.models import IncomeRecord
-    from villages.models import County, Parcel, Party, Township, Village
+    from villages.models import Parcel, Party
 
     rng = random.Random(37519)
-    today = date.today()
+    today = timezone.localdate()
     now = timezone.now()
     county = County.objects.create(name="临猗县", code="140821")
     townships = Township.objects.bulk_create([Township(county=county, name=n) for n in TOWNSHIPS])
@@ -283,9 +284,10 @@ FROM
 
 def raw_measures(county_id: int) -> tuple:
     from django.db import connection
+    from django.utils import timezone
 
     with connection.cursor() as cursor:
-        cursor.execute(RAW_SQL, {"county": county_id, "today": date.today()})
+        cursor.execute(RAW_SQL, {"county": county_id, "today": timezone.localdate()})
         return cursor.fetchone()
 
 

@@ -90,7 +90,7 @@ def child(work: Path, bomb: Path, case: str) -> None:
     from core.models import Job, Role, User
     from ledgers import reader, services
     from ledgers.reading import BadFile, check_file
-    from villages.models import County
+    from places.models import County
 
     user = User.objects.create(username="bench", real_name="马立新", role=Role.COUNTY,
                                county=County.objects.create(name="方山县"))

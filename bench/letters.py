@@ -72,7 +72,8 @@ def build_county(count: int, kind: str) -> list[int]:
     from contracts.models import Contract
     from core.models import Role, User
     from debts.models import Claim, Letter, LetterItem
-    from villages.models import County, Group, Party, Township, Village
+    from places.models import County, Group, Township, Village
+    from villages.models import Party
 
     rng = random.Random(1249)
     county = County.objects.create(name="方山县")
@@ -146,7 +147,7 @@ def baseline(work: Path) -> None:
     """In a child process: every letter as one document, system font, no chunks, no subset."""
     setup_django(work)
     from core.pdf import render_pdf
-    from debts.letter_pdf import TEMPLATE, letter_context
+    from debts.letters.pdf import TEMPLATE, letter_context
     from debts.models import Letter
 
     ids = list(Letter.objects.order_by("id").values_list("pk", flat=True))
@@ -178,7 +179,7 @@ def main() -> None:
         letter_ids = build_county(args.letters, args.kind)
         print(f"built: {len(letter_ids)} debtors, letters numbered, in {time.perf_counter() - started:.1f} s")
 
-        from debts.letter_pdf import render_batch
+        from debts.letters.pdf import render_batch
 
         progress = []
         started = time.perf_counter()

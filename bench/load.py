@@ -41,13 +41,16 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 PASSWORD = "load-pass-2026"
+# The application's day: an entry dated by the machine's UTC clock would be a day early in the evening.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 STALE_SECONDS = 4
 SURNAMES = "王李张刘陈杨黄赵吴周"
 GIVEN = ("建国", "秀英", "志强", "海燕", "保平")
@@ -86,7 +89,8 @@ def build_county(villages_per_township: int = 5, contracts_per_village: int = 40
     from core.models import Role, User
     from core.pinyin import search_keys
     from debts.models import Claim
-    from villages.models import County, Party, Township, Village
+    from places.models import County, Township, Village
+    from villages.models import Party
 
     rng = random.Random(20)
     county = County.objects.create(name="方山县")
@@ -253,7 +257,8 @@ def _client_loop(client: Client, claims: list[int], deadline: float, max_request
             status, _ = client.request("cash entry", f"/claims/{claim}/entries/new/", {
                 "csrfmiddlewaretoken": TOKEN.search(form).group(1),
                 "submission_key": SUBMISSION_KEY.search(form).group(1), "kind": "现金收回", "amount": str(amount),
-                "entered_on": date.today().isoformat(), "note": f"负载测试 {client.username}"}, expect=(302,))
+                "entered_on": datetime.now(SHANGHAI).date().isoformat(),
+                "note": f"负载测试 {client.username}"}, expect=(302,))
             if status == 302:
                 with client.stats.lock:
                     client.stats.cash.append((claim, amount))
@@ -338,9 +343,10 @@ def start_worker(work: Path, name: str) -> subprocess.Popen:
 def run_killed_worker(args, work: Path) -> bool:
     from core import jobs
     from core.models import Job, Role, User
-    from debts import letters
+    from debts.letters import services as letters
     from debts.models import Claim, Letter
-    from villages.models import County, Party, Township, Village
+    from places.models import County, Township, Village
+    from villages.models import Party
 
     county = County.objects.get_or_create(name="临县")[0]
     town = Township.objects.create(county=county, name="三交镇")

@@ -44,12 +44,14 @@ INSTALLED_APPS = [
     "auditlog",
     "axes",
     "csp",
+    "places",
     "core",
     "villages",
     "contracts",
     "debts",
     "reports",
     "ledgers",
+    "fixtures",
 ]
 
 MIDDLEWARE = [
@@ -276,5 +278,13 @@ LIST_PAGE_SIZE = env.int("LIST_PAGE_SIZE", default=50)
 JOB_STALE_SECONDS = env.int("JOB_STALE_SECONDS", default=10 * 60)
 # Processes that print a letter batch; 0 = one a core, at most four (each takes some 200 MB).
 LETTER_WORKERS = env.int("LETTER_WORKERS", default=0)
+# The limitation clock (民法典 §188): three years from the due date or the last restart, and a claim
+# that arose more than twenty years ago is beyond the absolute limit.
+LIMITATION_YEARS = env.int("LIMITATION_YEARS", default=3)
+ABSOLUTE_LIMIT_YEARS = env.int("ABSOLUTE_LIMIT_YEARS", default=20)
+# Claims that lapse within this many days are listed as about to lapse.
+LIMITATION_WARNING_DAYS = env.int("LIMITATION_WARNING_DAYS", default=180)
+# The reply deadline a reconciliation letter gives the debtor.
+LETTER_REPLY_DAYS = env.int("LETTER_REPLY_DAYS", default=30)
 # Contracts at or above this amount, and every court case, need the county's approval.
 COUNTY_APPROVAL_AMOUNT = Decimal(env.str("COUNTY_APPROVAL_AMOUNT", default="5000000"))

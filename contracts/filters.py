@@ -1,9 +1,10 @@
 """Contract list filters and search."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 
 from core.idnumbers import id_number_search
 from core.scoping import villages_for
@@ -56,7 +57,7 @@ class ContractFilter(django_filters.FilterSet):
     def filter_expiring(self, queryset, name, value):
         if not value:
             return queryset
-        today = date.today()
+        today = timezone.localdate()
         return queryset.filter(end_date__gte=today, end_date__lte=today + timedelta(days=int(value)))
 
 

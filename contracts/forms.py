@@ -1,4 +1,6 @@
 """Validation of contract, workflow, schedule, attachment and resolution forms. Writes happen in services."""
+from decimal import Decimal
+
 from django import forms
 
 from core.bounds import query_int
@@ -38,6 +40,11 @@ class ContractForm(ScopedModelForm):
             self.fields["version"].initial = self.instance.version
             # The village of a registered contract does not change.
             self.fields["village"].disabled = True
+
+    def clean_area_mu(self):
+        # Stored with two decimals: "12.5" typed here is the 12.50 a ledger import records, in the audit too.
+        area = self.cleaned_data.get("area_mu")
+        return area.quantize(Decimal("0.01")) if area is not None else None
 
     def clean(self):
         cleaned = super().clean()

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.lookups import GreaterThan, GreaterThanOrEqual
 from django.urls import reverse
+from django.utils import timezone
 
 from core.audit import register_audited
 from core.files import private_storage
@@ -24,7 +25,7 @@ class RuleSettings(models.Model):
     The defaults are those of DOMAIN.md; the county office edits them.
     """
 
-    county = models.OneToOneField("villages.County", on_delete=models.CASCADE, related_name="rule_settings")
+    county = models.OneToOneField("places.County", on_delete=models.CASCADE, related_name="rule_settings")
     reserve_land_floor = models.DecimalField("机动地年承包费下限(元/亩)", default=Decimal("300"), **MONEY)
     wasteland_floor = models.DecimalField("四荒地年承包费下限(元/亩)", default=Decimal("100"), **MONEY)
     max_term_years = models.PositiveSmallIntegerField("一般承包期上限(年)", default=20)
@@ -69,7 +70,7 @@ class Resolution(VillageOwned):
         REPRESENTATIVES = "村民代表会议", "村民代表会议"
         MEMBERS = "成员(代表)大会", "集体经济组织成员(代表)大会"
 
-    village = models.ForeignKey("villages.Village", verbose_name="村", on_delete=models.PROTECT,
+    village = models.ForeignKey("places.Village", verbose_name="村", on_delete=models.PROTECT,
                                 related_name="resolutions")
     subject = models.CharField("事项类别", max_length=10, choices=ResolutionSubject.choices,
                                default=ResolutionSubject.CONTRACT)
@@ -238,7 +239,7 @@ class Source(models.TextChoices):
 
 
 class Contract(VillageOwned):
-    village = models.ForeignKey("villages.Village", verbose_name="村", on_delete=models.PROTECT,
+    village = models.ForeignKey("places.Village", verbose_name="村", on_delete=models.PROTECT,
                                 related_name="contracts")
     number = models.CharField("合同编号", max_length=60)
     title = models.CharField("合同名称", max_length=200)
@@ -324,7 +325,7 @@ class Contract(VillageOwned):
         return Decimal("0")
 
     def is_expired(self, today: date | None = None) -> bool:
-        return self.end_date is not None and self.end_date < (today or date.today())
+        return self.end_date is not None and self.end_date < (today or timezone.localdate())
 
 
 class Instalment(models.Model):
@@ -337,6 +338,10 @@ class Instalment(models.Model):
     paid_amount = models.DecimalField("已付金额(元)", default=Decimal("0"), validators=[not_negative_money], **MONEY)
     paid_on = models.DateField("付款日期", null=True, blank=True)
     note = models.CharField("说明", max_length=100, blank=True)
+    # Once the arrears of an instalment become a claim, the money is collected on the claim: the contract
+    # keeps only the day it was handed over and what the claim has cleared since (for the arrears rule, P05).
+    claimed_on = models.DateField("转为债权日期", null=True, blank=True)
+    cleared_on_claim = models.DecimalField("转为债权后已清收(元)", default=Decimal("0"), **MONEY)
 
     class Meta:
         verbose_name = "应付款计划"
@@ -353,6 +358,10 @@ class Instalment(models.Model):
     @property
     def outstanding(self) -> Decimal:
         return self.amount - self.paid_amount
+
+    @property
+    def is_claimed(self) -> bool:
+        return self.claimed_on is not None
 
     def get_additional_data(self):
         return {**self.contract.get_additional_data(), "record": f"contract:{self.contract_id}"}

@@ -86,7 +86,9 @@ def p04_term_too_long(contract, rules, today):
 
 
 def _unpaid(instalment) -> Decimal:
-    return instalment.amount - instalment.paid_amount - getattr(instalment, "collected", Decimal("0"))
+    # Arrears handed over to a claim stay arrears of the contract until the claim clears them.
+    cleared = instalment.cleared_on_claim if instalment.claimed_on else Decimal("0")
+    return instalment.amount - instalment.paid_amount - cleared
 
 
 def p05_arrears(contract, rules, today):

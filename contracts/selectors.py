@@ -21,7 +21,7 @@ def contract_detail(user) -> QuerySet[Contract]:
             "village__township__county", "counterparty__group", "resolution", "investigation__updated_by",
             "determination__determined_by", "disposition__chosen_by", "disposition__approved_by",
             "disposition__completed_by", "disposition__new_contract", "relet_from")
-        .prefetch_related("parcels", "assets", "instalments", "attachments__uploaded_by", "claims",
+        .prefetch_related("parcels", "assets", "instalments", "attachments__uploaded_by",
                           Prefetch("problems", queryset=ContractProblem.objects.select_related("decided_by"))),
         user,
     )

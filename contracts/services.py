@@ -5,6 +5,7 @@ Each transition checks the state it starts from and the user's right, locks
 the contract, checks the version the user saw, and is audited.
 """
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,8 +13,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Sum
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core import permissions as perms
@@ -21,9 +20,15 @@ from core.audit import acting_as
 from core.bounds import check_date
 from core.files import check_upload
 from core.models import Role
-from core.pinyin import search_keys
-from core.scoping import villages_for
-from core.services import lock_for_change, record_create, record_update
+from core.money import cents
+from core.services import (
+    lock_for_change,
+    lock_for_write,
+    record_create,
+    record_update,
+    require_perm,
+    require_village_in_scope,
+)
 from villages.models import Asset, Parcel
 
 from . import rules as problem_rules
@@ -41,6 +46,7 @@ from .models import (
     Resolution,
     RuleSettings,
 )
+from .validation import check_subjects, contract_search_keys
 
 S = ContractState
 
@@ -48,18 +54,11 @@ S = ContractState
 # --- Helpers -------------------------------------------------------------------
 
 
-def _require(user, perm: str, message: str) -> None:
-    if not perms.has_perm(user, perm):
-        raise PermissionDenied(message)
-
-
-def _lock(user, contract: Contract, expected_version: int | None = None) -> Contract:
+def _lock(user, contract: Contract | int, expected_version: int | None = None) -> Contract:
     """Lock the contract for this transaction, refusing a user whose scope does not hold it
     (the pages answer 404 before this; services called from elsewhere are held to the same scope)."""
-    locked = lock_for_change(Contract, contract.pk, expected_version)
-    if not villages_for(user).filter(pk=locked.village_id).exists():
-        raise PermissionDenied("该合同不在您的管理范围内。")
-    return locked
+    return lock_for_write(Contract, contract, user=user, expected_version=expected_version,
+                          out_of_scope="该合同不在您的管理范围内。")
 
 
 def _require_state(contract: Contract, allowed: tuple[str, ...], action: str) -> None:
@@ -69,76 +68,117 @@ def _require_state(contract: Contract, allowed: tuple[str, ...], action: str) ->
 
 def _save(contract: Contract, user) -> None:
     contract.version += 1
-    contract.search_keys = search_keys(f"{contract.title} {contract.counterparty.name}")
+    contract.search_keys = contract_search_keys(contract.title, contract.counterparty.name)
     with acting_as(user):
         contract.save()
 
 
 def rule_settings_for(county) -> RuleSettings:
-    settings_row, _ = RuleSettings.objects.get_or_create(
-        county=county, defaults={"county_approval_amount": settings.COUNTY_APPROVAL_AMOUNT,
-                                 "area_tolerance": settings.AREA_TOLERANCE})
-    return settings_row
+    """The county's rule settings; the defaults, not yet saved, for a county that never changed them
+    (reading them writes nothing: the first change saves the row)."""
+    return RuleSettings.objects.filter(county=county).first() or RuleSettings(
+        county=county, county_approval_amount=settings.COUNTY_APPROVAL_AMOUNT, area_tolerance=settings.AREA_TOLERANCE)
 
 
 def _load_for_rules(contract_id: int) -> Contract:
-    # What has been collected on an instalment after it became a claim counts as paid (P05).
-    instalments = Instalment.objects.annotate(collected=Coalesce(Sum("claim__entries__amount"), Decimal("0")))
     return (Contract.objects.select_related("counterparty", "resolution", "village__township")
-            .prefetch_related("parcels", "assets", Prefetch("instalments", queryset=instalments), "attachments")
+            .prefetch_related("parcels", "assets", "instalments", "attachments")
             .get(pk=contract_id))
 
 
 def current_proposals(contract: Contract, today: date | None = None) -> list[problem_rules.Proposal]:
     contract = _load_for_rules(contract.pk)
-    return problem_rules.evaluate(contract, rule_settings_for(contract.village.township.county), today or date.today())
+    return problem_rules.evaluate(contract, rule_settings_for(contract.village.township.county),
+                                  today or timezone.localdate())
 
 
-def problems_refresh(*, contract: Contract, user, today: date | None = None) -> None:
-    """Bring the rule-proposed problems up to date while the contract is not yet determined.
+@dataclass
+class _ProblemChanges:
+    added: list[tuple[str, str]]                       # (code, reason) the rules propose anew
+    reworded: list[tuple[ContractProblem, str]]        # proposals whose reason the data now words otherwise
+    withdrawn: list[ContractProblem]                   # proposals the data no longer supports
 
-    New findings are proposed; proposals no longer supported by the data are
-    withdrawn; what a person already decided is kept.
-    """
-    if contract.state not in (S.FOUND, S.INVESTIGATING):
-        return
+
+def _problem_changes(contract: Contract, today: date | None) -> _ProblemChanges:
+    """What bringing the rule-proposed problems up to date would change: new findings are proposed,
+    proposals no longer supported by the data are withdrawn, what a person already decided is kept."""
     proposals = {p.code: p.reason for p in current_proposals(contract, today)}
     existing = {p.code: p for p in contract.problems.filter(from_rule=True)}
     # A problem already recorded by a person or a ledger import for that code stands; the rule adds no second one.
     recorded = set(contract.problems.filter(from_rule=False).values_list("code", flat=True))
+    proposed = ContractProblem.Status.PROPOSED
+    return _ProblemChanges(
+        added=[(code, reason) for code, reason in proposals.items() if code not in existing and code not in recorded],
+        reworded=[(row, proposals[code]) for code, row in existing.items()
+                  if code in proposals and row.reason != proposals[code] and row.status == proposed],
+        withdrawn=[row for code, row in existing.items() if code not in proposals and row.status == proposed],
+    )
+
+
+@transaction.atomic
+def problems_refresh(*, contract: Contract, user, today: date | None = None) -> None:
+    """Bring the rule-proposed problems up to date while the contract is not yet determined.
+
+    It follows a write that was already guarded (a change to the contract, its schedule or its
+    resolution, or an imported ledger row), and takes the contract's lock so that two of them do not
+    propose the same problem twice.
+    """
+    locked = Contract.objects.select_for_update().get(pk=contract.pk)
+    if locked.state not in (S.FOUND, S.INVESTIGATING):
+        return
+    changes = _problem_changes(locked, today)
     with acting_as(user):
-        for code, reason in proposals.items():
-            row = existing.get(code)
-            if row is None:
-                if code not in recorded:
-                    ContractProblem.objects.create(contract=contract, code=code, reason=reason)
-            elif row.reason != reason and row.status == ContractProblem.Status.PROPOSED:
-                row.reason = reason
-                row.save(update_fields=["reason"])
-        for code, row in existing.items():
-            if code not in proposals and row.status == ContractProblem.Status.PROPOSED:
-                row.delete()
+        for code, reason in changes.added:
+            ContractProblem.objects.create(contract=locked, code=code, reason=reason)
+        for row, reason in changes.reworded:
+            row.reason = reason
+            row.save(update_fields=["reason"])
+        for row in changes.withdrawn:
+            row.delete()
+
+
+@dataclass(frozen=True)
+class PendingProblem:
+    """A problem waiting for the township's decision, as the determination page lists it.
+
+    `pk` is the problem's id, or its code for a problem the rules find now and that is recorded only
+    when the determination is saved (the decision sent back names it by that code).
+    """
+
+    pk: int | str
+    code: str
+    reason: str
+
+    def get_code_display(self) -> str:
+        return ProblemCode(self.code).label
+
+
+def problems_pending(*, contract: Contract, today: date | None = None) -> list[PendingProblem]:
+    """The problems a determination of the contract decides, brought up to date in memory only:
+    reading the determination page writes nothing."""
+    rows = {row.pk: PendingProblem(row.pk, row.code, row.reason)
+            for row in contract.problems.filter(status=ContractProblem.Status.PROPOSED)}
+    if contract.state in (S.FOUND, S.INVESTIGATING):
+        changes = _problem_changes(contract, today)
+        for row, reason in changes.reworded:
+            rows[row.pk] = PendingProblem(row.pk, row.code, reason)
+        for row in changes.withdrawn:
+            rows.pop(row.pk, None)
+        rows.update({code: PendingProblem(code, code, reason) for code, reason in changes.added})
+    return sorted(rows.values(), key=lambda p: (p.code, isinstance(p.pk, str), str(p.pk).zfill(12)))
 
 
 # --- Register and edit -----------------------------------------------------------
 
 
-def _check_subjects(village, parcels, assets) -> None:
-    foreign = [p.code for p in parcels if p.village_id != village.pk] + [a.code for a in assets
-                                                                      if a.village_id != village.pk]
-    if foreign:
-        raise ValidationError({"parcels": f"标的不属于{village.name}：{'、'.join(foreign)}"})
-
-
 @transaction.atomic
 def contract_register(*, user, data: dict[str, Any], parcels=(), assets=()) -> Contract:
     """查找: register a contract found in the books, the archive, or on a visit (oral ones too)."""
-    _require(user, perms.CONTRACT_EDIT, "您的角色不能登记合同。")
-    if not villages_for(user).filter(pk=data["village"].pk).exists():
-        raise PermissionDenied("该村不在您的管理范围内。")
-    _check_subjects(data["village"], parcels, assets)
+    require_perm(user, perms.CONTRACT_EDIT, message="您的角色不能登记合同。")
+    require_village_in_scope(user, data["village"])
+    check_subjects(data["village"], parcels, assets)
     contract = Contract(**data, state=S.FOUND)
-    contract.search_keys = search_keys(f"{contract.title} {contract.counterparty.name}")
+    contract.search_keys = contract_search_keys(contract.title, contract.counterparty.name)
     contract.full_clean()
     with acting_as(user):
         contract.save()
@@ -158,13 +198,13 @@ def _may_edit(user, contract: Contract) -> None:
 @transaction.atomic
 def contract_update(*, user, contract: Contract, data: dict[str, Any], parcels=None, assets=None,
                     expected_version: int | None = None) -> Contract:
-    _require(user, perms.CONTRACT_EDIT, "您的角色不能修改合同。")
+    require_perm(user, perms.CONTRACT_EDIT, message="您的角色不能修改合同。")
     locked = _lock(user, contract, expected_version)
     _may_edit(user, locked)
     for name, value in data.items():
         setattr(locked, name, value)
     if parcels is not None or assets is not None:
-        _check_subjects(locked.village, parcels if parcels is not None else locked.parcels.all(),
+        check_subjects(locked.village, parcels if parcels is not None else locked.parcels.all(),
                         assets if assets is not None else locked.assets.all())
     locked.full_clean()
     _save(locked, user)
@@ -182,7 +222,7 @@ def contract_update(*, user, contract: Contract, data: dict[str, Any], parcels=N
 
 @transaction.atomic
 def contract_start_investigation(*, user, contract: Contract, expected_version: int | None = None) -> Contract:
-    _require(user, perms.CONTRACT_INVESTIGATE, "您的角色不能开展调查。")
+    require_perm(user, perms.CONTRACT_INVESTIGATE, message="您的角色不能开展调查。")
     locked = _lock(user, contract, expected_version)
     _require_state(locked, (S.FOUND,), "开始调查")
     locked.state = S.INVESTIGATING
@@ -194,7 +234,7 @@ def contract_start_investigation(*, user, contract: Contract, expected_version: 
 def investigation_save(*, user, contract: Contract, data: dict[str, Any],
                        expected_version: int | None = None) -> Investigation:
     """The written fact report; measured areas found on the ground go to the parcels."""
-    _require(user, perms.CONTRACT_INVESTIGATE, "您的角色不能填写调查报告。")
+    require_perm(user, perms.CONTRACT_INVESTIGATE, message="您的角色不能填写调查报告。")
     locked = _lock(user, contract, expected_version)
     _require_state(locked, (S.INVESTIGATING,), "填写调查报告")
     report = Investigation.objects.filter(contract=locked).first() or Investigation(contract=locked)
@@ -213,7 +253,7 @@ def investigation_save(*, user, contract: Contract, data: dict[str, Any],
 def parcel_record_measurement(*, user, contract: Contract, parcel: Parcel, measured_area_mu: Decimal,
                               measured_on: date) -> Parcel:
     """The area measured during the investigation, written to the parcel (and so to P08)."""
-    _require(user, perms.CONTRACT_INVESTIGATE, "您的角色不能登记实测面积。")
+    require_perm(user, perms.CONTRACT_INVESTIGATE, message="您的角色不能登记实测面积。")
     # The state is read from the locked row, not from the caller's copy, which may be stale.
     contract = _lock(user, contract)
     _require_state(contract, (S.INVESTIGATING,), "登记实测面积")
@@ -238,7 +278,7 @@ def contract_determine(*, user, contract: Contract, decisions: dict[int, tuple[b
     dismissal needs a reason. `other_problems` are P12 texts. With no confirmed
     problem the contract is determined compliant (合规) and ends here.
     """
-    _require(user, perms.CONTRACT_DETERMINE, "只有乡镇专班（或县农经中心）可以认定合同。")
+    require_perm(user, perms.CONTRACT_DETERMINE, message="只有乡镇专班（或县农经中心）可以认定合同。")
     locked = _lock(user, contract, expected_version)
     _require_state(locked, (S.INVESTIGATING,), "认定")
     if locked.resolution_id:
@@ -250,14 +290,16 @@ def contract_determine(*, user, contract: Contract, decisions: dict[int, tuple[b
         raise ValidationError("请先完成调查报告，再作认定。")
     problems_refresh(contract=locked, user=user)
     pending = list(locked.problems.filter(status=ContractProblem.Status.PROPOSED))
-    undecided = [p.code for p in pending if p.pk not in decisions]
+    # A problem the rules found when the page was read is recorded only now: its decision names its code.
+    chosen = {p.pk: decisions[p.pk] if p.pk in decisions else decisions.get(p.code) for p in pending}
+    undecided = [p.code for p in pending if chosen[p.pk] is None]
     if undecided:
         raise ValidationError(f"以下问题尚未确认或排除：{'、'.join(undecided)}。")
     now = timezone.now()
     errors = []
     with acting_as(user):
         for problem in pending:
-            confirmed, reason = decisions[problem.pk]
+            confirmed, reason = chosen[problem.pk]
             if not confirmed and not (reason or "").strip():
                 errors.append(f"排除 {problem.code} 须说明理由。")
                 continue
@@ -303,7 +345,7 @@ def _approval_needed(contract: Contract, kind: str, rules: RuleSettings) -> str:
 def disposition_choose(*, user, contract: Contract, kind: str, plan: str, escalation: dict | None = None,
                        expected_version: int | None = None) -> Disposition:
     """Choose how a problem contract is put right. Large contracts and court cases wait for the county."""
-    _require(user, perms.CONTRACT_DETERMINE, "只有乡镇专班（或县农经中心）可以确定处置方式。")
+    require_perm(user, perms.CONTRACT_DETERMINE, message="只有乡镇专班（或县农经中心）可以确定处置方式。")
     locked = _lock(user, contract, expected_version)
     existing = Disposition.objects.filter(contract=locked).first()
     rechoosing = existing is not None and existing.approval == Disposition.Approval.REJECTED
@@ -345,7 +387,7 @@ def disposition_choose(*, user, contract: Contract, kind: str, plan: str, escala
 def disposition_decide(*, user, contract: Contract, approve: bool, note: str,
                        expected_version: int | None = None) -> Disposition:
     """The county approves or rejects a disposition that needs it."""
-    _require(user, perms.CONTRACT_APPROVE, "只有县农经中心可以审批。")
+    require_perm(user, perms.CONTRACT_APPROVE, message="只有县农经中心可以审批。")
     locked = _lock(user, contract, expected_version)
     _require_state(locked, (S.STANDARDISING,), "审批处置")
     disposition = Disposition.objects.select_for_update().get(contract=locked)
@@ -384,15 +426,15 @@ def _recover_subjects(contract: Contract, user) -> Decimal:
 def disposition_complete(*, user, contract: Contract, data: dict[str, Any],
                          expected_version: int | None = None) -> Disposition:
     """规范 done: the disposition is complete, with the evidence its kind needs."""
-    if not (perms.has_perm(user, perms.CONTRACT_DETERMINE) or perms.has_perm(user, perms.CONTRACT_APPROVE)):
-        raise PermissionDenied("只有乡镇专班或县农经中心可以完成处置。")
+    require_perm(user, perms.CONTRACT_DETERMINE, perms.CONTRACT_APPROVE,
+                 message="只有乡镇专班或县农经中心可以完成处置。")
     locked = _lock(user, contract, expected_version)
     _require_state(locked, (S.STANDARDISING,), "完成处置")
     disposition = Disposition.objects.select_for_update().get(contract=locked)
     if disposition.kind == DispositionKind.ESCALATE:
-        _require(user, perms.CONTRACT_APPROVE, "提级处置由县农经中心办结。")
+        require_perm(user, perms.CONTRACT_APPROVE, message="提级处置由县农经中心办结。")
     else:
-        _require(user, perms.CONTRACT_DETERMINE, "只有乡镇专班（或县农经中心）可以完成处置。")
+        require_perm(user, perms.CONTRACT_DETERMINE, message="只有乡镇专班（或县农经中心）可以完成处置。")
     if disposition.approval in (Disposition.Approval.PENDING, Disposition.Approval.REJECTED):
         raise ValidationError(f"该处置须县级审批，当前为“{disposition.approval}”，不能完成。")
 
@@ -451,7 +493,7 @@ def disposition_complete(*, user, contract: Contract, data: dict[str, Any],
 @transaction.atomic
 def schedule_generate_annual(*, user, contract: Contract) -> list[Instalment]:
     """One instalment of the annual fee for each contract year, due at the start of that year."""
-    _require(user, perms.CONTRACT_EDIT, "您的角色不能编排付款计划。")
+    require_perm(user, perms.CONTRACT_EDIT, message="您的角色不能编排付款计划。")
     locked = _lock(user, contract)
     _may_edit(user, locked)
     if not (locked.annual_fee and locked.start_date and locked.end_date):
@@ -476,7 +518,7 @@ def schedule_generate_annual(*, user, contract: Contract) -> list[Instalment]:
 
 @transaction.atomic
 def instalment_add(*, user, contract: Contract, due_date: date, amount: Decimal, note: str = "") -> Instalment:
-    _require(user, perms.CONTRACT_EDIT, "您的角色不能编排付款计划。")
+    require_perm(user, perms.CONTRACT_EDIT, message="您的角色不能编排付款计划。")
     locked = _lock(user, contract)
     _may_edit(user, locked)
     instalment = record_create(Instalment, user=user, data=dict(contract=locked, due_date=due_date, amount=amount,
@@ -486,35 +528,63 @@ def instalment_add(*, user, contract: Contract, due_date: date, amount: Decimal,
     return instalment
 
 
+def _lock_instalment(instalment: Instalment, contract: Contract) -> Instalment:
+    return Instalment.objects.select_for_update().get(pk=instalment.pk, contract=contract)
+
+
 @transaction.atomic
 def instalment_record_payment(*, user, instalment: Instalment, amount: Decimal, paid_on: date) -> Instalment:
     """A payment received against one instalment; more than is due is refused."""
-    _require(user, perms.CONTRACT_EDIT, "您的角色不能登记收款。")
-    locked = Instalment.objects.select_for_update().get(pk=instalment.pk)
-    from debts.models import Claim
-
-    if Claim.objects.filter(instalment=locked).exists():
+    require_perm(user, perms.CONTRACT_EDIT, message="您的角色不能登记收款。")
+    # The contract first, as every write to a schedule and the making of claims lock it: a payment and the
+    # handing over of the same arrears to a claim are taken one after the other.
+    contract = _lock(user, instalment.contract_id)
+    locked = _lock_instalment(instalment, contract)
+    if locked.is_claimed:
         raise ValidationError("该期欠款已转为债权，请在债权上登记收款。")
     if amount <= 0:
         raise ValidationError({"amount": "收款金额必须大于0。"})
     if locked.paid_amount + amount > locked.amount:
         raise ValidationError({"amount": f"本期尚欠 {locked.amount - locked.paid_amount:,.2f} 元，收款不能超过欠款。"})
     updated = record_update(locked, user=user, data={"paid_amount": locked.paid_amount + amount, "paid_on": paid_on})
-    problems_refresh(contract=locked.contract, user=user)
+    problems_refresh(contract=contract, user=user)
     return updated
 
 
 @transaction.atomic
 def instalment_delete(*, user, instalment: Instalment) -> None:
-    _require(user, perms.CONTRACT_EDIT, "您的角色不能编排付款计划。")
-    locked = Instalment.objects.select_for_update().get(pk=instalment.pk)
-    _may_edit(user, locked.contract)
+    require_perm(user, perms.CONTRACT_EDIT, message="您的角色不能编排付款计划。")
+    contract = _lock(user, instalment.contract_id)
+    locked = _lock_instalment(instalment, contract)
+    _may_edit(user, contract)
+    if locked.is_claimed:
+        raise ValidationError("该期欠款已转为债权，不能删除。")
     if locked.paid_amount:
         raise ValidationError("该期已有收款，不能删除。")
-    contract = locked.contract
     with acting_as(user):
         locked.delete()
     problems_refresh(contract=contract, user=user)
+
+
+@transaction.atomic
+def instalment_mark_claimed(*, user, instalment: Instalment | int, on: date) -> Instalment:
+    """The instalment's arrears were handed over to a claim (by the service that made it, which checked
+    the right to make claims): the schedule takes no more payments on it."""
+    locked = lock_for_write(Instalment, instalment, user=user, path="contract__village",
+                            out_of_scope="该合同不在您的管理范围内。")
+    if locked.is_claimed:
+        raise ValidationError("该期欠款已转为债权。")
+    return record_update(locked, user=user, data={"claimed_on": on})
+
+
+@transaction.atomic
+def instalment_record_cleared_on_claim(*, user, instalment: Instalment | int, cleared: Decimal) -> Instalment:
+    """What the claim made from the instalment has cleared, net of reversals, as the service that moved
+    the claim's money (and checked the right to move it) counts it."""
+    locked = lock_for_write(Instalment, instalment, user=user, path="contract__village",
+                            out_of_scope="该合同不在您的管理范围内。")
+    # Sums come back from SQLite with binary-float tails: the column holds cents.
+    return record_update(locked, user=user, data={"cleared_on_claim": cents(cleared)})
 
 
 # --- Attachments ------------------------------------------------------------------
@@ -522,11 +592,12 @@ def instalment_delete(*, user, instalment: Instalment) -> None:
 
 @transaction.atomic
 def attachment_add(*, user, contract: Contract, upload, kind: str, note: str = "") -> Attachment:
-    _require(user, perms.CONTRACT_EDIT, "您的角色不能上传附件。")
+    require_perm(user, perms.CONTRACT_EDIT, message="您的角色不能上传附件。")
     if kind not in Attachment.Kind.values:
         raise ValidationError({"kind": "请选择附件类别。"})
+    locked = _lock(user, contract)
     checked = check_upload(upload)
-    attachment = Attachment(contract=contract, kind=kind, original_name=upload.name[:200],
+    attachment = Attachment(contract=locked, kind=kind, original_name=upload.name[:200],
                             content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
                             note=note, uploaded_by=user)
     # The stored name is random: nothing about the file is guessable from its path.
@@ -537,15 +608,17 @@ def attachment_add(*, user, contract: Contract, upload, kind: str, note: str = "
     except Exception:
         attachment.file.delete(save=False)
         raise
-    problems_refresh(contract=contract, user=user)
+    problems_refresh(contract=locked, user=user)
     return attachment
 
 
 # --- Resolutions and settings -----------------------------------------------------
 
 
+@transaction.atomic
 def resolution_create(*, user, data: dict[str, Any]) -> Resolution:
-    _require(user, perms.RESOLUTION_CHANGE, "您的角色不能登记民主决策记录。")
+    require_perm(user, perms.RESOLUTION_CHANGE, message="您的角色不能登记民主决策记录。")
+    require_village_in_scope(user, data["village"])
     corrects = data.get("corrects")
     if corrects is not None and corrects.village_id != data["village"].pk:
         raise ValidationError({"corrects": "更正的决议须是同一个村的决议。"})
@@ -569,10 +642,9 @@ def _locked_changes(resolution: Resolution, data: dict[str, Any]) -> list[str]:
 @transaction.atomic
 def resolution_update(*, user, resolution: Resolution, data: dict[str, Any]) -> Resolution:
     """Save a resolution's details; refused for what may no longer change once something rests on it."""
-    _require(user, perms.RESOLUTION_CHANGE, "您的角色不能修改民主决策记录。")
-    locked = resolution_lock_for_use(resolution)
-    if not villages_for(user).filter(pk=locked.village_id).exists():
-        raise PermissionDenied("该决议不在您的管理范围内。")
+    # The same lock as resolution_lock_for_use takes.
+    locked = lock_for_write(Resolution, resolution, user=user, perm=perms.RESOLUTION_CHANGE,
+                            message="您的角色不能修改民主决策记录。", out_of_scope="该决议不在您的管理范围内。")
     resting = locked.resting_on_it()
     if resting and (changed := _locked_changes(locked, data)):
         labels = "、".join(str(Resolution._meta.get_field(name).verbose_name) for name in changed)
@@ -586,6 +658,12 @@ def resolution_update(*, user, resolution: Resolution, data: dict[str, Any]) -> 
     return updated
 
 
+@transaction.atomic
 def rule_settings_update(*, user, county, data: dict[str, Any]) -> RuleSettings:
-    _require(user, perms.RULES_CHANGE, "只有县农经中心可以修改认定规则参数。")
-    return record_update(rule_settings_for(county), user=user, data=data)
+    require_perm(user, perms.RULES_CHANGE, message="只有县农经中心可以修改认定规则参数。")
+    current = rule_settings_for(county)
+    if current.pk is None:
+        return record_create(RuleSettings, user=user, data={
+            "county": county, "county_approval_amount": current.county_approval_amount,
+            "area_tolerance": current.area_tolerance, **data})
+    return record_update(current, user=user, data=data)

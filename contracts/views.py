@@ -23,8 +23,7 @@ from core.pdf import pdf_response
 from core.scoping import check_perm, scoped
 from core.submissions import FIELD as SUBMISSION_FIELD
 from core.submissions import submit_once
-from ledgers.exports import ContractsExport, ResolutionsExport
-from villages.models import County
+from places.models import County
 from villages.selectors import asset_list, parcel_list, party_list
 
 from . import documents, selectors, services
@@ -52,8 +51,9 @@ S = ContractState
 # --- Register, list, detail, edit ------------------------------------------------
 
 
-class ContractListView(ContractsExport, RecordListView):
+class ContractListView(RecordListView):
     template_name = "contracts/contract_list.html"
+    exporter = "contracts"
     filterset_class = ContractFilter
 
     def get_queryset(self):
@@ -234,9 +234,9 @@ class DetermineView(_ContractAction):
     success_message = "合同已认定。"
 
     def get_form_kwargs(self):
-        services.problems_refresh(contract=self.object, user=self.request.user)
+        # The rules are run again, in memory: reading this page writes nothing; the determination records them.
         kwargs = super().get_form_kwargs()
-        kwargs["problems"] = self.object.problems.filter(status=ContractProblem.Status.PROPOSED).order_by("code")
+        kwargs["problems"] = services.problems_pending(contract=self.object)
         kwargs.setdefault("initial", {})["version"] = self.object.version
         return kwargs
 
@@ -423,8 +423,9 @@ def investigation_pdf(request, pk):
 # --- Resolutions -------------------------------------------------------------------------
 
 
-class ResolutionListView(ResolutionsExport, RecordListView):
+class ResolutionListView(RecordListView):
     template_name = "contracts/resolution_list.html"
+    exporter = "resolutions"
     filterset_class = ResolutionFilter
 
     def get_queryset(self):

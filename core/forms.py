@@ -4,7 +4,7 @@ from django.contrib.auth.forms import PasswordChangeForm
 from django.urls import reverse
 
 from .bounds import DATE_MAX, DATE_MIN, DateInBounds
-from .scoping import villages_for
+from .scoping import groups_for, villages_for
 
 
 def bound_fields(form: forms.BaseForm) -> None:
@@ -69,8 +69,6 @@ class ScopedModelForm(forms.ModelForm):
                 })
         group_field = self.fields.get("group")
         if group_field is not None:
-            from villages.selectors import groups_for
-
             village_id = self._chosen_village_id()
             groups = groups_for(user)
             group_field.queryset = groups.filter(village_id=village_id) if village_id else groups.none()

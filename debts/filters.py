@@ -1,8 +1,8 @@
 """Claim and debt list filters."""
-from datetime import date
 
 import django_filters
 from django.db.models import Q
+from django.utils import timezone
 
 from core.idnumbers import id_number_search
 from core.scoping import villages_for
@@ -45,7 +45,7 @@ class ClaimFilter(django_filters.FilterSet):
                                           method="filter_book")
     limitation = django_filters.ChoiceFilter(
         label="诉讼时效", empty_label="全部", method="filter_limitation",
-        choices=[("soon", "180天内到期"), ("lapsed", "已过时效")])
+        choices=[("soon", "即将过时效"), ("lapsed", "已过时效")])
 
     class Meta:
         model = Claim
@@ -55,7 +55,7 @@ class ClaimFilter(django_filters.FilterSet):
         return _search(queryset, value, "debtor", getattr(self.request, "user", None))
 
     def filter_age(self, queryset, name, value):
-        return queryset.filter(age_band_filter(value, date.today())) if value else queryset
+        return queryset.filter(age_band_filter(value, timezone.localdate())) if value else queryset
 
     def filter_sealed(self, queryset, name, value):
         return queryset.filter(sealed=value == "true") if value else queryset
@@ -66,7 +66,7 @@ class ClaimFilter(django_filters.FilterSet):
     def filter_limitation(self, queryset, name, value):
         if not value:
             return queryset
-        today = date.today()
+        today = timezone.localdate()
         condition = lapsing_filter(today) if value == "soon" else lapsed_filter(today)
         return queryset.filter(condition, sealed=False, balance__gt=0)
 

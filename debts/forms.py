@@ -4,6 +4,7 @@ from datetime import date
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from contracts.models import Resolution
 from contracts.selectors import contract_list
@@ -115,7 +116,7 @@ def confirm_voucher(form, owners) -> None:
 class EntryForm(OnceFormMixin, forms.Form):
     kind = forms.ChoiceField(label="类型")
     amount = MoneyField(label="金额(元)")
-    entered_on = forms.DateField(label="业务日期", widget=DATE, initial=date.today)
+    entered_on = forms.DateField(label="业务日期", widget=DATE, initial=timezone.localdate)
     voucher_no = forms.CharField(label="凭证号", required=False, max_length=50)
     voucher_confirmed = _voucher_confirmation()
     resolution = forms.ModelChoiceField(label="民主决策（核销、减免、抵扣、冲转须选）", required=False,
@@ -147,7 +148,7 @@ class EntryForm(OnceFormMixin, forms.Form):
 class OffsetForm(OnceFormMixin, forms.Form):
     claim = forms.ModelChoiceField(label="抵顶的债权", queryset=Claim.objects.none())
     amount = MoneyField(label="抵顶金额(元)")
-    entered_on = forms.DateField(label="业务日期", widget=DATE, initial=date.today)
+    entered_on = forms.DateField(label="业务日期", widget=DATE, initial=timezone.localdate)
     resolution = forms.ModelChoiceField(label="民主决策", queryset=Resolution.objects.none())
     voucher_no = forms.CharField(label="凭证号", required=False, max_length=50)
     voucher_confirmed = _voucher_confirmation()
@@ -170,7 +171,7 @@ class OffsetForm(OnceFormMixin, forms.Form):
 
 class ReverseForm(OnceFormMixin, forms.Form):
     reason = forms.CharField(label="冲正原因", max_length=200)
-    entered_on = forms.DateField(label="冲正日期", widget=DATE, initial=date.today)
+    entered_on = forms.DateField(label="冲正日期", widget=DATE, initial=timezone.localdate)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -199,7 +200,7 @@ class CollectorForm(forms.Form):
 
 class EventForm(forms.Form):
     kind = forms.ChoiceField(label="事项", choices=[(k.value, k.label) for k in EVENT_KINDS_BY_HAND])
-    happened_on = forms.DateField(label="日期", widget=DATE, initial=date.today)
+    happened_on = forms.DateField(label="日期", widget=DATE, initial=timezone.localdate)
     note = forms.CharField(label="说明", required=False, max_length=300,
                            help_text="送达催收通知或对账函经债务人确认后，诉讼时效重新计算三年。")
 
@@ -273,7 +274,7 @@ class LegalActionForm(forms.ModelForm):
 
 class LegalCloseForm(forms.Form):
     outcome = forms.CharField(label="结果", widget=forms.Textarea(attrs={"rows": 2}))
-    closed_on = forms.DateField(label="结案日期", widget=DATE, initial=date.today)
+    closed_on = forms.DateField(label="结案日期", widget=DATE, initial=timezone.localdate)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -18,10 +18,9 @@ from django.urls import reverse
 
 from contracts.rules import add_years
 from core.audit import register_audited
+from core.domain import limitation_years
 from core.files import private_storage
 from villages.models import MONEY, VillageOwned, positive_money
-
-LIMITATION_YEARS = 3
 
 
 class ClaimOrigin(models.TextChoices):
@@ -72,7 +71,7 @@ CASH_KINDS = frozenset({ClaimEntryKind.CASH})
 class Claim(VillageOwned):
     """债权 (应收款): what a debtor owes the village."""
 
-    village = models.ForeignKey("villages.Village", verbose_name="村", on_delete=models.PROTECT,
+    village = models.ForeignKey("places.Village", verbose_name="村", on_delete=models.PROTECT,
                                 related_name="claims")
     number = models.CharField("债权编号", max_length=60)
     debtor = models.ForeignKey("villages.Party", verbose_name="债务人", on_delete=models.PROTECT,
@@ -124,7 +123,7 @@ class Claim(VillageOwned):
 
     @property
     def lapse_date(self) -> date | None:
-        return add_years(self.clock_from, LIMITATION_YEARS) if self.clock_from else None
+        return add_years(self.clock_from, limitation_years()) if self.clock_from else None
 
     def clean(self):
         super().clean()
@@ -135,7 +134,7 @@ class Claim(VillageOwned):
 class Debt(VillageOwned):
     """债务 (应付款): what the village owes a creditor."""
 
-    village = models.ForeignKey("villages.Village", verbose_name="村", on_delete=models.PROTECT,
+    village = models.ForeignKey("places.Village", verbose_name="村", on_delete=models.PROTECT,
                                 related_name="debts")
     number = models.CharField("债务编号", max_length=60)
     creditor = models.ForeignKey("villages.Party", verbose_name="债权人", on_delete=models.PROTECT,
@@ -313,7 +312,7 @@ class MediationCase(VillageOwned):
         DEFAULTED = "已违约", "已违约（余额全部到期）"
         FULFILLED = "已履行", "已履行完毕"
 
-    village = models.ForeignKey("villages.Village", verbose_name="村", on_delete=models.PROTECT,
+    village = models.ForeignKey("places.Village", verbose_name="村", on_delete=models.PROTECT,
                                 related_name="mediation_cases")
     number = models.CharField("调解案号", max_length=60)
     parties = models.ManyToManyField("villages.Party", verbose_name="当事人", related_name="mediation_cases")
@@ -364,7 +363,7 @@ class LegalAction(VillageOwned):
         COURT = "诉讼", "诉讼"
         DISCIPLINE = "移交纪检", "移交纪检监察"
 
-    village = models.ForeignKey("villages.Village", verbose_name="村", on_delete=models.PROTECT,
+    village = models.ForeignKey("places.Village", verbose_name="村", on_delete=models.PROTECT,
                                 related_name="legal_actions")
     kind = models.CharField("类型", max_length=5, choices=Kind.choices)
     claims = models.ManyToManyField(Claim, verbose_name="涉及债权", related_name="legal_actions")
@@ -402,7 +401,7 @@ class LetterKind(models.TextChoices):
 class LetterSequence(models.Model):
     """The last letter number used in one village and year; locked while numbers are handed out."""
 
-    village = models.ForeignKey("villages.Village", on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey("places.Village", on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)
 
@@ -426,7 +425,7 @@ class Letter(VillageOwned):
         POST = "邮寄", "邮寄"
         NOTICE = "公告", "公告送达"
 
-    village = models.ForeignKey("villages.Village", verbose_name="村", on_delete=models.PROTECT,
+    village = models.ForeignKey("places.Village", verbose_name="村", on_delete=models.PROTECT,
                                 related_name="letters")
     number = models.CharField("编号", max_length=80, unique=True)
     year = models.PositiveSmallIntegerField("年度")
@@ -481,7 +480,7 @@ class LetterItem(models.Model):
 class DisputeTask(VillageOwned):
     """A debtor disputed a letter: the township checks and settles it."""
 
-    village = models.ForeignKey("villages.Village", verbose_name="村", on_delete=models.PROTECT, related_name="+")
+    village = models.ForeignKey("places.Village", verbose_name="村", on_delete=models.PROTECT, related_name="+")
     letter = models.OneToOneField(Letter, verbose_name="函件", on_delete=models.PROTECT, related_name="dispute")
     opened_on = models.DateField("提出日期")
     closed_on = models.DateField("办结日期", null=True, blank=True)

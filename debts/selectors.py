@@ -22,14 +22,15 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Round
+from django.utils import timezone
 
 from contracts.rules import add_years
+from core.domain import limitation_warning_days, limitation_years
 from core.money import MONEY_SUM, ZERO, money_sum
 from core.scoping import scoped
 
 from .models import (
     CASH_KINDS,
-    LIMITATION_YEARS,
     Claim,
     ClaimEvent,
     Debt,
@@ -70,6 +71,12 @@ def claim_list(user) -> QuerySet[Claim]:
     return with_balances(scoped(
         Claim.objects.select_related("village__township", "debtor", "contract", "collector"), user,
     )).order_by("village__township__name", "village__name", "number")
+
+
+def contract_claims(user, contract) -> QuerySet[Claim]:
+    """The claims made from a contract, for the panel on the contract's page."""
+    return scoped(Claim.objects.filter(contract=contract), user).only("pk", "number", "village_id").order_by(
+        *Claim._meta.ordering)
 
 
 def claim_detail(user) -> QuerySet[Claim]:
@@ -129,20 +136,22 @@ def open_claims(claims: QuerySet[Claim]) -> QuerySet[Claim]:
     return claims.filter(sealed=False, balance__gt=0)
 
 
-def lapsing_filter(today: date, days: int = 180) -> Q:
-    """Open claims whose 3-year limitation ends within `days` (and has not yet ended)."""
-    earliest = add_years(today, -LIMITATION_YEARS)
-    latest = add_years(today + timedelta(days=days), -LIMITATION_YEARS)
+def lapsing_filter(today: date, days: int | None = None) -> Q:
+    """Open claims whose limitation ends within `days` (the warning window by default) and has not yet ended."""
+    years = limitation_years()
+    days = limitation_warning_days() if days is None else days
+    earliest = add_years(today, -years)
+    latest = add_years(today + timedelta(days=days), -years)
     return Q(clock_from__gte=earliest, clock_from__lte=latest)
 
 
 def lapsed_filter(today: date) -> Q:
-    return Q(clock_from__lt=add_years(today, -LIMITATION_YEARS))
+    return Q(clock_from__lt=add_years(today, -limitation_years()))
 
 
 def aging_report(user, today: date | None = None) -> list[dict]:
     """Open, unsealed claim balances by village and age band, with counts — one query."""
-    today = today or date.today()
+    today = today or timezone.localdate()
     claims = open_claims(with_age(claim_list(user)))
 
     def band(key):

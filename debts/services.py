@@ -13,14 +13,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from contracts.models import Contract, Instalment, Resolution
-from contracts.services import resolution_lock_for_use
+from contracts.services import instalment_mark_claimed, instalment_record_cleared_on_claim, resolution_lock_for_use
 from core import permissions as perms
 from core.audit import acting_as
 from core.bounds import add_days
 from core.money import ZERO, format_yuan, money_sum
 from core.scoping import villages_for
-from core.services import lock_for_change, record_create, record_update
+from core.services import lock_for_write, record_create, record_update, require_perm, require_village_in_scope
 
+from . import rules
 from .models import (
     NEEDS_RESOLUTION,
     Claim,
@@ -49,22 +50,6 @@ ENTRY_PERMISSION = {
 # --- Helpers ---------------------------------------------------------------------
 
 
-def _require(user, perm: str, message: str) -> None:
-    if not perms.has_perm(user, perm):
-        raise PermissionDenied(message)
-
-
-def _require_scope(user, village) -> None:
-    if not villages_for(user).filter(pk=village.pk).exists():
-        raise PermissionDenied("该村不在您的管理范围内。")
-
-
-def _lock(model, user, obj, expected_version: int | None = None):
-    locked = lock_for_change(model, obj.pk, expected_version)
-    _require_scope(user, locked.village)
-    return locked
-
-
 def entries_total(*, claim: Claim | None = None, debt: Debt | None = None) -> Decimal:
     """What the entries have taken off, net of reversals, summed by the database."""
     owner = {"claim": claim} if claim is not None else {"debt": debt}
@@ -90,7 +75,7 @@ def _check_amount(amount) -> Decimal:
 
 
 def _check_date(entered_on: date) -> date:
-    if entered_on > date.today():
+    if entered_on > timezone.localdate():
         raise ValidationError({"entered_on": "业务日期不能晚于今天。"})
     return entered_on
 
@@ -128,36 +113,36 @@ def _clock_from(claim: Claim) -> date | None:
 
 @transaction.atomic
 def claim_create(*, user, data: dict[str, Any]) -> Claim:
-    _require(user, perms.CLAIM_EDIT, "您的角色不能登记债权。")
-    _require_scope(user, data["village"])
+    require_perm(user, perms.CLAIM_EDIT, message="您的角色不能登记债权。")
+    require_village_in_scope(user, data["village"])
     return record_create(Claim, user=user, data=data,
-                         prepare=lambda claim: setattr(claim, "clock_from", claim.due_date))
+                         prepare=lambda claim: setattr(claim, "clock_from", rules.new_claim_clock_from(claim)))
 
 
 @transaction.atomic
 def claim_update(*, user, claim: Claim, data: dict[str, Any], expected_version: int | None = None) -> Claim:
     """The facts of a claim. The amount is not among them: money moves only by entries."""
-    _require(user, perms.CLAIM_EDIT, "您的角色不能修改债权。")
+    require_perm(user, perms.CLAIM_EDIT, message="您的角色不能修改债权。")
     if "principal" in data or "sealed" in data:
         raise ValidationError("金额和封存状态不能直接修改：金额请用“账务调整”分录，封存请用“打包封存”。")
-    _lock(Claim, user, claim)
+    lock_for_write(Claim, claim, user=user)
     return record_update(claim, user=user, data=data, expected_version=expected_version,
                          prepare=lambda locked: setattr(locked, "clock_from", _clock_from(locked)))
 
 
 @transaction.atomic
 def debt_create(*, user, data: dict[str, Any]) -> Debt:
-    _require(user, perms.CLAIM_EDIT, "您的角色不能登记债务。")
-    _require_scope(user, data["village"])
+    require_perm(user, perms.CLAIM_EDIT, message="您的角色不能登记债务。")
+    require_village_in_scope(user, data["village"])
     return record_create(Debt, user=user, data=data)
 
 
 @transaction.atomic
 def debt_update(*, user, debt: Debt, data: dict[str, Any], expected_version: int | None = None) -> Debt:
-    _require(user, perms.CLAIM_EDIT, "您的角色不能修改债务。")
+    require_perm(user, perms.CLAIM_EDIT, message="您的角色不能修改债务。")
     if "principal" in data or "interest" in data:
         raise ValidationError("本金和利息不能直接修改，请用相应的化解分录。")
-    _lock(Debt, user, debt)
+    lock_for_write(Debt, debt, user=user)
     return record_update(debt, user=user, data=data, expected_version=expected_version)
 
 
@@ -165,16 +150,16 @@ def debt_update(*, user, debt: Debt, data: dict[str, Any], expected_version: int
 def claims_from_contract(*, user, contract: Contract, today: date | None = None) -> list[Claim]:
     """Turn each overdue, unpaid instalment of a contract into a claim, once.
 
-    Collection does not wait for the contract's paperwork: this works at any stage.
+    Collection does not wait for the contract's paperwork: this works at any stage. Each instalment handed
+    over is marked on the contract's schedule, which from then on takes no payment of its own: the money
+    is collected on the claim.
     """
-    _require(user, perms.CLAIM_EDIT, "您的角色不能登记债权。")
-    locked = lock_for_change(Contract, contract.pk)
-    _require_scope(user, locked.village)
-    today = today or date.today()
-    # `of=("self",)`: PostgreSQL cannot lock the nullable side of the outer join that finds instalments
-    # without a claim, and only the instalments need locking.
-    overdue = (Instalment.objects.select_for_update(of=("self",))
-               .filter(contract=locked, due_date__lt=today, claim__isnull=True).order_by("due_date", "id"))
+    # The contract is locked as every write to its schedule locks it, so a payment recorded on the contract
+    # at the same moment is either in the claim's amount or refused.
+    locked = lock_for_write(Contract, contract, user=user, perm=perms.CLAIM_EDIT, message="您的角色不能登记债权。")
+    today = today or timezone.localdate()
+    overdue = (Instalment.objects.select_for_update()
+               .filter(contract=locked, due_date__lt=today, claimed_on__isnull=True).order_by("due_date", "id"))
     created = []
     for instalment in overdue:
         outstanding = instalment.amount - instalment.paid_amount
@@ -186,7 +171,16 @@ def claims_from_contract(*, user, contract: Contract, today: date | None = None)
             origin_note=f"{instalment.note or '承包费'}（{instalment.due_date:%Y-%m-%d} 到期）", contract=locked,
             instalment=instalment, principal=outstanding, occurred_on=instalment.due_date,
             due_date=instalment.due_date, clock_from=instalment.due_date)))
+        instalment_mark_claimed(user=user, instalment=instalment, on=today)
     return created
+
+
+def _carry_to_instalment(claim: Claim, user) -> None:
+    """A claim made from a contract's instalment tells the instalment what it has cleared so far
+    (the contract's arrears rule reads it there)."""
+    if claim.instalment_id:
+        instalment_record_cleared_on_claim(user=user, instalment=claim.instalment_id,
+                                           cleared=entries_total(claim=claim))
 
 
 # --- The ledger -----------------------------------------------------------------------------
@@ -208,7 +202,7 @@ def entry_record(*, user, kind: str, amount: Decimal, entered_on: date, claim: C
         raise ValidationError({"kind": f"“{kind}”不是{model._meta.verbose_name}的分录类型。"})
     if kind in (ClaimEntryKind.CROSS_OFFSET, DebtEntryKind.CLAIM_OFFSET) and claim is None:
         raise ValidationError("债权抵顶须同时冲减对应债权，请用“债权抵顶”办理。")
-    _require(user, ENTRY_PERMISSION[kind], f"您的角色不能登记“{kind}”。")
+    require_perm(user, ENTRY_PERMISSION[kind], message=f"您的角色不能登记“{kind}”。")
     return _post_entry(user=user, model=model, owner=owner, kind=kind, amount=amount, entered_on=entered_on,
                        claim=claim, debt=debt, voucher_no=voucher_no, note=note, resolution=resolution)
 
@@ -237,9 +231,9 @@ def entry_record_from_ledger(*, user, kind: str, amount: Decimal, entered_on: da
 def _post_entry(*, user, model, owner, kind, amount, entered_on, claim, debt, voucher_no, note, resolution) -> Entry:
     _check_amount(amount)
     _check_date(entered_on)
-    locked = _lock(model, user, owner)
-    if isinstance(locked, Claim) and locked.sealed:
-        raise ValidationError("该债权已封存，不能清收或记账；解封须经县农经中心。")
+    locked = lock_for_write(model, owner, user=user)
+    if isinstance(locked, Claim):
+        rules.check_entries_allowed(locked)
     _check_resolution(kind, resolution, locked.village)
     balance = claim_balance(locked) if isinstance(locked, Claim) else debt_balance(locked)
     if amount > balance:
@@ -250,6 +244,8 @@ def _post_entry(*, user, model, owner, kind, amount, entered_on, claim, debt, vo
     entry.full_clean()
     with acting_as(user):
         entry.save()
+    if entry.claim_id:
+        _carry_to_instalment(locked, user)
     return entry
 
 
@@ -260,12 +256,12 @@ def offset_claim_against_debt(*, user, claim: Claim, debt: Debt, amount: Decimal
 
     Both sides move together, in one transaction, by the same amount.
     """
-    _require(user, perms.LEDGER_RESOLVE, "您的角色不能办理债权债务抵顶。")
+    require_perm(user, perms.LEDGER_RESOLVE, message="您的角色不能办理债权债务抵顶。")
     _check_amount(amount)
     _check_date(entered_on)
     # Lock in a fixed order (claim, then debt) so two offsets never wait on each other.
-    locked_claim = _lock(Claim, user, claim)
-    locked_debt = _lock(Debt, user, debt)
+    locked_claim = lock_for_write(Claim, claim, user=user)
+    locked_debt = lock_for_write(Debt, debt, user=user)
     if locked_claim.village_id != locked_debt.village_id:
         raise ValidationError("抵顶的债权和债务须属于同一个村。")
     if locked_claim.debtor_id != locked_debt.creditor_id:
@@ -285,6 +281,7 @@ def offset_claim_against_debt(*, user, claim: Claim, debt: Debt, amount: Decimal
         debt_side = Entry.objects.create(debt=locked_debt, kind=DebtEntryKind.CLAIM_OFFSET, amount=amount,
                                          entered_on=entered_on, voucher_no=voucher_no, note=text,
                                          resolution=resolution, counterpart=claim_side, created_by=user)
+    _carry_to_instalment(locked_claim, user)
     return claim_side, debt_side
 
 
@@ -299,16 +296,16 @@ def entry_reverse(*, user, entry: Entry, reason: str, entered_on: date | None = 
     """Undo an entry by a reversing one that names it; an offset is undone on both sides."""
     if not reason.strip():
         raise ValidationError({"reason": "冲正须写明原因。"})
-    _require(user, ENTRY_PERMISSION[entry.kind], f"您的角色不能冲正“{entry.kind}”。")
+    require_perm(user, ENTRY_PERMISSION[entry.kind], message=f"您的角色不能冲正“{entry.kind}”。")
     recorded = Entry.objects.only("created_by_id", "created_at").get(pk=entry.pk)
     if not perms.has_perm(user, perms.LEDGER_REVERSE_ANY) and not (
             recorded.created_by_id == user.pk and timezone.localdate(recorded.created_at) == timezone.localdate()):
         raise PermissionDenied("您只能在登记当天冲正本人登记的分录；其他分录请由报账员或乡镇专班冲正。")
-    entered_on = _check_date(entered_on or date.today())
+    entered_on = _check_date(entered_on or timezone.localdate())
     pair = [entry] + ([p] if (p := _pair_of(entry)) else [])
     # Lock every owner first, claims before debts, as the offset service does.
-    for original in sorted(pair, key=lambda e: 0 if e.claim_id else 1):
-        _lock(Claim if original.claim_id else Debt, user, original.owner)
+    owners = [lock_for_write(Claim if original.claim_id else Debt, original.owner, user=user)
+              for original in sorted(pair, key=lambda e: 0 if e.claim_id else 1)]
     reversals = []
     for original in pair:
         original = Entry.objects.get(pk=original.pk)
@@ -324,6 +321,9 @@ def entry_reverse(*, user, entry: Entry, reason: str, entered_on: date | None = 
         with acting_as(user):
             reversal.save()
         reversals.append(reversal)
+    for owner in owners:
+        if isinstance(owner, Claim):
+            _carry_to_instalment(owner, user)
     return reversals[0]
 
 
@@ -338,25 +338,22 @@ def _event(claim: Claim, user, kind: str, happened_on: date, note: str = "") -> 
 @transaction.atomic
 def claim_seal(*, user, claim: Claim, reason: str, on: date | None = None) -> Claim:
     """打包封存: the claim leaves collection and the collection figures, and never goes into a letter."""
-    _require(user, perms.CLAIM_MANAGE, "只有乡镇专班或县农经中心可以封存债权。")
-    locked = _lock(Claim, user, claim)
-    if locked.sealed:
-        raise ValidationError("该债权已经封存。")
-    if not reason.strip():
-        raise ValidationError({"reason": "封存须写明原因（如：三提五统、农业税尾欠）。"})
-    _event(locked, user, ClaimEvent.Kind.SEALED, on or date.today(), reason.strip())
+    require_perm(user, perms.CLAIM_MANAGE, message="只有乡镇专班或县农经中心可以封存债权。")
+    locked = lock_for_write(Claim, claim, user=user)
+    rules.check_sealable(locked, reason)
+    _event(locked, user, ClaimEvent.Kind.SEALED, on or timezone.localdate(), reason.strip())
     return record_update(locked, user=user, data={"sealed": True, "seal_reason": reason.strip()})
 
 
 @transaction.atomic
 def claim_unseal(*, user, claim: Claim, reason: str, on: date | None = None) -> Claim:
-    _require(user, perms.CLAIM_UNSEAL, "解除封存须经县农经中心。")
-    locked = _lock(Claim, user, claim)
+    require_perm(user, perms.CLAIM_UNSEAL, message="解除封存须经县农经中心。")
+    locked = lock_for_write(Claim, claim, user=user)
     if not locked.sealed:
         raise ValidationError("该债权没有封存。")
     if not reason.strip():
         raise ValidationError({"reason": "解封须写明原因。"})
-    _event(locked, user, ClaimEvent.Kind.UNSEALED, on or date.today(), reason.strip())
+    _event(locked, user, ClaimEvent.Kind.UNSEALED, on or timezone.localdate(), reason.strip())
     return record_update(locked, user=user, data={"sealed": False, "seal_reason": ""})
 
 
@@ -367,11 +364,11 @@ def claims_seal_tax_era(*, user, village, reason: str = "税费改革前形成�
     One already cleared stays as it is: sealing it would take money actually
     collected out of the collection figures after the fact.
     """
-    _require(user, perms.CLAIM_MANAGE, "只有乡镇专班或县农经中心可以封存债权。")
-    _require_scope(user, village)
+    require_perm(user, perms.CLAIM_MANAGE, message="只有乡镇专班或县农经中心可以封存债权。")
+    require_village_in_scope(user, village)
     count = 0
     for claim in Claim.objects.select_for_update().filter(village=village, origin=ClaimOrigin.TAX_ERA, sealed=False):
-        if claim_balance(claim) <= 0:
+        if not rules.tax_era_sealable(claim, claim_balance(claim)):
             continue
         claim_seal(user=user, claim=claim, reason=reason)
         count += 1
@@ -381,12 +378,12 @@ def claims_seal_tax_era(*, user, village, reason: str = "税费改革前形成�
 @transaction.atomic
 def claim_assign_collector(*, user, claim: Claim, collector, on: date | None = None) -> Claim:
     """专人清收: the person answerable for collecting this claim."""
-    _require(user, perms.CLAIM_MANAGE, "只有乡镇专班或县农经中心可以指定清收人。")
-    locked = _lock(Claim, user, claim)
+    require_perm(user, perms.CLAIM_MANAGE, message="只有乡镇专班或县农经中心可以指定清收人。")
+    locked = lock_for_write(Claim, claim, user=user)
     if not (perms.has_perm(collector, perms.LEDGER_CASH)
             and villages_for(collector).filter(pk=locked.village_id).exists()):
         raise ValidationError({"collector": "清收人须是能在该村登记收款的人员。"})
-    _event(locked, user, ClaimEvent.Kind.COLLECTOR, on or date.today(), f"清收责任人：{collector}")
+    _event(locked, user, ClaimEvent.Kind.COLLECTOR, on or timezone.localdate(), f"清收责任人：{collector}")
     return record_update(locked, user=user, data={"collector": collector})
 
 
@@ -397,10 +394,10 @@ def claim_record_event(*, user, claim: Claim, kind: str, happened_on: date, note
         raise ValueError("Sealing and collectors have their own services.")
     if kind not in ClaimEvent.Kind.values:
         raise ValidationError({"kind": "请选择清收事项。"})
-    _require(user, perms.CLAIM_FOLLOW_UP, "您的角色不能登记清收事项。")
-    if happened_on > date.today():
+    require_perm(user, perms.CLAIM_FOLLOW_UP, message="您的角色不能登记清收事项。")
+    if happened_on > timezone.localdate():
         raise ValidationError({"happened_on": "日期不能晚于今天。"})
-    locked = _lock(Claim, user, claim)
+    locked = lock_for_write(Claim, claim, user=user)
     event = _event(locked, user, kind, happened_on, note.strip())
     if kind in ClaimEvent.RESTARTS_CLOCK:
         clock = _clock_from(locked)
@@ -416,13 +413,13 @@ def claim_record_event(*, user, claim: Claim, kind: str, happened_on: date, note
 def mediation_create(*, user, village, number: str, claims: list[Claim], mediator: str, agreement_date: date,
                      plan: list[tuple[date, Decimal]], grace_days: int = 0, note: str = "") -> MediationCase:
     """诉前调解: an agreement over one or more claims, with its instalment plan."""
-    _require(user, perms.CLAIM_MANAGE, "只有乡镇专班或县农经中心可以登记调解案件。")
-    _require_scope(user, village)
+    require_perm(user, perms.CLAIM_MANAGE, message="只有乡镇专班或县农经中心可以登记调解案件。")
+    require_village_in_scope(user, village)
     if not claims:
         raise ValidationError({"claims": "请选择调解涉及的债权。"})
     if not plan:
         raise ValidationError({"plan": "请填写分期还款计划。"})
-    locked = [_lock(Claim, user, c) for c in sorted(claims, key=lambda c: c.pk)]
+    locked = [lock_for_write(Claim, c, user=user) for c in sorted(claims, key=lambda c: c.pk)]
     if any(c.village_id != village.pk for c in locked):
         raise ValidationError({"claims": "调解涉及的债权须属于同一个村。"})
     if any(c.sealed for c in locked):
@@ -487,7 +484,7 @@ def mediation_check(*, case: MediationCase, today: date, user=None) -> Mediation
 
 def mediation_check_all(*, today: date | None = None) -> dict[str, int]:
     """The daily job: every active case is checked against its plan."""
-    today = today or date.today()
+    today = today or timezone.localdate()
     counts = {"checked": 0, "defaulted": 0, "fulfilled": 0}
     for case in MediationCase.objects.filter(state=MediationCase.State.ACTIVE).order_by("pk"):
         result = mediation_check(case=case, today=today)
@@ -503,11 +500,11 @@ def mediation_check_all(*, today: date | None = None) -> dict[str, int]:
 def legal_action_create(*, user, village, kind: str, claims: list[Claim], body: str, filed_on: date,
                         case_number: str = "", note: str = "") -> LegalAction:
     """依法追缴: a court case, or a transfer to 纪检 where a cadre took the money."""
-    _require(user, perms.CLAIM_MANAGE, "只有乡镇专班或县农经中心可以登记追缴案件。")
-    _require_scope(user, village)
+    require_perm(user, perms.CLAIM_MANAGE, message="只有乡镇专班或县农经中心可以登记追缴案件。")
+    require_village_in_scope(user, village)
     if not claims:
         raise ValidationError({"claims": "请选择涉及的债权。"})
-    locked = [_lock(Claim, user, c) for c in sorted(claims, key=lambda c: c.pk)]
+    locked = [lock_for_write(Claim, c, user=user) for c in sorted(claims, key=lambda c: c.pk)]
     if any(c.village_id != village.pk for c in locked):
         raise ValidationError({"claims": "涉及的债权须属于同一个村。"})
     action = LegalAction(village=village, kind=kind, body=body.strip(), filed_on=filed_on,
@@ -524,12 +521,12 @@ def legal_action_create(*, user, village, kind: str, claims: list[Claim], body: 
 
 @transaction.atomic
 def legal_action_close(*, user, action: LegalAction, outcome: str, closed_on: date) -> LegalAction:
-    _require(user, perms.CLAIM_MANAGE, "只有乡镇专班或县农经中心可以登记追缴结果。")
-    _require_scope(user, action.village)
-    if action.closed_on:
+    locked = lock_for_write(LegalAction, action, user=user, perm=perms.CLAIM_MANAGE,
+                            message="只有乡镇专班或县农经中心可以登记追缴结果。")
+    if locked.closed_on:
         raise ValidationError("该案件已经结案。")
     if not outcome.strip():
         raise ValidationError({"outcome": "请填写结果。"})
-    if closed_on < action.filed_on or closed_on > date.today():
+    if closed_on < locked.filed_on or closed_on > timezone.localdate():
         raise ValidationError({"closed_on": "结案日期须在起诉/移交日期之后，且不晚于今天。"})
-    return record_update(action, user=user, data={"outcome": outcome.strip(), "closed_on": closed_on})
+    return record_update(locked, user=user, data={"outcome": outcome.strip(), "closed_on": closed_on})

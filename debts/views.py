@@ -1,10 +1,10 @@
 """Claim, debt, ledger, mediation and court pages, and the aging report. Thin: scope, validate, one service."""
-from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
@@ -16,7 +16,6 @@ from core.scoping import ScopedMixin, check_perm, scope_q
 from core.submissions import FIELD as SUBMISSION_FIELD
 from core.submissions import SubmittedOnceMixin
 from core.xlsx import Column, build_xlsx, xlsx_response
-from ledgers.exports import ClaimsExport, DebtsExport, MediationExport
 
 from . import selectors, services
 from .filters import ClaimFilter, DebtFilter, MediationFilter
@@ -38,8 +37,9 @@ from .models import Claim, Entry, Letter
 # --- Claims -------------------------------------------------------------------------
 
 
-class ClaimListView(ClaimsExport, RecordListView):
+class ClaimListView(RecordListView):
     template_name = "debts/claim_list.html"
+    exporter = "claims"
     filterset_class = ClaimFilter
 
     def get_queryset(self):
@@ -65,7 +65,7 @@ class ClaimDetailView(RecordDetailView):
         claim = self.object
         entries = list(selectors.claim_entries(claim))
         letters = Letter.objects.filter(items__claim=claim).select_related("created_by").order_by("as_of", "pk")
-        today = date.today()
+        today = timezone.localdate()
         context.update(
             entries=entries,
             timeline=selectors.timeline(claim, entries, letters),
@@ -336,8 +336,9 @@ def claims_from_contract(request, pk):
 # --- Debts --------------------------------------------------------------------------------
 
 
-class DebtListView(DebtsExport, RecordListView):
+class DebtListView(RecordListView):
     template_name = "debts/debt_list.html"
+    exporter = "debts"
     filterset_class = DebtFilter
 
     def get_queryset(self):
@@ -450,8 +451,9 @@ class DebtOffsetView(SubmittedOnceMixin, _DebtAction):
 # --- Mediation ------------------------------------------------------------------------------
 
 
-class MediationListView(MediationExport, RecordListView):
+class MediationListView(RecordListView):
     template_name = "debts/mediation_list.html"
+    exporter = "mediation"
     filterset_class = MediationFilter
 
     def get_queryset(self):
@@ -492,13 +494,13 @@ class AgingReportView(ScopedMixin, TemplateView):
     def get_context_data(self, **kwargs):
         rows = selectors.aging_report(self.request.user)
         totals = {key: sum(r[key] for r in rows) for key in ("n", "band_0_1", "band_1_3", "band_3", "total")}
-        return super().get_context_data(rows=rows, totals=totals, today=date.today(), **kwargs)
+        return super().get_context_data(rows=rows, totals=totals, today=timezone.localdate(), **kwargs)
 
 
 @require_GET
 @login_required
 def aging_report_xlsx(request):
-    today = date.today()
+    today = timezone.localdate()
     rows = [[r["village__township__name"], r["village__name"], r["n"], r["band_0_1"], r["band_1_3"], r["band_3"],
              r["total"]] for r in selectors.aging_report(request.user, today)]
     content = build_xlsx(title="债权账龄分析表", columns=AGING_COLUMNS, rows=rows,

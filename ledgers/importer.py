@@ -16,6 +16,7 @@ audit entry shows the old and the new values.
 from datetime import date
 
 from django.db import transaction
+from django.utils import timezone
 
 from core.audit import acting_as
 
@@ -59,7 +60,7 @@ def preview(sheet: Sheet, kind: str, rights: Rights, *, today: date | None = Non
             release: bool = False) -> Outcome:
     """Plan every row without writing. `release`: the caller is done with the sheet, whose raw rows
     may be let go as they are read."""
-    planner = PLANNERS[kind](sheet, rights, today or date.today(), report)
+    planner = PLANNERS[kind](sheet, rights, today or timezone.localdate(), report)
     planner.owns_sheet = release
     planner.plan()
     planner.finish()
@@ -71,7 +72,7 @@ def commit(sheet, kind: str, rights: Rights, *, today: date | None = None, repor
 
     `sheet` may be a function that loads it: then the raw rows are let go once planned, before writing.
     """
-    planner = PLANNERS[kind](sheet() if callable(sheet) else sheet, rights, today or date.today(), report)
+    planner = PLANNERS[kind](sheet() if callable(sheet) else sheet, rights, today or timezone.localdate(), report)
     planner.owns_sheet = callable(sheet)
     sheet = None
     with transaction.atomic():

@@ -41,10 +41,10 @@ class LedgerImport(models.Model):
     job = models.ForeignKey("core.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT,
                                    related_name="+")
-    county = models.ForeignKey("villages.County", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    township = models.ForeignKey("villages.Township", on_delete=models.PROTECT, null=True, blank=True,
+    county = models.ForeignKey("places.County", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    township = models.ForeignKey("places.Township", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+")
-    village = models.ForeignKey("villages.Village", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    village = models.ForeignKey("places.Village", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     committed_at = models.DateTimeField("导入时间", null=True, blank=True)
     committed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT,

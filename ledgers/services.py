@@ -26,8 +26,9 @@ from django.utils import timezone
 
 from core import jobs
 from core.files import private_storage
-from core.jobs import JobError, job_create
+from core.jobs import JobError, job_create, job_runner
 from core.models import Job
+from core.permissions import CLAIM_MANAGE
 from core.scoping import made_within_scope
 
 from . import importer
@@ -268,6 +269,7 @@ class Heartbeat:
         self._thread.join()
 
 
+@job_runner("ledger-preview", restart_permission=CLAIM_MANAGE)
 def run_preview_job(job, report) -> dict:
     ledger_import = LedgerImport.objects.get(pk=job.params["import"])
     try:
@@ -282,6 +284,7 @@ def run_preview_job(job, report) -> dict:
             "url_label": "查看预览"}
 
 
+@job_runner("ledger-commit", restart_permission=CLAIM_MANAGE)
 def run_commit_job(job, report) -> dict:
     ledger_import = LedgerImport.objects.get(pk=job.params["import"])
     with Heartbeat(report, "正在核对并写入") as heartbeat:

@@ -45,7 +45,7 @@ from contracts.models import (
 )
 from core.money import ZERO, money_sum
 from debts.models import CASH_KINDS, Claim, ClaimEntryKind, Debt, Entry
-from villages.models import County, Township, Village
+from places.models import County, Township, Village
 
 from .models import IncomeRecord
 

@@ -28,7 +28,7 @@ class ReportSettings(models.Model):
     """One row per county: the weights of the township ranking (红黑榜) and the thresholds of the
     village risk classes (重点村分类管理). The county office edits them; the defaults follow DOMAIN.md."""
 
-    county = models.OneToOneField("villages.County", on_delete=models.CASCADE, related_name="report_settings")
+    county = models.OneToOneField("places.County", on_delete=models.CASCADE, related_name="report_settings")
     # 红黑榜: a township's score is the weighted mean of its rates.
     weight_found = models.PositiveSmallIntegerField("合同查找率权重", default=15)
     weight_area_checked = models.PositiveSmallIntegerField("面积核对率权重", default=10)
@@ -111,7 +111,7 @@ class IncomeKind(models.TextChoices):
 class IncomeRecord(VillageOwned):
     """Income of 增收入 that no contract's fee records: an asset put back to use, a project's return."""
 
-    village = models.ForeignKey("villages.Village", verbose_name="村", on_delete=models.PROTECT,
+    village = models.ForeignKey("places.Village", verbose_name="村", on_delete=models.PROTECT,
                                 related_name="income_records")
     kind = models.CharField("收入类别", max_length=10, choices=IncomeKind.choices)
     received_on = models.DateField("收入日期")
@@ -175,7 +175,7 @@ class RiskCase(VillageOwned):
     do in the meantime.
     """
 
-    village = models.ForeignKey("villages.Village", verbose_name="村", on_delete=models.PROTECT,
+    village = models.ForeignKey("places.Village", verbose_name="村", on_delete=models.PROTECT,
                                 related_name="risk_cases")
     risk_class = models.CharField("类别", max_length=5, choices=RiskClass.choices)
     level = models.CharField("列入时等级", max_length=1, choices=Level.choices)

@@ -13,10 +13,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from contracts.models import Disposition, DispositionKind
-from core.jobs import JobError, job_add_file, job_create
+from core.jobs import JobError, job_add_file, job_create, job_runner
 from core.models import Job
 from core.money import format_area, format_yuan
 from core.pdf import document_date, render_pdf
+from core.permissions import CLAIM_MANAGE
 from core.xlsx import Column, Sheet, build_workbook
 from debts.models import Claim
 from debts.selectors import open_claims, with_balances
@@ -106,6 +107,7 @@ def progress_job_create(*, user, scope: str, start: date | None, end: date | Non
                               "end": end.isoformat() if end else ""}, enqueue=enqueue)
 
 
+@job_runner(JOB_KIND, restart_permission=CLAIM_MANAGE)
 def run_progress_job(job: Job, report) -> dict:
     """The runner: compute, then render the PDF and the workbook, each stored on the job."""
     params = job.params

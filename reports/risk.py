@@ -25,7 +25,7 @@ from django.utils import timezone
 from contracts.models import Contract, ContractState, DispositionKind, ResolutionSubject
 from core.money import ZERO, format_yuan, money_sum
 from debts.models import ClaimEntryKind, DebtEntryKind, DisputeTask, Entry, MediationCase
-from villages.models import County, Village
+from places.models import County, Village
 
 from .measures import DETERMINED_OR_LATER, Period, Place, _grouped, measures_by, rate
 from .models import IncomeRecord, Level, ReportSettings, RiskCase, RiskClass

@@ -6,7 +6,8 @@ from core.bounds import query_int
 from core.scoping import scoped, villages_for
 from debts.models import Claim
 from debts.selectors import debt_list, with_balances
-from villages.models import County, Party, Township, Village
+from places.models import County, Township, Village
+from villages.models import Party
 
 from .measures import Place
 from .models import CadreRelative, IncomeRecord, RiskCase

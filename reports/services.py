@@ -8,28 +8,25 @@ from django.utils import timezone
 
 from core import permissions as perms
 from core.audit import acting_as
-from core.scoping import villages_for
-from core.services import lock_for_change, record_create, record_delete, record_update
-from villages.models import County, Party, Village
+from core.services import (
+    lock_for_write,
+    record_create,
+    record_delete,
+    record_update,
+    require_perm,
+    require_village_in_scope,
+)
+from places.models import County, Village
+from villages.models import Party
 
 from .measures import Place
 from .models import CadreRelative, IncomeRecord, Level, ReportSettings, RiskCase, RiskReview, RiskTask
 from .risk import village_risks
 
 
-def _require(user, perm: str, message: str) -> None:
-    if not perms.has_perm(user, perm):
-        raise PermissionDenied(message)
-
-
-def _require_scope(user, village: Village) -> None:
-    if not villages_for(user).filter(pk=village.pk).exists():
-        raise PermissionDenied("该村不在您的管理范围内。")
-
-
 @transaction.atomic
 def report_settings_update(*, user, county: County, data: dict[str, Any]) -> ReportSettings:
-    _require(user, perms.RULES_CHANGE, "只有县农经中心可以修改考核与风险参数。")
+    require_perm(user, perms.RULES_CHANGE, message="只有县农经中心可以修改考核与风险参数。")
     if user.scope_level != "all" and user.county_id != county.pk:
         raise PermissionDenied("只能修改本县的参数。")
     existing = ReportSettings.objects.filter(county=county).first()
@@ -43,8 +40,8 @@ def report_settings_update(*, user, county: County, data: dict[str, Any]) -> Rep
 
 @transaction.atomic
 def income_record_create(*, user, data: dict[str, Any]) -> IncomeRecord:
-    _require(user, perms.INCOME_EDIT, "您的角色不能登记新增收入。")
-    _require_scope(user, data["village"])
+    require_perm(user, perms.INCOME_EDIT, message="您的角色不能登记新增收入。")
+    require_village_in_scope(user, data["village"])
     if data["received_on"] > timezone.localdate():
         raise ValidationError({"received_on": "收入日期不能晚于今天。"})
     return record_create(IncomeRecord, user=user, data={**data, "created_by": user})
@@ -52,9 +49,9 @@ def income_record_create(*, user, data: dict[str, Any]) -> IncomeRecord:
 
 @transaction.atomic
 def income_record_delete(*, user, record: IncomeRecord) -> None:
-    _require(user, perms.INCOME_EDIT, "您的角色不能删除新增收入。")
-    _require_scope(user, record.village)
-    record_delete(record, user=user, in_use_message="该收入记录正在使用，不能删除。")
+    locked = lock_for_write(IncomeRecord, record, user=user, perm=perms.INCOME_EDIT,
+                            message="您的角色不能删除新增收入。")
+    record_delete(locked, user=user, in_use_message="该收入记录正在使用，不能删除。")
 
 
 # --- Cadres' relatives ------------------------------------------------------------------------------
@@ -62,8 +59,9 @@ def income_record_delete(*, user, record: IncomeRecord) -> None:
 
 @transaction.atomic
 def cadre_relative_flag(*, user, party: Party, relation: str, note: str = "") -> CadreRelative:
-    _require(user, perms.RISK_MANAGE, "只有乡镇专班或县农经中心可以标记干部亲属。")
-    _require_scope(user, party.village)
+    # The party's row is held so that two cadres flagging the same person at once make one flag.
+    party = lock_for_write(Party, party, user=user, perm=perms.RISK_MANAGE,
+                           message="只有乡镇专班或县农经中心可以标记干部亲属。")
     if not relation.strip():
         raise ValidationError({"relation": "请写明与村干部的关系。"})
     if CadreRelative.objects.filter(party=party).exists():
@@ -74,9 +72,9 @@ def cadre_relative_flag(*, user, party: Party, relation: str, note: str = "") ->
 
 @transaction.atomic
 def cadre_relative_unflag(*, user, flag: CadreRelative) -> None:
-    _require(user, perms.RISK_MANAGE, "只有乡镇专班或县农经中心可以取消标记。")
-    _require_scope(user, flag.party.village)
-    record_delete(flag, user=user, in_use_message="该标记不能删除。")
+    locked = lock_for_write(CadreRelative, flag, user=user, perm=perms.RISK_MANAGE,
+                            message="只有乡镇专班或县农经中心可以取消标记。", path="party__village")
+    record_delete(locked, user=user, in_use_message="该标记不能删除。")
 
 
 # --- Key-village plans (处方单) -------------------------------------------------------------------
@@ -94,8 +92,8 @@ def risk_case_open(*, user, village: Village, risk_class: str, problems: str,
 
     The level and the figures it was listed on are taken from the village's figures now.
     """
-    _require(user, perms.RISK_MANAGE, "只有乡镇专班或县农经中心可以制定处方单。")
-    _require_scope(user, village)
+    require_perm(user, perms.RISK_MANAGE, message="只有乡镇专班或县农经中心可以制定处方单。")
+    require_village_in_scope(user, village)
     risk = village_risks(Place.of(village))[0].of(risk_class)
     if risk.level == Level.GREEN:
         raise ValidationError(f"该村在“{risk.label}”类别为绿色，无需列入重点村管理。")
@@ -116,9 +114,8 @@ def risk_case_open(*, user, village: Village, risk_class: str, problems: str,
 
 
 def _lock_open_case(user, case: RiskCase) -> RiskCase:
-    _require(user, perms.RISK_MANAGE, "只有乡镇专班或县农经中心可以办理处方单。")
-    locked = lock_for_change(RiskCase, case.pk)
-    _require_scope(user, locked.village)
+    locked = lock_for_write(RiskCase, case, user=user, perm=perms.RISK_MANAGE,
+                            message="只有乡镇专班或县农经中心可以办理处方单。")
     if not locked.is_open:
         raise ValidationError("该处方单已销号。")
     return locked
@@ -134,7 +131,8 @@ def risk_task_add(*, user, case: RiskCase, task: str, responsible: str, due_date
 
 @transaction.atomic
 def risk_task_done(*, user, task: RiskTask, done_on: date, note: str = "") -> RiskTask:
-    _lock_open_case(user, task.case)
+    case = _lock_open_case(user, task.case)
+    task = RiskTask.objects.select_for_update().get(pk=task.pk, case=case)
     if done_on > timezone.localdate():
         raise ValidationError({"done_on": "完成日期不能晚于今天。"})
     if task.done_on:

@@ -14,7 +14,7 @@ from core import permissions as perms
 from core.generic import ObjectFormView, RecordCreateView, RecordListView, require_valid, run_action
 from core.scoping import check_perm, villages_for
 from core.views import HomeView
-from villages.models import County
+from places.models import County
 
 from . import selectors, services, warnings
 from .filters import IncomeFilter

@@ -20,7 +20,6 @@ from .measures import Place
 
 EXPIRY_WINDOWS = (30, 60, 90)
 UNDISPOSED_DAYS = 30
-LAPSE_DAYS = 180
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ def expiring(user, place: Place, days: int = 90) -> QuerySet[Contract]:
 
 
 def lapsing(user, place: Place):
-    return (claim_list(user).filter(place.villages(), lapsing_filter(timezone.localdate(), LAPSE_DAYS),
+    return (claim_list(user).filter(place.villages(), lapsing_filter(timezone.localdate()),
                                     sealed=False, balance__gt=0)
             .order_by("clock_from", "village__name", "number"))
 

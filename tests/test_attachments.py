@@ -11,11 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from contracts.factories import ContractFactory
 from contracts.models import Attachment
 from contracts.services import attachment_add
 from core.files import private_storage
 from core.models import AuditEntry
-from core.testing import ContractFactory
 
 
 @pytest.fixture

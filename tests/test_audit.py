@@ -6,8 +6,8 @@ from django.db import connection, transaction
 from django.urls import reverse
 
 from core.models import AuditEntry
-from core.testing import PartyFactory
 from villages import services
+from villages.factories import PartyFactory
 
 
 def entries_for(obj):

@@ -3,7 +3,8 @@ import pytest
 from django.urls import reverse
 
 from core.models import AuditEntry
-from core.testing import GroupFactory, ParcelFactory, PartyFactory, make_resident_id
+from places.factories import GroupFactory
+from villages.factories import ParcelFactory, PartyFactory, make_resident_id
 from villages.models import Asset, Parcel, Party
 
 

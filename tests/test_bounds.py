@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from contracts import services as contract_services
+from contracts.factories import ContractFactory
 from contracts.models import Contract
 from core.bounds import (
     DATE_MAX,
@@ -24,9 +25,11 @@ from core.bounds import (
 from core.models import Job
 from core.money import parse_amount
 from core.pinyin import SEARCH_KEYS_MAX
-from core.testing import ClaimFactory, ContractFactory, PartyFactory, post_once
-from debts import letters
+from debts.factories import ClaimFactory
+from debts.letters import services as letters
 from debts.models import Claim, Entry, Letter
+from fixtures.posting import post_once
+from villages.factories import PartyFactory
 from villages.models import Party
 
 FORTY_DIGITS = "1234567890" * 4
@@ -225,8 +228,8 @@ def huge_debtor(personas):
 def test_a_letter_batch_leaves_out_a_debtor_no_letter_can_hold_and_names_him(personas, huge_debtor, monkeypatch,
                                                                               client_for):
     from core import jobs
-    from debts import letter_pdf
-    from debts.letter_pdf import BatchOutput
+    from debts.letters import pdf as letter_pdf
+    from debts.letters.pdf import BatchOutput
 
     monkeypatch.setattr(jobs, "_enqueue", lambda job: jobs.run(job.pk))
     monkeypatch.setattr(letter_pdf, "render_batch", lambda ids, *, report=None: BatchOutput(

@@ -10,10 +10,12 @@ from decimal import Decimal
 
 import pytest
 
+from contracts.factories import ContractFactory, ResolutionFactory
 from contracts.models import Contract, ContractState
-from core.testing import ClaimFactory, ContractFactory, ParcelFactory, PartyFactory, ResolutionFactory
+from debts.factories import ClaimFactory
 from debts.models import Letter
 from debts.services import claim_balance
+from villages.factories import ParcelFactory, PartyFactory
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"

@@ -13,7 +13,8 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from core.testing import ClaimFactory, DebtFactory, ResolutionFactory
+from contracts.factories import ResolutionFactory
+from debts.factories import ClaimFactory, DebtFactory
 from debts.ledger_check import check_ledger
 from debts.models import ClaimEntryKind, DebtEntryKind, Entry
 from debts.services import entry_record, entry_reverse, offset_claim_against_debt

@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from core.models import Role
-from core.testing import ClaimFactory, PartyFactory, UserFactory
+from debts.factories import ClaimFactory
 from debts.models import Claim, ClaimEntryKind, ClaimEvent, LegalAction
 from debts.services import (
     claim_assign_collector,
@@ -22,6 +23,8 @@ from debts.services import (
     legal_action_close,
     legal_action_create,
 )
+from fixtures.personas import UserFactory
+from villages.factories import PartyFactory
 
 E = ClaimEvent.Kind
 
@@ -288,7 +291,7 @@ def test_moving_the_due_date_keeps_a_later_restart(personas):
 def test_an_event_dated_tomorrow_is_refused(personas, claim):
     with pytest.raises(ValidationError, match="不能晚于今天"):
         claim_record_event(user=personas.collector, claim=claim, kind=E.DEMAND,
-                           happened_on=date.today() + timedelta(days=1))
+                           happened_on=timezone.localdate() + timedelta(days=1))
     assert not claim.events.exists()
 
 

@@ -18,9 +18,10 @@ from contracts.documents import (
     investigation_pdf,
     resolution_notice_pdf,
 )
+from contracts.factories import ContractFactory, ResolutionFactory
 from contracts.models import ContractProblem
 from core.pdf import StaticOnlyFetcher, pdf_response, render_pdf
-from core.testing import ContractFactory, ParcelFactory, PartyFactory, ResolutionFactory, make_resident_id
+from villages.factories import ParcelFactory, PartyFactory, make_resident_id
 
 Status = ContractProblem.Status
 

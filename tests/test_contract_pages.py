@@ -7,11 +7,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from contracts import services
+from contracts.factories import ContractFactory
 from contracts.models import Contract, ContractState, Instalment
 from core.models import AuditEntry
-from core.testing import ContractFactory, ParcelFactory, PartyFactory
+from villages.factories import ParcelFactory, PartyFactory
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
@@ -243,7 +245,7 @@ def test_contract_search_by_party_initials_and_filter_by_problem(personas, clien
 
 
 def test_expiring_filter_finds_contracts_ending_soon(personas, client_for):
-    soon = date.fromordinal(date.today().toordinal() + 30)
+    soon = date.fromordinal(timezone.localdate().toordinal() + 30)
     ContractFactory(village=personas.yukou, number="SOON", start_date=date(2016, 1, 1), end_date=soon)
     ContractFactory(village=personas.yukou, number="LATER")
     page = client_for(personas.cadre).get(reverse("contracts:contract-list"), {"expiring": "60"}).content.decode()

@@ -7,19 +7,12 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from contracts.factories import ContractFactory, ResolutionFactory
 from contracts.models import Attachment, Instalment
 from contracts.rules import add_months, add_years
 from contracts.services import current_proposals, rule_settings_for, rule_settings_update
-from core.testing import (
-    AssetFactory,
-    ContractFactory,
-    CountyFactory,
-    ParcelFactory,
-    PartyFactory,
-    ResolutionFactory,
-    TownshipFactory,
-    VillageFactory,
-)
+from places.factories import CountyFactory, TownshipFactory, VillageFactory
+from villages.factories import AssetFactory, ParcelFactory, PartyFactory
 
 TODAY = date(2026, 6, 1)
 

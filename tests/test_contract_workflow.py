@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
 from contracts import services
+from contracts.factories import ContractFactory, ResolutionFactory
 from contracts.models import (
     Attachment,
     Contract,
@@ -42,14 +43,8 @@ from contracts.services import (
 )
 from core.models import AuditEntry
 from core.services import ConcurrentChange
-from core.testing import (
-    AssetFactory,
-    ContractFactory,
-    ParcelFactory,
-    PartyFactory,
-    ResolutionFactory,
-    build_personas,
-)
+from fixtures.personas import build_personas
+from villages.factories import AssetFactory, ParcelFactory, PartyFactory
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 REPORT = {"investigated_on": date(2026, 5, 12), "investigators": "高志强、薛文斌",

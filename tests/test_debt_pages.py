@@ -7,14 +7,18 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
+from contracts.factories import ContractFactory, ResolutionFactory
 from core.models import AuditEntry
-from core.testing import ClaimFactory, ContractFactory, DebtFactory, PartyFactory, ResolutionFactory, post_once
 from debts import services
+from debts.factories import ClaimFactory, DebtFactory
 from debts.models import Claim, Debt, Entry, LegalAction, MediationCase
+from fixtures.posting import post_once
+from villages.factories import PartyFactory
 
-YESTERDAY = date.today() - timedelta(days=1)
+YESTERDAY = timezone.localdate() - timedelta(days=1)
 
 
 @pytest.fixture
@@ -26,7 +30,7 @@ def ledger(personas):
                                   entered_on=YESTERDAY)
     case = services.mediation_create(user=personas.cadre, village=personas.yukou, number="调-1", claims=[claim],
                                      mediator="峪口镇人民调解委员会", agreement_date=YESTERDAY,
-                                     plan=[(date.today() + timedelta(days=30), Decimal("9000.00"))])
+                                     plan=[(timezone.localdate() + timedelta(days=30), Decimal("9000.00"))])
     action = services.legal_action_create(user=personas.cadre, village=personas.yukou, kind="诉讼", claims=[claim],
                                           body="方山县人民法院", filed_on=YESTERDAY)
     return claim, debt, entry, case, action
@@ -150,7 +154,7 @@ def test_reversal_through_the_page_restores_the_balance(personas, ledger, client
     claim, debt, entry, case, action = ledger
     response = post_once(
         client_for(personas.accountant), reverse("debts:entry-reverse", args=[entry.pk]),
-        {"reason": "凭证号登记错误", "entered_on": date.today().isoformat()})
+        {"reason": "凭证号登记错误", "entered_on": timezone.localdate().isoformat()})
     assert response.status_code == 302
     assert services.claim_balance(claim) == Decimal("10000.00")
     assert "已冲正" in client_for(personas.accountant).get(claim.get_absolute_url()).content.decode()
@@ -184,7 +188,7 @@ def test_claims_are_made_from_a_contracts_overdue_schedule_by_a_button(personas,
 
     contract = ContractFactory(village=personas.yukou)
     Instalment.objects.create(contract=contract, due_date=date(2024, 3, 1), amount=Decimal("3500.00"))
-    Instalment.objects.create(contract=contract, due_date=date.today() + timedelta(days=100),
+    Instalment.objects.create(contract=contract, due_date=timezone.localdate() + timedelta(days=100),
                               amount=Decimal("3500.00"))
     client = client_for(personas.accountant)
     url = reverse("debts:claims-from-contract", args=[contract.pk])
@@ -204,15 +208,16 @@ def test_list_totals_come_from_the_whole_filtered_list(personas, client_for, set
 
 
 def test_lapsing_filter_lists_claims_whose_limitation_ends_within_180_days(personas, client_for):
-    soon = date.today() - timedelta(days=3 * 365 - 30)
+    soon = timezone.localdate() - timedelta(days=3 * 365 - 30)
     ClaimFactory(village=personas.yukou, number="SOON", due_date=soon, clock_from=soon)
-    ClaimFactory(village=personas.yukou, number="LATER", due_date=date.today(), clock_from=date.today())
+    ClaimFactory(village=personas.yukou, number="LATER", due_date=timezone.localdate(), clock_from=timezone.localdate())
     page = client_for(personas.cadre).get(reverse("debts:claim-list"), {"limitation": "soon"}).content.decode()
     assert "SOON" in page and "LATER" not in page
 
 
 def test_aging_report_exports_to_excel_with_exact_amounts(personas, client_for):
-    ClaimFactory(village=personas.yukou, principal=Decimal("1234.56"), due_date=date.today() - timedelta(days=30))
+    ClaimFactory(village=personas.yukou, principal=Decimal("1234.56"),
+                 due_date=timezone.localdate() - timedelta(days=30))
     ClaimFactory(village=personas.yukou, principal=Decimal("100.00"), due_date=date(2015, 1, 1))
     response = client_for(personas.cadre).get(reverse("debts:aging-report-xlsx"))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -247,7 +252,7 @@ def test_mediation_list_uses_a_fixed_number_of_queries(personas, client_for):
             claim = ClaimFactory(village=personas.yukou)
             services.mediation_create(user=personas.cadre, village=personas.yukou, number=f"M-{claim.pk}",
                                       claims=[claim], mediator="调委会", agreement_date=YESTERDAY,
-                                      plan=[(date.today(), Decimal("100.00"))])
+                                      plan=[(timezone.localdate(), Decimal("100.00"))])
     make(2)
     with CaptureQueriesContext(connection) as few:
         client.get(reverse("debts:mediation-list"))

@@ -7,7 +7,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from core.models import AuditEntry, Role, User
-from villages.models import Asset, Group, Parcel, Party, Township, Village
+from places.models import Group, Township, Village
+from villages.models import Asset, Parcel, Party
 
 
 def counts():

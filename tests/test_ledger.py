@@ -8,10 +8,12 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 
+from contracts.factories import ContractFactory, ResolutionFactory
 from contracts.services import current_proposals, instalment_record_payment, schedule_generate_annual
 from core.models import AuditEntry
-from core.testing import ClaimFactory, ContractFactory, DebtFactory, ResolutionFactory
+from debts.factories import ClaimFactory, DebtFactory
 from debts.models import Claim, ClaimEntryKind, DebtEntryKind, Entry
 from debts.services import (
     claim_balance,
@@ -129,7 +131,7 @@ def test_an_offset_larger_than_the_claim_is_refused_naming_the_claim_balance(per
 def test_an_offset_dated_in_the_future_is_refused(personas, claim, debt, passed):
     with pytest.raises(ValidationError, match="不能晚于今天"):
         offset_claim_against_debt(user=personas.cadre, claim=claim, debt=debt, amount=Decimal("100.00"),
-                                  entered_on=date.today() + timedelta(days=1), resolution=passed)
+                                  entered_on=timezone.localdate() + timedelta(days=1), resolution=passed)
     assert not Entry.objects.exists()
 
 
@@ -321,9 +323,9 @@ def test_an_amount_that_is_not_a_positive_number_of_cents_is_refused(personas, c
 
 def test_an_entry_dated_tomorrow_is_refused_and_one_dated_today_is_accepted(personas, claim):
     with pytest.raises(ValidationError, match="业务日期不能晚于今天"):
-        record(personas.accountant, claim, C.CASH, "100.00", entered_on=date.today() + timedelta(days=1))
+        record(personas.accountant, claim, C.CASH, "100.00", entered_on=timezone.localdate() + timedelta(days=1))
 
-    record(personas.accountant, claim, C.CASH, "100.00", entered_on=date.today())
+    record(personas.accountant, claim, C.CASH, "100.00", entered_on=timezone.localdate())
     assert balance_of(claim) == Decimal("9900.00")
 
 
@@ -396,7 +398,7 @@ def test_a_reversal_dated_in_the_future_is_refused(personas, claim):
 
     with pytest.raises(ValidationError, match="不能晚于今天"):
         entry_reverse(user=personas.accountant, entry=original, reason="登记错误",
-                      entered_on=date.today() + timedelta(days=1))
+                      entered_on=timezone.localdate() + timedelta(days=1))
     assert Entry.objects.count() == 1
 
 

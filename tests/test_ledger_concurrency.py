@@ -5,20 +5,21 @@ fixed lock order (claim before debt) means an offset never deadlocks.
 Row locks are PostgreSQL's; SQLite serialises whole transactions, so these
 tests run on the PostgreSQL path only (scripts/test.sh)."""
 import io
-import threading
 import time
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
+from threads import run_at_once
 
-from core.testing import ClaimFactory, DebtFactory, ResolutionFactory, build_personas
+from contracts.factories import ResolutionFactory
 from debts import services
+from debts.factories import ClaimFactory, DebtFactory
 from debts.models import ClaimEntryKind, DebtEntryKind, Entry
 from debts.services import claim_balance, debt_balance, entry_record, entry_reverse, offset_claim_against_debt
+from fixtures.personas import build_personas
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql",
@@ -29,41 +30,6 @@ pytestmark = [
 ON = date(2025, 5, 10)
 THREADS = 20
 PAYMENT = Decimal("700.00")
-
-
-def run_at_once(jobs, timeout=60):
-    """Start every job together; each runs in its own thread with its own connection.
-
-    Returns (results, refusals, errors): what each job returned, the
-    ValidationErrors, and anything else raised.
-    """
-    barrier = threading.Barrier(len(jobs))
-    results, refusals, errors = [], [], []
-    lock = threading.Lock()
-
-    def run(job):
-        try:
-            barrier.wait(timeout=30)
-            outcome = job()
-            with lock:
-                results.append(outcome)
-        except ValidationError as refused:
-            with lock:
-                refusals.append(refused)
-        except Exception as error:  # noqa: BLE001 - every other failure is reported by the test
-            with lock:
-                errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + timeout
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    assert not any(thread.is_alive() for thread in threads), "threads still waiting: a lock was never released"
-    return results, refusals, errors
 
 
 def assert_ledger_checks_out():
@@ -138,14 +104,14 @@ def test_an_offset_and_a_reversal_started_from_the_debt_side_do_not_deadlock(mon
     passed = ResolutionFactory(village=personas.yukou)
     earlier = [offset_claim_against_debt(user=personas.cadre, claim=claim, debt=debt, amount=Decimal("100.00"),
                                          entered_on=ON, resolution=passed)[1] for _ in range(5)]
-    lock = services._lock
+    lock = services.lock_for_write
 
     def slow_lock(*args, **kwargs):
         locked = lock(*args, **kwargs)
         time.sleep(0.05)
         return locked
 
-    monkeypatch.setattr(services, "_lock", slow_lock)
+    monkeypatch.setattr(services, "lock_for_write", slow_lock)
 
     def offsets():
         for _ in range(5):
@@ -173,14 +139,14 @@ def test_two_offsets_on_the_same_pair_at_once_both_finish(monkeypatch):
     claim = ClaimFactory(village=personas.yukou)
     debt = DebtFactory(village=personas.yukou, creditor=claim.debtor)
     passed = ResolutionFactory(village=personas.yukou)
-    lock = services._lock
+    lock = services.lock_for_write
 
     def slow_lock(*args, **kwargs):
         locked = lock(*args, **kwargs)
         time.sleep(0.05)
         return locked
 
-    monkeypatch.setattr(services, "_lock", slow_lock)
+    monkeypatch.setattr(services, "lock_for_write", slow_lock)
 
     def offset(amount):
         return lambda: offset_claim_against_debt(user=personas.cadre, claim=claim, debt=debt, amount=Decimal(amount),

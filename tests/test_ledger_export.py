@@ -11,23 +11,17 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from contracts import services as contract_services
+from contracts.factories import ContractFactory, ResolutionFactory
 from core.models import Job
-from core.testing import (
-    AssetFactory,
-    ContractFactory,
-    DebtFactory,
-    GroupFactory,
-    ParcelFactory,
-    PartyFactory,
-    ResolutionFactory,
-    make_resident_id,
-)
 from debts import services as debt_services
+from debts.factories import DebtFactory
 from debts.models import Claim
 from ledgers import importer
 from ledgers.importer import Rights
 from ledgers.kinds import KINDS
 from ledgers.testing import workbook
+from places.factories import GroupFactory
+from villages.factories import AssetFactory, ParcelFactory, PartyFactory, make_resident_id
 
 ID = make_resident_id(41)
 

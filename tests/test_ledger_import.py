@@ -6,16 +6,19 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from contracts.factories import ContractFactory, ResolutionFactory
 from contracts.models import Contract, ContractProblem, Disposition, Resolution
 from core.models import AuditEntry
-from core.testing import ContractFactory, GroupFactory, ParcelFactory, PartyFactory, ResolutionFactory, make_resident_id
 from debts import services as debt_services
 from debts.models import Claim, Debt, Entry
 from ledgers import importer
 from ledgers.importer import ImportRefused, Rights
 from ledgers.models import LedgerImport
 from ledgers.testing import workbook
-from villages.models import County, Group, Parcel, Party, Township, Village
+from places.factories import GroupFactory
+from places.models import County, Group, Township, Village
+from villages.factories import ParcelFactory, PartyFactory, make_resident_id
+from villages.models import Parcel, Party
 
 ID_ZHANG = make_resident_id(11)
 ID_LI = make_resident_id(12)

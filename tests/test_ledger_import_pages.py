@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from contracts.models import Contract
 from core.models import Job
 from core.submissions import new_key
-from core.testing import form_key, post_once
+from fixtures.posting import form_key, post_once
 from ledgers.models import LedgerImport
 from ledgers.testing import workbook
 

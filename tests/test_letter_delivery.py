@@ -8,14 +8,16 @@ from io import BytesIO
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from contracts.rules import add_years
-from core.testing import ClaimFactory, PartyFactory
-from debts import letters
+from debts.factories import ClaimFactory
+from debts.letters import services as letters
 from debts.models import Claim, ClaimEvent, DisputeTask, Letter, LetterKind
+from villages.factories import PartyFactory
 
-TODAY = date.today()
+TODAY = timezone.localdate()
 AS_OF = TODAY - timedelta(days=20)
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
@@ -255,7 +257,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 def qr_video(path, number: str, width: int = 640, height: int = 480, frames: int = 5):
     """A few frames of a camera looking at a receipt's QR code (made as the printed letters make it),
     as a Y4M file that Chromium plays as its camera."""
-    from debts.letter_pdf import qr_code
+    from debts.letters.pdf import qr_code
 
     picture = BytesIO()
     qr_code(number).save(picture, kind="png", scale=8, border=4)

@@ -10,11 +10,15 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.urls import reverse
 
+from contracts.factories import ResolutionFactory
 from core.models import Job
-from core.testing import ClaimFactory, GroupFactory, PartyFactory, ResolutionFactory
-from debts import letters, services
-from debts.letter_pdf import BatchOutput
+from debts import services
+from debts.factories import ClaimFactory
+from debts.letters import services as letters
+from debts.letters.pdf import BatchOutput
 from debts.models import Letter, LetterSequence
+from places.factories import GroupFactory
+from villages.factories import PartyFactory
 
 AS_OF = date(2026, 11, 20)
 
@@ -34,7 +38,7 @@ def fake_render(monkeypatch):
         return BatchOutput(whole=b"%PDF-fake\n" + text, by_village=[(v, b"%PDF-fake") for v, _ in villages],
                            pages=2 * len(ordered), letters=len(ordered))
 
-    monkeypatch.setattr("debts.letter_pdf.render_batch", render_batch)
+    monkeypatch.setattr("debts.letters.pdf.render_batch", render_batch)
 
 
 @pytest.fixture
@@ -122,7 +126,7 @@ def test_a_failed_job_resumes_where_it_stopped(personas, debtors, monkeypatch, s
         return BatchOutput(whole=b"%PDF", by_village=[("峪口村", b"%PDF")], pages=len(letter_ids),
                            letters=len(letter_ids))
 
-    monkeypatch.setattr("debts.letter_pdf.render_batch", render_batch)
+    monkeypatch.setattr("debts.letters.pdf.render_batch", render_batch)
     job = start_job(user=personas.cadre, villages=[personas.yukou], kind="对账函", as_of=AS_OF)
     assert job.state == Job.State.FAILED and "重新运行" in job.error and "disk" not in job.error
     numbers = list(Letter.objects.filter(job=job).values_list("number", flat=True))
@@ -260,7 +264,7 @@ def test_an_eager_run_and_a_worker_run_issue_the_same_letters(personas, task_wor
     from pypdf import PdfReader
 
     from core.files import private_storage
-    from debts.letter_pdf import render_batch
+    from debts.letters.pdf import render_batch
 
     ResolutionFactory(village=personas.yukou)
     for name, amount in [("甲", "1200.00"), ("乙", "350.50"), ("丙", "88.08")]:

@@ -1,20 +1,23 @@
 """Every letter page: happy path, outsider 404, read-only 403, fixed queries; issuing from a claim; batches."""
 import sys
 import types
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import AuditEntry, Job
-from core.testing import ClaimFactory, PartyFactory, post_once
-from debts import letters
+from debts.factories import ClaimFactory
+from debts.letters import services as letters
 from debts.models import DisputeTask, Letter, LetterKind
+from fixtures.posting import post_once
+from villages.factories import PartyFactory
 
-AS_OF = date.today() - timedelta(days=10)
+AS_OF = timezone.localdate() - timedelta(days=10)
 
 
 @pytest.fixture
@@ -44,9 +47,9 @@ def fake_renderer(monkeypatch):
         calls.append(list(letter_ids))
         return b"%PDF-1.7\n% test\n", 2
 
-    module = types.ModuleType("debts.letter_pdf")
+    module = types.ModuleType("debts.letters.pdf")
     module.render_letters = render_letters
-    monkeypatch.setitem(sys.modules, "debts.letter_pdf", module)
+    monkeypatch.setitem(sys.modules, "debts.letters.pdf", module)
     return calls
 
 
@@ -129,7 +132,7 @@ def test_inspector_gets_403_on_every_letter_write_and_nothing_changes(personas, 
     for name in ["letters:receipt-desk", "letters:letter-batch"]:
         assert client.get(reverse(name)).status_code == 403, name
     assert client.post(reverse("letters:letter-batch"), {"villages": [personas.yukou.pk], "kind": "对账函",
-                                                         "as_of": date.today().isoformat()}).status_code == 403
+                                                         "as_of": timezone.localdate().isoformat()}).status_code == 403
     assert (AuditEntry.objects.count(), Letter.objects.count(), Job.objects.count()) == before
 
 
@@ -245,13 +248,13 @@ def test_township_cadre_settles_a_dispute_once(personas, dispute, client_for):
     page = client.get(url).content.decode()
     assert "2019年已交过一年承包费" in page and "2,000.00" in page
     response = client.post(url, {"outcome": "经核对，2019年承包费已入账，调整账务。",
-                                 "closed_on": date.today().isoformat()})
+                                 "closed_on": timezone.localdate().isoformat()})
     assert response.status_code == 302 and response.url == reverse("letters:dispute-list")
     dispute.refresh_from_db()
-    assert dispute.closed_on == date.today() and dispute.closed_by == personas.cadre
-    response = client.post(url, {"outcome": "再次办结", "closed_on": date.today().isoformat()})
+    assert dispute.closed_on == timezone.localdate() and dispute.closed_by == personas.cadre
+    response = client.post(url, {"outcome": "再次办结", "closed_on": timezone.localdate().isoformat()})
     assert "该异议已经办结。" in response.content.decode()
-    response = client.post(url, {"outcome": "", "closed_on": date.today().isoformat()})
+    response = client.post(url, {"outcome": "", "closed_on": timezone.localdate().isoformat()})
     assert response.status_code == 200
 
 

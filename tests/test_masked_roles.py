@@ -2,7 +2,7 @@
 spelled out by searching, the admin's audit pages mask it too, a collector reverses only a slip of their own,
 one address spraying a password over many user names is stopped, and the lockout and password messages
 are Chinese."""
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,10 +10,12 @@ from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
+from contracts.factories import ContractFactory
 from core.models import AuditEntry
-from core.testing import ClaimFactory, ContractFactory, PartyFactory, make_resident_id
+from debts.factories import ClaimFactory
 from debts.models import ClaimEntryKind, Entry
 from debts.services import claim_balance, entry_record, entry_reverse
+from villages.factories import PartyFactory, make_resident_id
 from villages.models import Party
 
 SEARCHES = [("villages:party-list", {}), ("contracts:pick", {"what": "parties"})]
@@ -111,7 +113,7 @@ def test_a_collector_cannot_reverse_their_own_entry_on_a_later_day(personas, cla
 
 def test_the_accountant_still_reverses_any_cash_entry(personas, claim):
     entry = cash(personas.collector, claim)
-    entry_reverse(user=personas.accountant, entry=entry, reason="收据作废", entered_on=date.today())
+    entry_reverse(user=personas.accountant, entry=entry, reason="收据作废", entered_on=timezone.localdate())
     assert claim_balance(claim) == Decimal("10000.00")
 
 

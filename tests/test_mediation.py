@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from core.testing import ClaimFactory, PartyFactory, build_personas
+from debts.factories import ClaimFactory
 from debts.models import ClaimEntryKind, ClaimEvent, MediationCase
 from debts.services import (
     claim_seal,
@@ -17,6 +17,8 @@ from debts.services import (
     mediation_create,
 )
 from debts.tasks import check_mediation_cases
+from fixtures.personas import build_personas
+from villages.factories import PartyFactory
 
 S = MediationCase.State
 AGREED = date(2025, 1, 10)

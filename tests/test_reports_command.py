@@ -1,16 +1,18 @@
 """`python manage.py measures`: the keys and formats of its JSON, and its refusals in Chinese."""
 import json
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
-from core.testing import ClaimFactory, TownshipFactory, VillageFactory
 from debts import services as debt_services
-from villages.models import County
+from debts.factories import ClaimFactory
+from places.factories import TownshipFactory, VillageFactory
+from places.models import County
 
 KEYS = ["expected_contracts", "contracts", "found_rate", "area_checked_rate", "investigated_rate",
         "problem_contracts", "standardised_contracts", "standardised_rate", "claims_principal", "sealed_principal",
@@ -32,7 +34,7 @@ def run(*args) -> str:
 def ledger(personas):
     claim = ClaimFactory(village=personas.yukou, principal=Decimal("3000.00"))
     debt_services.entry_record(user=personas.accountant, claim=claim, kind="现金收回", amount=Decimal("1000.00"),
-                               entered_on=date.today() - timedelta(days=3))
+                               entered_on=timezone.localdate() - timedelta(days=3))
     return personas
 
 
@@ -58,7 +60,7 @@ def test_a_village_a_county_and_a_period(ledger):
     assert json.loads(run("--county", "方山县", "--json"))["claims_principal"] == "3000.00"
     long_ago = json.loads(run("--county", "--from", "2020-01-01", "--to", "2020-12-31", "--json"))
     assert long_ago["cleared"] == "0.00"
-    assert json.loads(run("--village", "峪口村", "--from", (date.today() - timedelta(days=5)).isoformat(),
+    assert json.loads(run("--village", "峪口村", "--from", (timezone.localdate() - timedelta(days=5)).isoformat(),
                           "--json"))["cash_collected"] == "1000.00"
 
 

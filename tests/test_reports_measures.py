@@ -30,12 +30,14 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from contracts.factories import ContractFactory, ResolutionFactory
 from contracts.models import Contract, ContractProblem, Determination, Disposition
-from core.testing import ClaimFactory, ContractFactory, DebtFactory, ParcelFactory, ResolutionFactory
 from debts import services as debt_services
+from debts.factories import ClaimFactory, DebtFactory
 from debts.models import Claim, Debt
 from reports.measures import MEASURE_KEYS, Measures, Period, Place, measures_by, measures_for, monthly_progress, rate
 from reports.models import IncomeRecord
+from villages.factories import ParcelFactory
 
 D = Decimal
 

@@ -13,22 +13,18 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from contracts.factories import ContractFactory
 from contracts.models import ContractProblem, Determination, Disposition
 from core.models import AuditEntry, Job
-from core.testing import (
-    ClaimFactory,
-    ContractFactory,
-    DebtFactory,
-    PartyFactory,
-    TownshipFactory,
-    VillageFactory,
-)
+from debts.factories import ClaimFactory, DebtFactory
 from debts.models import Entry
+from places.factories import TownshipFactory, VillageFactory
 from reports import services
 from reports.models import CadreRelative, IncomeRecord, ReportSettings, RiskCase, RiskReview, RiskTask
+from villages.factories import PartyFactory
 
 D = Decimal
-TODAY = date.today()
+TODAY = timezone.localdate()
 MAX_QUERIES = 25
 
 

@@ -5,18 +5,21 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
+from contracts.factories import ContractFactory, ResolutionFactory
 from contracts.models import Determination
-from core.testing import ClaimFactory, ContractFactory, DebtFactory, PartyFactory, ResolutionFactory
 from debts import services as debt_services
+from debts.factories import ClaimFactory, DebtFactory
 from debts.models import DisputeTask, Entry, Letter, MediationCase
 from reports import services
 from reports.measures import Place
 from reports.models import IncomeRecord, ReportSettings, RiskCase
 from reports.risk import classify, level_of, village_risks
+from villages.factories import PartyFactory
 
 D = Decimal
-TODAY = date.today()
+TODAY = timezone.localdate()
 
 
 def levels(**figures):

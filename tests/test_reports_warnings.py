@@ -6,14 +6,16 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from contracts.factories import ContractFactory
 from contracts.models import Determination, Disposition, Instalment
-from core.testing import ClaimFactory, ContractFactory, PartyFactory
+from debts.factories import ClaimFactory
 from debts.models import DisputeTask, Letter, MediationCase, MediationInstalment
 from reports import warnings
 from reports.measures import Place
+from villages.factories import PartyFactory
 
 D = Decimal
-TODAY = date.today()
+TODAY = timezone.localdate()
 
 
 def counts(user, place) -> dict:

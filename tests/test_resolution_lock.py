@@ -7,9 +7,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from contracts.factories import ContractFactory, ResolutionFactory
 from contracts.models import ContractState, Resolution
 from contracts.services import resolution_update
-from core.testing import ClaimFactory, ContractFactory, ResolutionFactory
+from debts.factories import ClaimFactory
 from debts.ledger_check import check_ledger
 from debts.models import ClaimEntryKind, Entry
 from debts.services import claim_balance, entry_record
@@ -141,7 +142,7 @@ def test_a_malformed_correction_parameter_is_ignored(personas, client_for, bad):
 def test_the_database_refuses_a_raw_change_of_principal_once_entries_exist(personas):
     from django.db import DatabaseError, transaction
 
-    from core.testing import DebtFactory
+    from debts.factories import DebtFactory
     from debts.models import Claim, Debt, DebtEntryKind
 
     claim = ClaimFactory(village=personas.yukou)

@@ -7,10 +7,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
+from contracts.factories import ContractFactory, ResolutionFactory
 from contracts.models import ContractProblem, Resolution
 from contracts.services import resolution_create, resolution_update
 from core.models import AuditEntry
-from core.testing import ContractFactory, ResolutionFactory
 
 
 def counts(expected, present, votes_for, against=0, abstain=0):

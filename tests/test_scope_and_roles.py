@@ -5,8 +5,8 @@ from django.urls import reverse
 
 from core.models import Role, User
 from core.scoping import villages_for
-from core.testing import PartyFactory
 from villages import selectors
+from villages.factories import PartyFactory
 
 
 def test_villages_in_scope_for_each_persona(personas):

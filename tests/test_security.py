@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from contracts import services as contract_services
+from contracts.factories import ContractFactory
 from core.models import AuditEntry
-from core.testing import ContractFactory
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

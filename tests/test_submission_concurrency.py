@@ -5,22 +5,25 @@ Each write is slowed while it holds its key, so that both copies have passed eve
 either commits: only the key's unique index stands between them. PostgreSQL only (scripts/test.sh), like
 tests/test_ledger_concurrency.py: SQLite serialises whole transactions.
 """
-import threading
 import time
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from threads import run_at_once
 
 from contracts import services as contract_services
+from contracts.factories import ContractFactory
 from contracts.models import Instalment
 from core.models import SubmissionKey
-from core.testing import ClaimFactory, ContractFactory, build_personas, form_key
 from debts import services as debt_services
+from debts.factories import ClaimFactory
 from debts.models import Entry
+from fixtures.personas import build_personas
+from fixtures.posting import form_key
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql",
@@ -33,30 +36,8 @@ ON = date(2025, 5, 10)
 
 def send_at_once(posts, timeout=60):
     """Run every post together, each in its own thread with its own connection; their responses."""
-    barrier = threading.Barrier(len(posts))
-    responses, errors = [], []
-    lock = threading.Lock()
-
-    def run(post):
-        try:
-            barrier.wait(timeout=30)
-            response = post()
-            with lock:
-                responses.append(response)
-        except Exception as error:  # noqa: BLE001 - reported by the test
-            with lock:
-                errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(post,)) for post in posts]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + timeout
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    assert not any(thread.is_alive() for thread in threads), "a request never finished: a lock was never released"
-    assert errors == []
+    responses, refusals, errors = run_at_once(posts, timeout)
+    assert refusals + errors == []
     return responses
 
 

@@ -14,16 +14,19 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from contracts.factories import ContractFactory, ResolutionFactory
 from contracts.models import Contract, Instalment
 from core.models import Job, SubmissionKey
 from core.submissions import MISSING_MESSAGE, new_key, parse_key
-from core.testing import ClaimFactory, ContractFactory, DebtFactory, PartyFactory, ResolutionFactory, form_key
 from debts import services
+from debts.factories import ClaimFactory, DebtFactory
 from debts.models import Claim, Debt, Entry
+from fixtures.posting import form_key
 from ledgers.models import LedgerImport
 from ledgers.testing import workbook
+from villages.factories import PartyFactory
 
-ON = date.today() - timedelta(days=3)
+ON = timezone.localdate() - timedelta(days=3)
 REPEATED = "（同一次提交）"
 
 pytestmark = pytest.mark.usefixtures("jobs_run_here")
@@ -88,7 +91,7 @@ def _entry_case(kind, personas, book) -> Case:
         paid = services.entry_record(user=personas.accountant, claim=claim, kind="现金收回",
                                      amount=Decimal("1500.00"), entered_on=ON)
         return Case("accountant", reverse("debts:entry-reverse", args=[paid.pk]),
-                    {"reason": "银行退票", "entered_on": date.today().isoformat()}, entries,
+                    {"reason": "银行退票", "entered_on": timezone.localdate().isoformat()}, entries,
                     (2, Decimal("10000.00"), Decimal("50000.00")))
     raise AssertionError(kind)
 

@@ -13,22 +13,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from contracts import services as contract_services
+from contracts.factories import ContractFactory, ResolutionFactory
 from core.models import Job
-from core.testing import (
-    AssetFactory,
-    ClaimFactory,
-    ContractFactory,
-    DebtFactory,
-    GroupFactory,
-    ParcelFactory,
-    PartyFactory,
-    ResolutionFactory,
-)
-from debts import letters as letter_services
 from debts import services as debt_services
+from debts.factories import ClaimFactory, DebtFactory
+from debts.letters import services as letter_services
 from debts.models import DisputeTask, Entry
 from ledgers.models import LedgerImport
+from places.factories import GroupFactory
 from reports import services as report_services
+from villages.factories import AssetFactory, ParcelFactory, PartyFactory
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 STATE_CHANGING = ("post", "put", "patch", "delete")

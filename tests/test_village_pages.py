@@ -6,8 +6,10 @@ import pytest
 from django.urls import reverse
 
 from core.models import AuditEntry
-from core.testing import AssetFactory, GroupFactory, ParcelFactory, PartyFactory
-from villages.models import Asset, Group, Parcel, Party, Village
+from places.factories import GroupFactory
+from places.models import Group, Village
+from villages.factories import AssetFactory, ParcelFactory, PartyFactory
+from villages.models import Asset, Parcel, Party
 
 
 @pytest.fixture
@@ -217,7 +219,8 @@ def test_group_options_follow_the_chosen_village_within_scope(personas, ledger, 
 
 
 def test_party_page_lists_their_contracts_claims_and_debts_within_scope(personas, ledger, client_for):
-    from core.testing import ClaimFactory, ContractFactory, DebtFactory
+    from contracts.factories import ContractFactory
+    from debts.factories import ClaimFactory, DebtFactory
 
     ContractFactory(village=personas.yukou, counterparty=ledger.party, number="HT-ZS-1")
     ClaimFactory(village=personas.yukou, debtor=ledger.party, number="ZQ-ZS-1")

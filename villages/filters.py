@@ -7,8 +7,9 @@ from django.db.models import Q
 
 from core.idnumbers import id_number_search
 from core.scoping import villages_for
+from places.models import Township, Village
 
-from .models import Asset, AssetKind, Parcel, ParcelKind, Party, Township, Village
+from .models import Asset, AssetKind, Parcel, ParcelKind, Party
 
 YES_NO = forms.Select(choices=[("", "全部"), ("true", "是"), ("false", "否")])
 _LETTERS = re.compile(r"^[a-z]+$")

@@ -2,8 +2,9 @@
 from django import forms
 
 from core.forms import ScopedModelForm, style_fields
+from places.models import Group, Township, Village
 
-from .models import Asset, Group, Parcel, Party, Township, Village
+from .models import Asset, Parcel, Party
 
 
 class VillageForm(forms.ModelForm):

@@ -2,9 +2,10 @@
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from core.scoping import scoped, villages_for
+from core.scoping import groups_for, scoped, villages_for
+from places.models import Group, Village
 
-from .models import Asset, Group, Parcel, Party, Village
+from .models import Asset, Parcel, Party
 
 
 def _count_per_village(model) -> Subquery:
@@ -20,10 +21,6 @@ def village_list(user) -> QuerySet[Village]:
         parcel_count=_count_per_village(Parcel),
         asset_count=_count_per_village(Asset),
     ).order_by("township__name", "name")
-
-
-def groups_for(user) -> QuerySet[Group]:
-    return scoped(Group.objects.select_related("village__township"), user)
 
 
 def party_list(user) -> QuerySet[Party]:

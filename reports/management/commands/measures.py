@@ -13,9 +13,10 @@ from datetime import date
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
+from places.models import County, Township, Village
 from reports.measures import COUNT_KEYS, MEASURE_KEYS, RATE_KEYS, Period, Place, measures_for
-from villages.models import County, Township, Village
 
 LABELS = {
     "expected_contracts": "应有合同数", "contracts": "已查找合同", "found_rate": "合同查找率",
@@ -70,7 +71,7 @@ class Command(BaseCommand):
         start, end = _date(options["start"], "--from"), _date(options["end"], "--to")
         if start and end and start > end:
             raise CommandError("--from 不能晚于 --to。")
-        if end and end > date.today():
+        if end and end > timezone.localdate():
             raise CommandError("--to 不能晚于今天。")
         place = self.place(options)
         measures = measures_for(place, Period(start, end)).as_dict()
