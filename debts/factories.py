@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import factory
 
+from core.bounds import add_years
+from core.domain import limitation_years
 from places.factories import VillageFactory
 from villages.factories import PartyFactory
 
@@ -24,6 +26,8 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     occurred_on = date(2023, 3, 1)
     due_date = date(2024, 3, 1)
     clock_from = factory.LazyAttribute(lambda o: o.due_date)
+    # The stored clock as the services keep it for a claim with no facts yet: three years from `clock_from`.
+    lapse_on = factory.LazyAttribute(lambda o: add_years(o.clock_from, limitation_years()) if o.clock_from else None)
 
 
 class DebtFactory(factory.django.DjangoModelFactory):

@@ -7,8 +7,9 @@ from django.utils import timezone
 from core.idnumbers import id_number_search
 from core.scoping import villages_for
 
+from .limitation import ClockState, state_filter
 from .models import Claim, ClaimOrigin, Debt, DebtOrigin, MediationCase
-from .selectors import AGE_BANDS, age_band_filter, lapsed_filter, lapsing_filter
+from .selectors import AGE_BANDS, age_band_filter
 
 
 def _scoped_villages(request):
@@ -44,8 +45,7 @@ class ClaimFilter(django_filters.FilterSet):
     in_book = django_filters.ChoiceFilter(label="账内外", choices=BOOK_CHOICES, empty_label="全部",
                                           method="filter_book")
     limitation = django_filters.ChoiceFilter(
-        label="诉讼时效", empty_label="全部", method="filter_limitation",
-        choices=[("soon", "即将过时效"), ("lapsed", "已过时效")])
+        label="诉讼时效", empty_label="全部", method="filter_limitation", choices=ClockState.choices)
 
     class Meta:
         model = Claim
@@ -66,9 +66,8 @@ class ClaimFilter(django_filters.FilterSet):
     def filter_limitation(self, queryset, name, value):
         if not value:
             return queryset
-        today = timezone.localdate()
-        condition = lapsing_filter(today) if value == "soon" else lapsed_filter(today)
-        return queryset.filter(condition, sealed=False, balance__gt=0)
+        # Open claims only: a cleared or sealed claim is not collected, so its clock no longer matters.
+        return queryset.filter(state_filter(value, timezone.localdate()), sealed=False, balance__gt=0)
 
 
 class DebtFilter(django_filters.FilterSet):

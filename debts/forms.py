@@ -202,7 +202,8 @@ class EventForm(forms.Form):
     kind = forms.ChoiceField(label="事项", choices=[(k.value, k.label) for k in EVENT_KINDS_BY_HAND])
     happened_on = forms.DateField(label="日期", widget=DATE, initial=timezone.localdate)
     note = forms.CharField(label="说明", required=False, max_length=300,
-                           help_text="送达催收通知或对账函经债务人确认后，诉讼时效重新计算三年。")
+                           help_text="催收通知送达债务人、或债务人书面确认欠款之日起，诉讼时效重新计算；"
+                                     "时效届满后再送达催收不能使时效重新计算，债务人书面确认的除外。")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

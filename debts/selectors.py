@@ -4,7 +4,7 @@ Balances are computed by the database: principal (plus interest) minus the
 sum of entries, through correlated subqueries so that a list, its totals and
 its filters agree and cost a fixed number of queries.
 """
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import (
@@ -25,10 +25,10 @@ from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
 from contracts.rules import add_years
-from core.domain import limitation_warning_days, limitation_years
 from core.money import MONEY_SUM, ZERO, money_sum
 from core.scoping import scoped
 
+from .limitation import PERFORMANCE_KINDS
 from .models import (
     CASH_KINDS,
     Claim,
@@ -136,19 +136,6 @@ def open_claims(claims: QuerySet[Claim]) -> QuerySet[Claim]:
     return claims.filter(sealed=False, balance__gt=0)
 
 
-def lapsing_filter(today: date, days: int | None = None) -> Q:
-    """Open claims whose limitation ends within `days` (the warning window by default) and has not yet ended."""
-    years = limitation_years()
-    days = limitation_warning_days() if days is None else days
-    earliest = add_years(today, -years)
-    latest = add_years(today + timedelta(days=days), -years)
-    return Q(clock_from__gte=earliest, clock_from__lte=latest)
-
-
-def lapsed_filter(today: date) -> Q:
-    return Q(clock_from__lt=add_years(today, -limitation_years()))
-
-
 def aging_report(user, today: date | None = None) -> list[dict]:
     """Open, unsealed claim balances by village and age band, with counts — one query."""
     today = today or timezone.localdate()
@@ -176,7 +163,9 @@ def timeline(claim: Claim, entries, letters=()) -> list[dict]:
 
 
 def mediation_list(user) -> QuerySet[MediationCase]:
-    paid = (Entry.objects.filter(claim__mediation_cases=OuterRef("pk"), entered_on__gte=OuterRef("agreement_date"))
+    # What the debtor paid under the agreement, as the daily check counts it (debts.services.mediation_paid).
+    paid = (Entry.objects.filter(claim__mediation_cases=OuterRef("pk"), entered_on__gte=OuterRef("agreement_date"),
+                                 kind__in=PERFORMANCE_KINDS)
             .order_by().values("claim__mediation_cases").annotate(total=Sum("amount")).values("total"))
     planned = (MediationInstalment.objects.filter(case=OuterRef("pk")).order_by().values("case")
                .annotate(total=Sum("amount")).values("total"))

@@ -10,6 +10,7 @@ from django.views.generic import TemplateView
 
 from contracts.selectors import contract_list
 from core import permissions as perms
+from core.domain import limitation_years
 from core.generic import ObjectFormView, RecordCreateView, RecordDetailView, RecordListView, RecordUpdateView
 from core.money import format_yuan
 from core.scoping import ScopedMixin, check_perm, scope_q
@@ -32,6 +33,7 @@ from .forms import (
     ReasonForm,
     ReverseForm,
 )
+from .limitation import clocks_for
 from .models import Claim, Entry, Letter
 
 # --- Claims -------------------------------------------------------------------------
@@ -69,9 +71,10 @@ class ClaimDetailView(RecordDetailView):
         context.update(
             entries=entries,
             timeline=selectors.timeline(claim, entries, letters),
-            lapse_date=claim.lapse_date,
-            lapsed=claim.lapse_date is not None and claim.lapse_date < today,
-            lapsing_soon=claim.lapse_date is not None and 0 <= (claim.lapse_date - today).days <= 180,
+            clock=claim.clock,
+            clock_state=claim.clock.state(today),
+            clock_restarts=clocks_for([claim])[claim.pk].restarts,
+            limitation_years=limitation_years(),
             event_form=EventForm(),
             reverse_form=ReverseForm(),
         )

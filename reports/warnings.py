@@ -13,8 +13,9 @@ from django.utils import timezone
 from contracts.models import Contract, ContractState, DispositionKind, Instalment
 from contracts.selectors import contract_list
 from core.scoping import scoped
+from debts.limitation import ClockState, state_filter
 from debts.models import MediationCase
-from debts.selectors import claim_list, dispute_list, lapsing_filter, mediation_list
+from debts.selectors import claim_list, dispute_list, mediation_list
 
 from .measures import Place
 
@@ -36,8 +37,10 @@ class Alert:
 WARNINGS = {
     "expiring": Alert("expiring", "合同即将到期",
                       "终止日期在今后 90 天内（分 30、60、90 天）的合同，须提前筹划续签或收回。"),
-    "lapsing": Alert("lapsing", "债权诉讼时效将届满", "未清收、未封存的债权，诉讼时效将在 180 天内届满；"
-                                                     "对账函确认或送达催收通知可重新起算。"),
+    "lapsing": Alert("lapsing", "债权诉讼时效将届满", "未清收、未封存的债权，诉讼时效即将届满；"
+                                                     "催收通知送达、债务人书面确认或还款，时效自该日重新计算。"),
+    "lapsed": Alert("lapsed", "债权已过诉讼时效", "未清收、未封存的债权，诉讼时效已届满或已超过二十年最长保护期；"
+                                                 "须向债务人发对账函请其书面确认，确认后债务人不得再以时效抗辩。"),
     "overdue": Alert("overdue", "应付款逾期未付", "合同约定的应付款已过期且未付清，尚未转为债权。"),
     "undisposed": Alert("undisposed", "问题合同久未处置", f"认定存在问题已满 {UNDISPOSED_DAYS} 天，仍未确定处置方式。"),
     "mediation": Alert("mediation", "调解分期违约", "调解协议分期未按期履行，余额已全部到期，尚未清收完毕。"),
@@ -57,9 +60,16 @@ def expiring(user, place: Place, days: int = 90) -> QuerySet[Contract]:
 
 
 def lapsing(user, place: Place):
-    return (claim_list(user).filter(place.villages(), lapsing_filter(timezone.localdate()),
+    return (claim_list(user).filter(place.villages(), state_filter(ClockState.SOON, timezone.localdate()),
                                     sealed=False, balance__gt=0)
-            .order_by("clock_from", "village__name", "number"))
+            .order_by("lapse_on", "village__name", "number"))
+
+
+def lapsed(user, place: Place):
+    today = timezone.localdate()
+    return (claim_list(user).filter(place.villages(), state_filter(ClockState.LAPSED, today)
+                                    | state_filter(ClockState.BEYOND, today), sealed=False, balance__gt=0)
+            .order_by("lapse_on", "village__name", "number"))
 
 
 def overdue(user, place: Place) -> QuerySet[Instalment]:
@@ -89,17 +99,17 @@ def disputes(user, place: Place):
     return dispute_list(user).filter(place.villages(), closed_on__isnull=True).order_by("opened_on", "pk")
 
 
-LISTS = {"expiring": expiring, "lapsing": lapsing, "overdue": overdue, "undisposed": undisposed,
+LISTS = {"expiring": expiring, "lapsing": lapsing, "lapsed": lapsed, "overdue": overdue, "undisposed": undisposed,
          "mediation": mediation, "disputes": disputes}
 
 
 def warning_counts(user, place: Place) -> list[dict]:
-    """Each warning with its count (the expiring contracts in three windows): six queries."""
+    """Each warning with its count (the expiring contracts in three windows): seven queries."""
     today = timezone.localdate()
     windows = expiring(user, place, max(EXPIRY_WINDOWS)).order_by().aggregate(
         **{f"d{days}": Count("pk", filter=Q(end_date__lte=today + timedelta(days=days))) for days in EXPIRY_WINDOWS})
     rows = [{"warning": WARNINGS["expiring"], "count": windows[f"d{max(EXPIRY_WINDOWS)}"],
              "windows": [(days, windows[f"d{days}"]) for days in EXPIRY_WINDOWS]}]
-    for key in ("lapsing", "overdue", "undisposed", "mediation", "disputes"):
+    for key in ("lapsing", "lapsed", "overdue", "undisposed", "mediation", "disputes"):
         rows.append({"warning": WARNINGS[key], "count": LISTS[key](user, place).order_by().count()})
     return rows

@@ -22,10 +22,16 @@ def run_letter_job(job, report) -> dict:
     villages = villages_for(user).filter(pk__in=params["villages"])
     as_of = date.fromisoformat(params["as_of"])
     min_balance = Decimal(params["min_balance"]) if params.get("min_balance") else None
+    run_out = []
     groups = select_groups(user=user, villages=villages, min_balance=min_balance, origins=params.get("origins") or (),
-                           age=params.get("age") or "", today=as_of)
+                           age=params.get("age") or "", today=as_of, kind=params["kind"], left_out=run_out)
     # One debtor whose total no letter can hold is left out and named on the job; the others get their letters.
     skipped = [g.too_large_message() for g in groups if g.too_large]
+    if run_out:
+        skipped.append(f"{len(run_out)} 笔债权已过诉讼时效，未列入清缴通知书（通知书会写明时效中断，对这些债权不实）；"
+                       f"请改发对账函，请债务人书面确认：" + "、".join(f"{c.village.name} {c.number} {c.debtor.name}"
+                                                           for c in run_out[:20])
+                       + ("等" if len(run_out) > 20 else ""))
     groups = [g for g in groups if not g.too_large]
     already = Letter.objects.filter(job=job).exists()
     if not groups and not already:

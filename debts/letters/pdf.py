@@ -53,6 +53,7 @@ from core.pdf import document_date, render_document
 from core.pdf.fonts import face_subset
 from core.pdf.join import PdfJoin, open_part
 from core.pdf.pool import WorkerPool, serve
+from debts.limitation import ClockState, stored_clock
 from debts.models import ClaimOrigin, Letter, LetterItem, LetterKind
 
 log = logging.getLogger(__name__)
@@ -105,9 +106,11 @@ def letter_context(letters, *, with_qr: bool = True) -> list[dict]:
 def _one_context(letter: Letter) -> dict:
     village, debtor = letter.village, letter.debtor
     org = village.signing_org
-    items, contracts = [], {}
-    for item in letter.items.all():
+    items, contracts, run_out = [], {}, []
+    for number, item in enumerate(letter.items.all(), start=1):
         claim = item.claim
+        if stored_clock(claim).state(letter.as_of) in (ClockState.LAPSED, ClockState.BEYOND):
+            run_out.append(str(number))
         contract = claim.contract
         if contract is not None:
             contracts.setdefault(contract.pk, {"number": contract.number, "title": contract.title,
@@ -138,6 +141,8 @@ def _one_context(letter: Letter) -> dict:
         "contracts": list(contracts.values()),
         "total": format_yuan(total),
         "total_capital": capital_yuan(total),
+        # Items whose limitation had run out on the letter's date: the letter asks the debtor to confirm them.
+        "lapsed_items": "、".join(run_out),
         # No penalty is recorded on claims or contracts: the notice says how it is reckoned.
         "principal": format_yuan(total),
         "penalty": format_yuan(0),

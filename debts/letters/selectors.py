@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from core.bounds import MONEY_MAX
 from core.money import format_yuan
-from debts.models import Letter
+from debts.limitation import ClockState, state_filter
+from debts.models import Letter, LetterKind
 from debts.selectors import age_band_filter, claim_list, with_age
 
 
@@ -49,9 +50,12 @@ def print_order(record):
 
 
 def select_groups(*, user, villages, min_balance: Decimal | None = None, origins=(), age: str = "",
-                  today: date | None = None) -> list[DebtorGroup]:
+                  today: date | None = None, kind: str = "", left_out: list | None = None) -> list[DebtorGroup]:
     """Who gets a letter: debtors with open, unsealed claims in the chosen villages, one group per village.
 
+    A 清缴通知书 tells the debtor that it interrupts the limitation: a claim whose limitation has already run
+    out (and that the debtor has not confirmed since) is left out of it, and appended to `left_out` when
+    given; it gets a reconciliation letter asking the debtor to confirm it instead.
     Sorted for printing by village, group and name (pinyin).
     """
     today = today or timezone.localdate()
@@ -61,6 +65,11 @@ def select_groups(*, user, villages, min_balance: Decimal | None = None, origins
         claims = claims.filter(origin__in=origins)
     if age:
         claims = claims.filter(age_band_filter(age, today))
+    if kind == LetterKind.PAYMENT_NOTICE:
+        run_out = state_filter(ClockState.LAPSED, today) | state_filter(ClockState.BEYOND, today)
+        if left_out is not None:
+            left_out.extend(claims.filter(run_out))
+        claims = claims.exclude(run_out)
     ordered = sorted(claims, key=print_order)
     groups = []
     for _, rows in groupby(ordered, key=lambda c: (c.village_id, c.debtor_id)):

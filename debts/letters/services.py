@@ -112,8 +112,12 @@ def letter_issue_for_claim(*, user, claim: Claim, kind: str, as_of: date | None 
         raise PermissionDenied("您的角色不能出具函件。")
     if claim.sealed:
         raise ValidationError("已封存的债权不能出具函件。")
-    groups = [g for g in select_groups(user=user, villages=[claim.village], today=as_of)
+    run_out = []
+    groups = [g for g in select_groups(user=user, villages=[claim.village], today=as_of, kind=kind, left_out=run_out)
               if g.debtor.pk == claim.debtor_id]
+    if not groups and any(c.debtor_id == claim.debtor_id for c in run_out):
+        raise ValidationError("该债务人在本村未清收的债权均已过诉讼时效，不能出具清缴通知书（通知书会写明时效中断）；"
+                              "请出具对账函，请债务人书面确认。")
     if not groups:
         raise ValidationError("该债务人在本村没有未清收的债权。")
     if groups[0].too_large:
@@ -140,7 +144,7 @@ def _claims_of(letter: Letter):
 
 def _events(letter: Letter, user, kind: str, on: date, note: str) -> None:
     for claim in _claims_of(letter):
-        claim_record_event(user=user, claim=claim, kind=kind, happened_on=on, note=note)
+        claim_record_event(user=user, claim=claim, kind=kind, happened_on=on, note=note, letter=letter)
 
 
 @transaction.atomic
@@ -202,6 +206,10 @@ def letter_answer(*, user, letter: Letter, result: str, answered_on: date, dispu
             DisputeTask.objects.create(village=locked.village, letter=locked, opened_on=answered_on)
     if result == Letter.State.CONFIRMED:
         _events(locked, user, ClaimEvent.Kind.LETTER_CONFIRMED, answered_on, f"对账确认 {locked.number}")
+    elif result == Letter.State.RETURNED:
+        # Not served after all: a restart its delivery gave the claims is taken back.
+        _events(locked, user, ClaimEvent.Kind.LETTER_RETURNED, answered_on,
+                f"{locked.kind} {locked.number} 退回：{reason.strip()[:200]}".rstrip("："))
     return locked
 
 
