@@ -168,6 +168,8 @@ def build_county() -> dict:
     Disposition.objects.bulk_create(dispositions, batch_size=2000)
     Instalment.objects.bulk_create(instalments, batch_size=2000)
 
+    from core.bounds import add_years
+
     claims = []
     for n in range(SCALE["claims"]):
         village = villages[n % len(villages)]
@@ -177,7 +179,7 @@ def build_county() -> dict:
         claims.append(Claim(village=village, number=f"ZQ-{n:06d}", debtor=rng.choice(by_village[village.pk]),
                             origin="税费尾欠" if tax_era else rng.choice(["承包费拖欠", "借款", "垫付", "工程款"]),
                             principal=Decimal(rng.randrange(200, 60000)), due_date=due, clock_from=due,
-                            sealed=tax_era, in_book=not tax_era))
+                            lapse_on=add_years(due, 3), sealed=tax_era, in_book=not tax_era))
     claims = Claim.objects.bulk_create(claims, batch_size=2000)
     debts = Debt.objects.bulk_create([
         Debt(village=villages[n % len(villages)], number=f"ZW-{n:06d}", origin=rng.choice(["工程欠款", "借款"]),

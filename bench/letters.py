@@ -70,6 +70,7 @@ def build_county(count: int, kind: str) -> list[int]:
     from stdnum.cn import ric
 
     from contracts.models import Contract
+    from core.bounds import add_years
     from core.models import Role, User
     from debts.models import Claim, Letter, LetterItem
     from places.models import County, Group, Township, Village
@@ -114,7 +115,8 @@ def build_county(count: int, kind: str) -> list[int]:
             claims.append(Claim(village=party.village, number=f"ZQ-{n:05d}-{k}", debtor=party, origin=origin,
                                 origin_note=note, contract=contract,
                                 principal=Decimal(rng.randint(200, 60000)) + Decimal(rng.choice((0, 50))) / 100,
-                                occurred_on=due - timedelta(days=365), due_date=due, clock_from=due))
+                                occurred_on=due - timedelta(days=365), due_date=due, clock_from=due,
+                                lapse_on=add_years(due, 3)))
     Contract.objects.bulk_create(contracts, batch_size=500)
     for claim in claims:
         claim.contract_id = claim.contract.pk if claim.contract else None

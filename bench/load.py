@@ -117,7 +117,7 @@ def build_county(villages_per_township: int = 5, contracts_per_village: int = 40
             claims.append(Claim.objects.create(
                 village=village, number=f"ZQ-{village.code}", debtor=parties[0], origin="承包费拖欠",
                 principal=Decimal("1000000.00"), occurred_on=date(2020, 3, 1), due_date=date(2021, 3, 1),
-                clock_from=date(2021, 3, 1)))
+                clock_from=date(2021, 3, 1), lapse_on=date(2024, 3, 1)))
         for n in range(10):
             user = User(username=f"{town_name}{n + 1}", real_name=f"专班{n + 1}", role=Role.TOWNSHIP, county=county,
                         township=town)
@@ -360,7 +360,8 @@ def run_killed_worker(args, work: Path) -> bool:
                                             for n in range(per_village))
         Claim.objects.bulk_create(
             Claim(village=village, number=f"SJ-{party.pk}", debtor=party, origin="借款", principal=Decimal("1234.56"),
-                  occurred_on=date(2019, 5, 1), due_date=date(2020, 5, 1), clock_from=date(2020, 5, 1))
+                  occurred_on=date(2019, 5, 1), due_date=date(2020, 5, 1), clock_from=date(2020, 5, 1),
+                  lapse_on=date(2023, 5, 1))
             for party in parties)
     debtors = len(villages) * per_village
 

@@ -12,13 +12,17 @@ from .models import Contract, Resolution
 
 
 class ResolutionFactory(factory.django.DjangoModelFactory):
-    """Passes by default: 30 of 45 present (exactly 2/3), 16 of 30 in favour (more than half)."""
+    """Passes by default: 30 of 45 representatives present (exactly 2/3), 16 of 30 in favour (more than half),
+    after the three steps before the vote."""
 
     class Meta:
         model = Resolution
 
     village = factory.SubFactory(VillageFactory)
     title = "机动地发包方案"
+    proposed_on = date(2024, 2, 1)
+    discussed_on = date(2024, 2, 10)
+    reviewed_on = date(2024, 2, 20)
     resolved_on = date(2024, 3, 1)
     members_expected = 45
     members_present = 30

@@ -161,7 +161,7 @@ class ApprovalForm(forms.Form):
 
 
 EVIDENCE_FIELDS = {
-    DispositionKind.REVISE: ["agreement_date", "annual_fee", "end_date", "has_price_review"],
+    DispositionKind.REVISE: ["agreement_date", "annual_fee", "end_date", "has_price_review", "override_reason"],
     DispositionKind.TERMINATE: ["termination_date"],
     DispositionKind.COURT: ["court_name", "case_number", "court_result", "judgment_date"],
     DispositionKind.ESCALATE: ["escalation_notes", "escalation_outcome"],
@@ -176,6 +176,9 @@ class CompletionForm(forms.Form):
     annual_fee = MoneyField(label="修订后年承包费(元)（不变则留空）", required=False)
     end_date = forms.DateField(label="修订后终止日期（不变则留空）", required=False, widget=DATE)
     has_price_review = forms.BooleanField(label="补充协议增加了调价条款", required=False)
+    override_reason = forms.CharField(
+        label="问题仍存在时的办结理由", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="修订后，已确认的问题按认定规则仍然存在的，须写明仍予办结的理由；否则请继续修订。")
     termination_date = forms.DateField(label="终止日期", widget=DATE)
     court_name = forms.CharField(label="受理法院", max_length=100)
     case_number = forms.CharField(label="案号", max_length=100)

@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
@@ -60,9 +61,10 @@ class ResolutionSubject(models.TextChoices):
 class Resolution(VillageOwned):
     """A democratic-procedure record (四议两公开): six steps, attendance, votes, public notice.
 
-    It passes only with at least 2/3 of members present and more than half of
-    those present in favour; `passed` is computed by the database from the
-    counts, never typed.
+    Whether it passes depends on the meeting (DOMAIN.md §7, 村民委员会组织法 §22, §26): a 村民会议 needs
+    more than half of the adult villagers present, a 村民代表会议 (and, by default, a members' assembly of
+    the collective economic organisation) at least 2/3 of the representatives; each passes with more
+    than half of those present in favour. `passed` is computed by the database from the counts, never typed.
     """
 
     class Meeting(models.TextChoices):
@@ -94,7 +96,9 @@ class Resolution(VillageOwned):
     note = models.TextField("备注", blank=True)
     passed = models.GeneratedField(
         expression=Case(
-            When(Q(GreaterThanOrEqual(F("members_present") * 3, F("members_expected") * 2))
+            When(Q(meeting="村民会议") & Q(GreaterThan(F("members_present") * 2, F("members_expected")))
+                 & Q(GreaterThan(F("votes_for") * 2, F("members_present"))), then=Value(True)),
+            When(~Q(meeting="村民会议") & Q(GreaterThanOrEqual(F("members_present") * 3, F("members_expected") * 2))
                  & Q(GreaterThan(F("votes_for") * 2, F("members_present"))), then=Value(True)),
             default=Value(False),
         ),
@@ -175,7 +179,15 @@ class Resolution(VillageOwned):
 
     @property
     def quorum_met(self) -> bool:
+        if self.meeting == self.Meeting.ASSEMBLY:
+            return self.members_present * 2 > self.members_expected
         return self.members_present * 3 >= self.members_expected * 2
+
+    @property
+    def quorum_rule(self) -> str:
+        if self.meeting == self.Meeting.ASSEMBLY:
+            return "过半数村民到会"
+        return "三分之二以上代表（成员）到会"
 
     @property
     def majority_met(self) -> bool:
@@ -183,8 +195,29 @@ class Resolution(VillageOwned):
 
     @property
     def two_thirds_in_favour(self) -> bool:
-        """The stricter vote P11 asks for when letting to an outsider."""
-        return self.votes_for * 3 >= self.members_present * 2
+        """The stricter vote P11 asks for when letting to an outsider (农村土地承包法 §52): at least 2/3 of
+        all the members or representatives, not of those present."""
+        return self.votes_for * 3 >= self.members_expected * 2
+
+    # The steps before the vote (四议): a passed vote without them is not the procedure the law asks for.
+    STEPS_BEFORE_VOTE = (("proposed_on", "党支部提议"), ("discussed_on", "两委商议"), ("reviewed_on", "党员大会审议"))
+
+    @property
+    def missing_steps(self) -> list[str]:
+        return [label for name, label in self.STEPS_BEFORE_VOTE if getattr(self, name) is None]
+
+    def clean(self):
+        super().clean()
+        # The six steps happen in this order: a step may share a day with the one before, never precede it.
+        dated = [(label, day, name) for (label, day), name in zip(self.steps, self.STEP_FIELDS, strict=True)
+                 if day is not None]
+        for (before, before_day, _), (label, day, name) in zip(dated, dated[1:], strict=False):
+            if day < before_day:
+                raise ValidationError(
+                    {name: f"“{label}”（{day:%Y-%m-%d}）不能早于“{before}”（{before_day:%Y-%m-%d}）。"})
+
+    STEP_FIELDS = ("proposed_on", "discussed_on", "reviewed_on", "resolved_on", "resolution_published_on",
+                   "result_published_on")
 
     @property
     def steps(self):

@@ -11,7 +11,7 @@ from decimal import ROUND_DOWN, Decimal
 
 # add_years and add_months are imported from here by debts and the fixtures; they live in core.bounds, which
 # clamps instead of overflowing on dates stored before the bounds.
-from core.bounds import add_months, add_years  # noqa: F401
+from core.bounds import add_days, add_months, add_years  # noqa: F401
 from core.money import format_area, format_yuan
 
 from .models import Attachment, ContractForm, RuleSettings, Signer
@@ -23,13 +23,19 @@ class Proposal:
     reason: str
 
 
+def _term_end(contract) -> date | None:
+    """The day after the last day of the term: a contract "2020-01-01至2034-12-31" includes its end day, so
+    its term is fifteen whole years (民法典 §201–§203: the end day is the last day of the period)."""
+    return add_days(contract.end_date, 1) if contract.end_date else None
+
+
 def _term_longer_than(contract, years: int) -> bool:
-    start, end = contract.start_date, contract.end_date
+    start, end = contract.start_date, _term_end(contract)
     return bool(start and end and end > add_years(start, years))
 
 
 def _term_at_least(contract, years: int) -> bool:
-    start, end = contract.start_date, contract.end_date
+    start, end = contract.start_date, _term_end(contract)
     return bool(start and end and end >= add_years(start, years))
 
 
@@ -41,7 +47,7 @@ def p01_not_written(contract, rules: RuleSettings, today: date):
     if contract.form in (ContractForm.ORAL, ContractForm.RECEIPT, ContractForm.NONE):
         return f"签订形式为“{contract.form}”，没有书面合同"
     long_lease = (contract.start_date is None or contract.end_date is None
-                  or contract.end_date > add_months(contract.start_date, rules.written_required_months))
+                  or _term_end(contract) > add_months(contract.start_date, rules.written_required_months))
     has_text = any(a.kind == Attachment.Kind.TEXT for a in contract.attachments.all())
     if long_lease and not has_text:
         return f"租期超过 {rules.written_required_months} 个月，未留存合同文本"
@@ -55,16 +61,33 @@ def p02_no_procedure(contract, rules, today):
         return "台账记载已履行民主程序，决议详情（日期、到会和表决人数）尚待补录核实"
     if not contract.resolution.passed:
         return f"关联的决议（{contract.resolution.date_label}）未获通过"
+    if missing := contract.resolution.missing_steps:
+        return f"关联的决议（{contract.resolution.date_label}）缺少{'、'.join(missing)}，“四议”程序不全"
     return None
 
 
 def p03_price_too_low(contract, rules, today):
-    if contract.annual_fee is None or not contract.area_mu:
+    if contract.annual_fee is None:
+        return None
+    floors = {"机动地": rules.reserve_land_floor, "四荒地": rules.wasteland_floor}
+    parcels = list(contract.parcels.all())
+    kinds = {parcel.kind for parcel in parcels}
+    if len(kinds) > 1 and kinds & floors.keys():
+        # Land of several kinds under one fee: the fee must cover each kind's floor on that kind's area; one
+        # per-亩 figure blended across kinds would flag a fair price (机动地 at 400 with 四荒地 at 110).
+        parts = [(kind, sum((p.ledger_area_mu for p in parcels if p.kind == kind), Decimal("0")))
+                 for kind in sorted(kinds & floors.keys())]
+        least = sum((area * floors[kind] for kind, area in parts), Decimal("0"))
+        if contract.annual_fee < least:
+            shown = "、".join(f"{kind} {format_area(area)} 亩 × {format_yuan(floors[kind])} 元" for kind, area in parts)
+            return (f"年承包费 {format_yuan(contract.annual_fee)} 元，低于按地类下限计算的 "
+                    f"{format_yuan(least.quantize(Decimal('0.01')))} 元（{shown}）")
+        return None
+    if not contract.area_mu:
         return None
     # Compared unrounded: 2,999.99 元 for 10 亩 is below a 300 元 floor, though it rounds to 300.00.
     per_mu = contract.annual_fee / contract.area_mu
-    floors = {"机动地": rules.reserve_land_floor, "四荒地": rules.wasteland_floor}
-    for kind in sorted(_parcel_kinds(contract) & floors.keys()):
+    for kind in sorted(kinds & floors.keys()):
         if per_mu < floors[kind]:
             shown = per_mu.quantize(Decimal("0.01"), rounding=ROUND_DOWN)
             return f"年承包费每亩 {format_yuan(shown)} 元，低于{kind}下限 {format_yuan(floors[kind])} 元"
@@ -150,7 +173,7 @@ def p11_outsider(contract, rules, today):
     voted = contract.resolution is not None and contract.resolution.passed and contract.resolution.two_thirds_in_favour
     if voted and contract.outsider_township_approved:
         return None
-    checks = (("2/3 以上表决同意", voted), ("乡镇批准", contract.outsider_township_approved))
+    checks = (("全体成员（代表）2/3 以上同意", voted), ("乡镇批准", contract.outsider_township_approved))
     lacking = [what for what, ok in checks if not ok]
     return f"承包方不是本集体经济组织成员，缺少{'和'.join(lacking)}"
 

@@ -454,6 +454,14 @@ def disposition_complete(*, user, contract: Contract, data: dict[str, Any],
             for name, value in revised.items():
                 setattr(locked, name, value)
             locked.full_clean()
+        if still := _confirmed_problems_still_found(locked, revised):
+            listed = "；".join(f"{p.code} {p.reason}" for p in still)
+            reason = (data.get("override_reason") or "").strip()
+            if not reason:
+                raise ValidationError({"override_reason": f"修订后，已确认的问题仍然存在：{listed}。"
+                                                          "请继续修订，或写明仍予办结的理由。"})
+            data = {**data, "completion_note": "\n".join(filter(None, [
+                data.get("completion_note", "").strip(), f"修订后仍存在：{listed}。办结理由：{reason}"]))}
     elif kind == DispositionKind.TERMINATE:
         need("termination_date")
         if not _has_attachment(locked, Attachment.Kind.TERMINATION):
@@ -485,6 +493,19 @@ def disposition_complete(*, user, contract: Contract, data: dict[str, Any],
     locked.state = S.STANDARDISED
     _save(locked, user)
     return disposition
+
+
+def _confirmed_problems_still_found(contract: Contract, revised: dict) -> list[problem_rules.Proposal]:
+    """The confirmed problems the rules still find once the revision's new terms are in."""
+    confirmed = set(contract.problems.filter(status=ContractProblem.Status.CONFIRMED).values_list("code", flat=True))
+    if not confirmed:
+        return []
+    loaded = _load_for_rules(contract.pk)
+    for name, value in revised.items():
+        setattr(loaded, name, value)
+    proposals = problem_rules.evaluate(loaded, rule_settings_for(loaded.village.township.county),
+                                       timezone.localdate())
+    return [p for p in proposals if p.code in confirmed]
 
 
 # --- Schedule -------------------------------------------------------------------

@@ -13,6 +13,8 @@ ABSOLUTE_LIMIT_YEARS = 20
 LIMITATION_WARNING_DAYS = 180
 # The reply deadline a reconciliation letter gives.
 LETTER_REPLY_DAYS = 30
+# 账务调整 and 资产抵债 above this many 元 need the township and a passed resolution, as a write-off does.
+ADJUSTMENT_LIMIT = 1000
 
 
 def limitation_years() -> int:
@@ -29,3 +31,9 @@ def limitation_warning_days() -> int:
 
 def letter_reply_days() -> int:
     return getattr(settings, "LETTER_REPLY_DAYS", LETTER_REPLY_DAYS)
+
+
+def adjustment_limit():
+    from decimal import Decimal
+
+    return Decimal(str(getattr(settings, "ADJUSTMENT_LIMIT", ADJUSTMENT_LIMIT)))

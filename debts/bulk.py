@@ -15,15 +15,27 @@ from core.bulk import BulkAudit, audited, bulk_insert
 from core.services import record_update
 
 from .models import Claim, ClaimEvent, Debt
-from .rules import check_sealable, new_claim_clock_from
+from .rules import check_sealable, new_claim_clock, seal_tax_era
 
 
 @transaction.atomic
 def claims_create(*, user, claims: list[Claim], audit: BulkAudit | None = None) -> list[Claim]:
-    """New claims, as `claim_create` makes one: the limitation clock from the due date, the model's rules."""
+    """New claims, as `claim_create` makes one: the limitation clock from the due date, a tax-era claim
+    sealed with a 封存 step on its timeline, the model's rules."""
+    sealed = []
     for claim in claims:
-        claim.clock_from = new_claim_clock_from(claim)
-    return audited(user, audit, lambda writer: bulk_insert(Claim, claims, writer))
+        new_claim_clock(claim)
+        if seal_tax_era(claim):
+            sealed.append(claim)
+
+    def write(writer):
+        bulk_insert(Claim, claims, writer)
+        today = timezone.localdate()
+        bulk_insert(ClaimEvent, [ClaimEvent(claim=claim, kind=ClaimEvent.Kind.SEALED, happened_on=today,
+                                            note=claim.seal_reason, created_by=user) for claim in sealed], writer)
+        return claims
+
+    return audited(user, audit, write)
 
 
 @transaction.atomic

@@ -6,7 +6,6 @@ principal (plus interest) minus the sum of its entries, computed by the
 database. Entries are only ever added; a mistake is undone by a reversing
 entry (the negative of the one it names).
 """
-from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -15,10 +14,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
-from contracts.rules import add_years
 from core.audit import register_audited
-from core.domain import limitation_years
 from core.files import private_storage
 from villages.models import MONEY, VillageOwned, positive_money
 
@@ -64,6 +62,11 @@ NEEDS_RESOLUTION = frozenset({
     ClaimEntryKind.DIVIDEND_OFFSET, ClaimEntryKind.CROSS_OFFSET, ClaimEntryKind.WRITE_OFF, ClaimEntryKind.WAIVER,
     DebtEntryKind.CLAIM_OFFSET, DebtEntryKind.WRITE_OFF,
 })
+# Entries that move money just as a write-off does: above a small amount they need the township and a
+# passed resolution too (§7).
+NEEDS_RESOLUTION_ABOVE_LIMIT = frozenset({
+    ClaimEntryKind.ADJUSTMENT, ClaimEntryKind.ASSET_IN_LIEU, DebtEntryKind.ASSET_SETTLEMENT,
+})
 # The cash that actually came in, for 现金清收.
 CASH_KINDS = frozenset({ClaimEntryKind.CASH})
 
@@ -91,9 +94,12 @@ class Claim(VillageOwned):
                                   null=True, blank=True, related_name="+")
     sealed = models.BooleanField("已封存", default=False)
     seal_reason = models.CharField("封存原因", max_length=200, blank=True)
-    # The day the 3-year limitation runs from: the due date, moved on by a
-    # confirmed reconciliation letter or a served demand. Kept by services.
+    # The limitation clock (debts/limitation.py), worked out from the claim's facts and kept by the
+    # services whenever one changes, so that lists filter on it.
     clock_from = models.DateField("时效起算日", null=True, blank=True)
+    lapse_on = models.DateField("时效届满日", null=True, blank=True)
+    clock_suspended = models.BooleanField("时效中止", default=False)
+    lapse_confirmed = models.BooleanField("届满后经确认", default=False)
     note = models.TextField("备注", blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -112,7 +118,7 @@ class Claim(VillageOwned):
             # With the principal, the dashboards' sums of a county's claims are read from the index alone.
             models.Index(fields=["village", "sealed", "principal"], name="claim_village_sealed_idx"),
             models.Index(fields=["due_date"]),
-            models.Index(fields=["clock_from"]),
+            models.Index(fields=["lapse_on"], name="claim_lapse_on_idx"),
         ]
 
     def __str__(self):
@@ -122,8 +128,15 @@ class Claim(VillageOwned):
         return reverse("debts:claim-detail", args=[self.pk])
 
     @property
-    def lapse_date(self) -> date | None:
-        return add_years(self.clock_from, limitation_years()) if self.clock_from else None
+    def clock(self):
+        """The stored limitation clock; `claim.clock.state(today)` says where it stands."""
+        from .limitation import stored_clock
+
+        return stored_clock(self)
+
+    @property
+    def clock_state(self):
+        return self.clock.state(timezone.localdate())
 
     def clean(self):
         super().clean()
@@ -273,6 +286,7 @@ class ClaimEvent(models.Model):
         DEMAND = "送达催收", "送达催收通知"
         LETTER_SENT = "发出对账函", "发出对账函"
         LETTER_CONFIRMED = "对账确认", "对账函确认"
+        LETTER_RETURNED = "函件退回", "函件退回（未送达）"
         MEDIATION = "诉前调解", "诉前调解"
         DEFAULT = "调解违约", "调解违约、余额到期"
         COURT = "起诉", "依法起诉"
@@ -280,14 +294,16 @@ class ClaimEvent(models.Model):
 
     claim = models.ForeignKey(Claim, verbose_name="债权", on_delete=models.CASCADE, related_name="events")
     kind = models.CharField("事项", max_length=10, choices=Kind.choices)
+    # The letter whose delivery or reply this step records: the clock counts a letter only while it stands
+    # served (one that came back 退回 restarts nothing).
+    letter = models.ForeignKey("Letter", verbose_name="函件", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="claim_events")
     happened_on = models.DateField("日期")
     note = models.CharField("说明", max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
-    # Events after which the 3-year limitation runs anew.
-    RESTARTS_CLOCK = frozenset({Kind.DEMAND, Kind.LETTER_CONFIRMED})
 
     class Meta:
         verbose_name = "清收事项"

@@ -17,13 +17,16 @@ from contracts.services import instalment_mark_claimed, instalment_record_cleare
 from core import permissions as perms
 from core.audit import acting_as
 from core.bounds import add_days
+from core.domain import adjustment_limit
 from core.money import ZERO, format_yuan, money_sum
 from core.scoping import villages_for
 from core.services import lock_for_write, record_create, record_update, require_perm, require_village_in_scope
 
 from . import rules
+from .limitation import PERFORMANCE_KINDS, store_clocks
 from .models import (
     NEEDS_RESOLUTION,
+    NEEDS_RESOLUTION_ABOVE_LIMIT,
     Claim,
     ClaimEntryKind,
     ClaimEvent,
@@ -80,8 +83,8 @@ def _check_date(entered_on: date) -> date:
     return entered_on
 
 
-def _check_resolution(kind: str, resolution: Resolution | None, village) -> None:
-    if kind not in NEEDS_RESOLUTION:
+def _check_resolution(kind: str, amount: Decimal, resolution: Resolution | None, village, entered_on: date) -> None:
+    if not rules.needs_resolution(kind, amount):
         return
     if resolution is None:
         raise ValidationError({"resolution": f"“{kind}”须经民主决策，请选择已通过的决议。"})
@@ -93,19 +96,9 @@ def _check_resolution(kind: str, resolution: Resolution | None, village) -> None
         raise ValidationError({"resolution": f"所选决议由台账导入、详情待补录，补录并表决通过后才能{kind}。"})
     if not resolution.passed:
         raise ValidationError({"resolution": f"所选决议（{resolution.date_label}）未获通过，不能{kind}。"})
-
-
-def clock_from(claim: Claim) -> date | None:
-    """The day a claim's limitation runs from (for writers outside this module, such as the ledger import)."""
-    return _clock_from(claim)
-
-
-def _clock_from(claim: Claim) -> date | None:
-    """The due date, moved on by the latest confirmed letter or served demand."""
-    restarts = claim.events.filter(kind__in=ClaimEvent.RESTARTS_CLOCK).order_by("-happened_on").values_list(
-        "happened_on", flat=True).first() if claim.pk else None
-    dates = [d for d in (claim.due_date, restarts) if d]
-    return max(dates) if dates else None
+    if resolution.resolved_on > entered_on:
+        raise ValidationError({"resolution": f"所选决议 {resolution.resolved_on:%Y-%m-%d} 才表决通过，晚于业务日期 "
+                                             f"{entered_on:%Y-%m-%d}：须先经民主决策，后{kind}。"})
 
 
 # --- Claims and debts -------------------------------------------------------------------
@@ -115,8 +108,14 @@ def _clock_from(claim: Claim) -> date | None:
 def claim_create(*, user, data: dict[str, Any]) -> Claim:
     require_perm(user, perms.CLAIM_EDIT, message="您的角色不能登记债权。")
     require_village_in_scope(user, data["village"])
-    return record_create(Claim, user=user, data=data,
-                         prepare=lambda claim: setattr(claim, "clock_from", rules.new_claim_clock_from(claim)))
+    def prepare(claim):
+        rules.new_claim_clock(claim)
+        rules.seal_tax_era(claim)
+
+    claim = record_create(Claim, user=user, data=data, prepare=prepare)
+    if claim.sealed:
+        _event(claim, user, ClaimEvent.Kind.SEALED, timezone.localdate(), claim.seal_reason)
+    return claim
 
 
 @transaction.atomic
@@ -126,8 +125,14 @@ def claim_update(*, user, claim: Claim, data: dict[str, Any], expected_version: 
     if "principal" in data or "sealed" in data:
         raise ValidationError("金额和封存状态不能直接修改：金额请用“账务调整”分录，封存请用“打包封存”。")
     lock_for_write(Claim, claim, user=user)
-    return record_update(claim, user=user, data=data, expected_version=expected_version,
-                         prepare=lambda locked: setattr(locked, "clock_from", _clock_from(locked)))
+    updated = record_update(claim, user=user, data=data, expected_version=expected_version)
+    store_clocks([updated])
+    if updated.origin == ClaimOrigin.TAX_ERA and not updated.sealed and claim_balance(updated) > 0:
+        # Now known to be a tax-era claim: out of collection from this moment, as if registered so.
+        rules.seal_tax_era(updated)
+        _event(updated, user, ClaimEvent.Kind.SEALED, timezone.localdate(), updated.seal_reason)
+        updated = record_update(updated, user=user, data={"sealed": True, "seal_reason": updated.seal_reason})
+    return updated
 
 
 @transaction.atomic
@@ -203,6 +208,9 @@ def entry_record(*, user, kind: str, amount: Decimal, entered_on: date, claim: C
     if kind in (ClaimEntryKind.CROSS_OFFSET, DebtEntryKind.CLAIM_OFFSET) and claim is None:
         raise ValidationError("债权抵顶须同时冲减对应债权，请用“债权抵顶”办理。")
     require_perm(user, ENTRY_PERMISSION[kind], message=f"您的角色不能登记“{kind}”。")
+    if kind in NEEDS_RESOLUTION_ABOVE_LIMIT and rules.needs_resolution(kind, amount):
+        require_perm(user, perms.LEDGER_RESOLVE, message=f"超过 {format_yuan(adjustment_limit())} 元的“{kind}”"
+                                                         f"须由乡镇专班办理，并经民主决策。")
     return _post_entry(user=user, model=model, owner=owner, kind=kind, amount=amount, entered_on=entered_on,
                        claim=claim, debt=debt, voucher_no=voucher_no, note=note, resolution=resolution)
 
@@ -221,7 +229,7 @@ def entry_record_from_ledger(*, user, kind: str, amount: Decimal, entered_on: da
     model, owner = (Claim, claim) if claim is not None else (Debt, debt)
     if kind not in _valid_kinds(owner):
         raise ValidationError({"kind": f"“{kind}”不是{model._meta.verbose_name}的分录类型。"})
-    if kind in NEEDS_RESOLUTION:
+    if rules.needs_resolution(kind, amount):
         raise ValidationError(
             {"kind": f"“{kind}”须经民主决策，不能由台账导入，请在{model._meta.verbose_name}页面办理。"})
     return _post_entry(user=user, model=model, owner=owner, kind=kind, amount=amount, entered_on=entered_on,
@@ -234,7 +242,7 @@ def _post_entry(*, user, model, owner, kind, amount, entered_on, claim, debt, vo
     locked = lock_for_write(model, owner, user=user)
     if isinstance(locked, Claim):
         rules.check_entries_allowed(locked)
-    _check_resolution(kind, resolution, locked.village)
+    _check_resolution(kind, amount, resolution, locked.village, entered_on)
     balance = claim_balance(locked) if isinstance(locked, Claim) else debt_balance(locked)
     if amount > balance:
         raise ValidationError({"amount": f"金额 {format_yuan(amount)} 元超过余额 {format_yuan(balance)} 元。"})
@@ -246,6 +254,7 @@ def _post_entry(*, user, model, owner, kind, amount, entered_on, claim, debt, vo
         entry.save()
     if entry.claim_id:
         _carry_to_instalment(locked, user)
+        store_clocks([locked])
     return entry
 
 
@@ -268,7 +277,7 @@ def offset_claim_against_debt(*, user, claim: Claim, debt: Debt, amount: Decimal
         raise ValidationError("抵顶的债权债务人须与债务债权人为同一当事人；三方抵顶请分别登记“债权债务冲转”。")
     if locked_claim.sealed:
         raise ValidationError("该债权已封存，不能抵顶。")
-    _check_resolution(DebtEntryKind.CLAIM_OFFSET, resolution, locked_claim.village)
+    _check_resolution(DebtEntryKind.CLAIM_OFFSET, amount, resolution, locked_claim.village, entered_on)
     for balance, what in ((claim_balance(locked_claim), "债权"), (debt_balance(locked_debt), "债务")):
         if amount > balance:
             raise ValidationError(
@@ -282,6 +291,7 @@ def offset_claim_against_debt(*, user, claim: Claim, debt: Debt, amount: Decimal
                                          entered_on=entered_on, voucher_no=voucher_no, note=text,
                                          resolution=resolution, counterpart=claim_side, created_by=user)
     _carry_to_instalment(locked_claim, user)
+    store_clocks([locked_claim])
     return claim_side, debt_side
 
 
@@ -324,15 +334,17 @@ def entry_reverse(*, user, entry: Entry, reason: str, entered_on: date | None = 
     for owner in owners:
         if isinstance(owner, Claim):
             _carry_to_instalment(owner, user)
+            store_clocks([owner])
     return reversals[0]
 
 
 # --- The steps that move no money ------------------------------------------------------------------
 
 
-def _event(claim: Claim, user, kind: str, happened_on: date, note: str = "") -> ClaimEvent:
+def _event(claim: Claim, user, kind: str, happened_on: date, note: str = "", letter=None) -> ClaimEvent:
     with acting_as(user):
-        return ClaimEvent.objects.create(claim=claim, kind=kind, happened_on=happened_on, note=note, created_by=user)
+        return ClaimEvent.objects.create(claim=claim, kind=kind, happened_on=happened_on, note=note, letter=letter,
+                                         created_by=user)
 
 
 @transaction.atomic
@@ -349,8 +361,7 @@ def claim_seal(*, user, claim: Claim, reason: str, on: date | None = None) -> Cl
 def claim_unseal(*, user, claim: Claim, reason: str, on: date | None = None) -> Claim:
     require_perm(user, perms.CLAIM_UNSEAL, message="解除封存须经县农经中心。")
     locked = lock_for_write(Claim, claim, user=user)
-    if not locked.sealed:
-        raise ValidationError("该债权没有封存。")
+    rules.check_unsealable(locked)
     if not reason.strip():
         raise ValidationError({"reason": "解封须写明原因。"})
     _event(locked, user, ClaimEvent.Kind.UNSEALED, on or timezone.localdate(), reason.strip())
@@ -388,8 +399,10 @@ def claim_assign_collector(*, user, claim: Claim, collector, on: date | None = N
 
 
 @transaction.atomic
-def claim_record_event(*, user, claim: Claim, kind: str, happened_on: date, note: str = "") -> ClaimEvent:
-    """A step on the timeline. A served demand or a confirmed letter restarts the limitation clock."""
+def claim_record_event(*, user, claim: Claim, kind: str, happened_on: date, note: str = "",
+                       letter=None) -> ClaimEvent:
+    """A step on the timeline (of a letter's delivery or reply, when `letter` is given). A served demand
+    restarts the limitation clock if it came before the lapse (debts/limitation.py)."""
     if kind in (ClaimEvent.Kind.SEALED, ClaimEvent.Kind.UNSEALED, ClaimEvent.Kind.COLLECTOR):
         raise ValueError("Sealing and collectors have their own services.")
     if kind not in ClaimEvent.Kind.values:
@@ -398,11 +411,8 @@ def claim_record_event(*, user, claim: Claim, kind: str, happened_on: date, note
     if happened_on > timezone.localdate():
         raise ValidationError({"happened_on": "日期不能晚于今天。"})
     locked = lock_for_write(Claim, claim, user=user)
-    event = _event(locked, user, kind, happened_on, note.strip())
-    if kind in ClaimEvent.RESTARTS_CLOCK:
-        clock = _clock_from(locked)
-        if clock != locked.clock_from:
-            record_update(locked, user=user, data={"clock_from": clock})
+    event = _event(locked, user, kind, happened_on, note.strip(), letter=letter)
+    store_clocks([locked])
     return event
 
 
@@ -441,13 +451,23 @@ def mediation_create(*, user, village, number: str, claims: list[Claim], mediato
             MediationInstalment.objects.create(case=case, due_date=due_date, amount=amount)
     for claim in locked:
         _event(claim, user, ClaimEvent.Kind.MEDIATION, agreement_date, f"调解案件 {case.number}（{case.mediator}）")
+    store_clocks(locked)
     return case
 
 
-def mediation_paid(case: MediationCase) -> Decimal:
-    """What has come in on the case's claims since the agreement, net of reversals."""
-    return Entry.objects.filter(claim__in=case.claims.all(), entered_on__gte=case.agreement_date).aggregate(
-        total=money_sum("amount"))["total"]
+def _mediation_payments(case: MediationCase):
+    """What the debtor paid on the case's claims since the agreement: money and value from them (cash,
+    dividends set off, offsets, assets), net of reversals; never the village's own adjustments or waivers."""
+    return Entry.objects.filter(claim__in=case.claims.all(), entered_on__gte=case.agreement_date,
+                                kind__in=PERFORMANCE_KINDS)
+
+
+def mediation_paid(case: MediationCase, by: date | None = None) -> Decimal:
+    """What the debtor has paid under the agreement (by the end of `by`, when given)."""
+    payments = _mediation_payments(case)
+    if by is not None:
+        payments = payments.filter(entered_on__lte=by)
+    return payments.aggregate(total=money_sum("amount"))["total"]
 
 
 @transaction.atomic
@@ -457,19 +477,25 @@ def mediation_check(*, case: MediationCase, today: date, user=None) -> Mediation
     locked = MediationCase.objects.select_for_update().get(pk=case.pk)
     if locked.state != MediationCase.State.ACTIVE:
         return locked
-    paid = mediation_paid(locked)
+    payments = list(_mediation_payments(locked).values_list("entered_on", "amount"))
     plan = list(locked.plan.all())
-    if paid >= sum((i.amount for i in plan), ZERO):
+
+    def paid_by(day: date) -> Decimal:
+        return sum((amount for on, amount in payments if on <= day), ZERO)
+
+    if paid_by(date.max) >= sum((i.amount for i in plan), ZERO):
         locked.state = MediationCase.State.FULFILLED
         with acting_as(user):
             locked.save(update_fields=["state"])
+        store_clocks(locked.claims.all())
         return locked
     due_so_far = ZERO
     for instalment in plan:
         due_so_far += instalment.amount
         # Clamped: a plan stored before the date bounds may fall due at the calendar's end.
         deadline = add_days(instalment.due_date, locked.grace_days)
-        if deadline < today and paid < due_so_far:
+        # Each instalment is judged at its own deadline: paid late is missed, whatever came in afterwards.
+        if deadline < today and paid_by(deadline) < due_so_far:
             locked.state, locked.defaulted_on = MediationCase.State.DEFAULTED, deadline
             with acting_as(user):
                 locked.save(update_fields=["state", "defaulted_on"])
@@ -478,6 +504,7 @@ def mediation_check(*, case: MediationCase, today: date, user=None) -> Mediation
                         claim=claim, kind=ClaimEvent.Kind.DEFAULT, happened_on=deadline, created_by=user,
                         note=f"调解案件 {locked.number} 第 {plan.index(instalment) + 1} 期"
                              f"（{instalment.due_date:%Y-%m-%d}）未按期履行，余额全部到期")
+            store_clocks(locked.claims.all())
             break
     return locked
 
@@ -516,6 +543,7 @@ def legal_action_create(*, user, village, kind: str, claims: list[Claim], body: 
     event_kind = ClaimEvent.Kind.COURT if kind == LegalAction.Kind.COURT else ClaimEvent.Kind.DISCIPLINE
     for claim in locked:
         _event(claim, user, event_kind, filed_on, f"{body} {case_number}".strip())
+    store_clocks(locked)
     return action
 
 
@@ -529,4 +557,6 @@ def legal_action_close(*, user, action: LegalAction, outcome: str, closed_on: da
         raise ValidationError({"outcome": "请填写结果。"})
     if closed_on < locked.filed_on or closed_on > timezone.localdate():
         raise ValidationError({"closed_on": "结案日期须在起诉/移交日期之后，且不晚于今天。"})
-    return record_update(locked, user=user, data={"outcome": outcome.strip(), "closed_on": closed_on})
+    closed = record_update(locked, user=user, data={"outcome": outcome.strip(), "closed_on": closed_on})
+    store_clocks(closed.claims.all())
+    return closed

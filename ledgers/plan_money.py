@@ -7,6 +7,7 @@ that shows more cleared than the ledger holds adds an entry for the difference; 
 changed by a file either: that is an adjustment entry.
 """
 from collections import defaultdict
+from decimal import Decimal
 
 from django.db.models import Sum
 
@@ -14,8 +15,10 @@ from contracts.models import Contract
 from core import permissions as perms
 from core.services import record_update
 from debts.bulk import claims_create, claims_seal, debts_create
-from debts.models import NEEDS_RESOLUTION, Claim, ClaimEntryKind, Debt, Entry
-from debts.services import clock_from, entry_record_from_ledger
+from debts.limitation import store_clocks
+from debts.models import Claim, ClaimEntryKind, ClaimOrigin, Debt, Entry
+from debts.rules import needs_resolution
+from debts.services import entry_record_from_ledger
 
 from . import kinds as K
 from .planning import BAD, Parties, PendingParty, Planner, read_id_number
@@ -137,7 +140,7 @@ class _MoneyPlanner(Planner):
         if not r.cleared_kind:
             r.cleared_kind = self.default_entry
             self.warn(row, self.kind_column, f"未填写，按“{self.default_entry}”登记")
-        if r.cleared_kind in NEEDS_RESOLUTION:
+        if needs_resolution(r.cleared_kind, r.entry or Decimal("0")):
             self.error(row, self.kind_column, f"“{r.cleared_kind}”须经民主决策，不能由台账导入，"
                                               f"请导入后在{self.noun}页面办理")
         elif not self.rights.may(perms.LEDGER_CASH if r.cleared_kind == ClaimEntryKind.CASH
@@ -267,10 +270,15 @@ class ClaimPlanner(_MoneyPlanner):
             r.data.pop("contract_id")
         super()._resolve(r, values)
         existing = r.existing
+        origin = r.data.get("origin", existing.origin if existing is not None else None)
+        tax_era = origin == ClaimOrigin.TAX_ERA
+        if tax_era and r.entry and r.cleared is not None:
+            self.error(r.row, self.cleared_column, "税费尾欠（三提五统、农业税）一律封存，不由村组织清收，不能登记清收")
         if existing is None:
-            r.seal = bool(r.sealed)
+            # A tax-era claim is sealed as it is created, whatever the file says.
+            r.seal = bool(r.sealed) and not tax_era
             return
-        if r.sealed is True and not existing.sealed:
+        if (r.sealed is True or tax_era) and not existing.sealed:
             r.seal = True
         elif r.sealed is False and existing.sealed:
             self.error(r.row, "是否封存", "系统中已封存；解封须由县农经中心在债权页面办理")
@@ -288,8 +296,9 @@ class ClaimPlanner(_MoneyPlanner):
         claims_create(user=user, claims=claims, audit=self.audit)
 
     def _update(self, r, user):
-        return record_update(r.existing, user=user, data=r.changes,
-                             prepare=lambda claim: setattr(claim, "clock_from", clock_from(claim)))
+        claim = record_update(r.existing, user=user, data=r.changes)
+        store_clocks([claim])     # a new due date moves the limitation clock
+        return claim
 
     def _seal(self, claims, user):
         claims_seal(user=user, claims=claims, reason="台账记载已封存", on=self.today, audit=self.audit)

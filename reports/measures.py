@@ -245,7 +245,8 @@ class Measures:
 
     @property
     def debt_resolved_rate(self):
-        return rate(self.debt_resolved, self.debt_principal)
+        # Over what the village owes in all, interest included: a debt repaid in full is 100%, never more.
+        return rate(self.debt_resolved, self.debt_principal + self.debt_interest)
 
     @property
     def debt_balance(self) -> Decimal:

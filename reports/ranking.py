@@ -40,7 +40,9 @@ def score(measures: Measures, settings: ReportSettings) -> Decimal | None:
         value, weight = getattr(measures, rate_name), getattr(settings, weight_name)
         if value is None or not weight:
             continue
-        total += value * weight
+        # Each rate counts at most 100%: a township that found more contracts than it expected is not
+        # thereby ahead of one that did everything else better.
+        total += min(value, Decimal("1")) * weight
         weights += weight
     if not weights:
         return None

@@ -129,6 +129,14 @@ def test_a_contract_goes_from_registration_to_standardised_in_the_browser(browse
     cadre.fill("#id_agreement_date", "2026-11-24")
     cadre.fill("#id_annual_fee", "3,750.00")
     cadre.click("button:has-text('提交')")
+    # The fee alone cures P03 but not the rest of what was confirmed: the page lists what still holds.
+    cadre.wait_for_selector("text=已确认的问题仍然存在")
+    assert cadre.locator("text=P04 承包期 2012-03-01 至 2042-03-01").count() == 1
+    screenshot(cadre, "problems-remain")
+    cadre.fill("#id_annual_fee", "3,750.00")
+    cadre.check("#id_has_price_review")
+    cadre.fill("#id_override_reason", "承包期按补充协议到 2032 年止的方案另行报批；口头协议已补签书面合同，待上传。")
+    cadre.click("button:has-text('提交')")
     cadre.wait_for_selector("text=处置已完成，合同已规范")
 
     contract.refresh_from_db()

@@ -229,7 +229,7 @@ def test_a_claim_lapses_three_years_after_its_due_date(personas, due, lapses):
     claim = new_claim(personas, due)
 
     assert claim.clock_from == due
-    assert reload(claim).lapse_date == lapses
+    assert reload(claim).lapse_on == lapses
 
 
 def test_a_claim_without_a_due_date_shows_no_lapse_date(personas):
@@ -237,7 +237,7 @@ def test_a_claim_without_a_due_date_shows_no_lapse_date(personas):
         village=personas.yukou, number="ZQ-无期", debtor=PartyFactory(village=personas.yukou), origin="借款",
         principal=Decimal("100.00")))
 
-    assert reload(claim).lapse_date is None
+    assert reload(claim).lapse_on is None
 
 
 @pytest.mark.parametrize("kind", [E.DEMAND, E.LETTER_CONFIRMED])
@@ -247,7 +247,7 @@ def test_a_served_demand_or_a_confirmed_letter_restarts_the_clock(personas, kind
     claim_record_event(user=personas.collector, claim=claim, kind=kind, happened_on=date(2025, 6, 18))
 
     assert reload(claim).clock_from == date(2025, 6, 18)
-    assert claim.lapse_date == date(2028, 6, 18)
+    assert claim.lapse_on == date(2028, 6, 18)
 
 
 def test_an_older_demand_does_not_move_the_clock_back(personas):
@@ -275,7 +275,7 @@ def test_a_letter_merely_sent_does_not_restart_the_clock(personas):
     claim_record_event(user=personas.collector, claim=claim, kind=E.LETTER_SENT, happened_on=date(2025, 6, 18))
 
     assert reload(claim).clock_from == date(2023, 2, 28)
-    assert claim.lapse_date == date(2026, 2, 28)
+    assert claim.lapse_on == date(2026, 2, 28)
     assert timeline(claim) == [(E.LETTER_SENT, date(2025, 6, 18))]
 
 

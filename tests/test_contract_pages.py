@@ -171,8 +171,16 @@ def test_the_whole_workflow_through_the_pages(personas, contract, client_for):
     assert response.status_code == 302
     upload = SimpleUploadedFile("补充协议.pdf", PDF, content_type="application/pdf")
     cadre.post(reverse("contracts:attachment-upload", args=[contract.pk]), {"kind": "补充协议", "file": upload})
-    response = cadre.post(reverse("contracts:contract-complete", args=[contract.pk]),
-                          {"agreement_date": "2026-11-24"})
+    complete = reverse("contracts:contract-complete", args=[contract.pk])
+    # The agreement alone leaves the contract without its text: P01 still holds, and the page says so.
+    response = cadre.post(complete, {"agreement_date": "2026-11-24"})
+    assert response.status_code == 200
+    assert "已确认的问题仍然存在：P01" in response.content.decode()
+    contract.refresh_from_db()
+    assert contract.state == ContractState.STANDARDISING
+    upload = SimpleUploadedFile("书面合同.pdf", PDF, content_type="application/pdf")
+    cadre.post(reverse("contracts:attachment-upload", args=[contract.pk]), {"kind": "合同文本", "file": upload})
+    response = cadre.post(complete, {"agreement_date": "2026-11-24"})
     assert response.status_code == 302
     contract.refresh_from_db()
     assert contract.state == ContractState.STANDARDISED

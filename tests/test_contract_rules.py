@@ -64,12 +64,13 @@ def test_a_written_long_lease_without_its_text_is_flagged(personas):
 
 
 def test_a_written_lease_of_exactly_six_months_needs_no_text_on_file(personas):
-    contract = ContractFactory(village=personas.yukou, start_date=date(2026, 1, 31), end_date=date(2026, 7, 31))
+    # The end day is part of the term: 2026-01-31至2026-07-30 is six months.
+    contract = ContractFactory(village=personas.yukou, start_date=date(2026, 1, 31), end_date=date(2026, 7, 30))
     assert "P01" not in codes(contract)
 
 
 def test_a_written_lease_one_day_over_six_months_needs_its_text(personas):
-    contract = ContractFactory(village=personas.yukou, start_date=date(2026, 1, 31), end_date=date(2026, 8, 1))
+    contract = ContractFactory(village=personas.yukou, start_date=date(2026, 1, 31), end_date=date(2026, 7, 31))
     assert "P01" in codes(contract)
 
 
@@ -123,6 +124,17 @@ def test_a_fee_one_cent_short_of_the_floor_over_the_whole_area_is_too_low(person
     assert "每亩 299.99 元" in proposals(contract)["P03"]
 
 
+def test_reserve_land_and_wasteland_under_one_fee_are_each_held_to_their_own_floor(personas):
+    # 10 亩 机动地 at 400 元 and 10 亩 四荒地 at 110 元: 5,100 元 a year, 255 元/亩 blended, yet fair.
+    parcels = [land(personas, "机动地"), land(personas, "四荒地")]
+    fair = compliant(personas, annual_fee=Decimal("5100.00"), area_mu=Decimal("20.00"), parcels=parcels)
+    assert "P03" not in codes(fair)
+    short = compliant(personas, annual_fee=Decimal("3999.99"), area_mu=Decimal("20.00"), parcels=parcels)
+    assert codes(short) == {"P03"}
+    assert proposals(short)["P03"] == ("年承包费 3,999.99 元，低于按地类下限计算的 4,000.00 元"
+                                       "（四荒地 10.00 亩 × 100.00 元、机动地 10.00 亩 × 300.00 元）")
+
+
 def test_land_without_a_floor_is_never_too_cheap(personas):
     contract = compliant(personas, annual_fee=Decimal("10.00"), parcels=[land(personas, "耕地")])
     assert "P03" not in codes(contract)
@@ -132,12 +144,13 @@ def test_land_without_a_floor_is_never_too_cheap(personas):
 
 
 def test_a_lease_of_exactly_twenty_years_is_not_too_long(personas):
-    contract = compliant(personas, start_date=date(2005, 3, 1), end_date=date(2025, 3, 1), has_price_review=True)
+    # The end day is part of the term: 2005-03-01至2025-02-28 is twenty whole years.
+    contract = compliant(personas, start_date=date(2005, 3, 1), end_date=date(2025, 2, 28), has_price_review=True)
     assert "P04" not in codes(contract)
 
 
 def test_a_lease_one_day_over_twenty_years_is_too_long(personas):
-    contract = compliant(personas, start_date=date(2005, 3, 1), end_date=date(2025, 3, 2), has_price_review=True)
+    contract = compliant(personas, start_date=date(2005, 3, 1), end_date=date(2025, 3, 1), has_price_review=True)
     assert codes(contract) == {"P04"}
     assert "上限 20 年" in proposals(contract)["P04"]
 
@@ -146,9 +159,10 @@ def test_a_lease_one_day_over_twenty_years_is_too_long(personas):
 def test_wasteland_and_forest_may_be_let_for_longer(personas, kind, years):
     start = date(2000, 3, 1)
     at_limit = compliant(personas, annual_fee=Decimal("5000.00"), parcels=[land(personas, kind)],
-                         start_date=start, end_date=add_years(start, years), has_price_review=True)
+                         start_date=start, end_date=add_years(start, years) - timedelta(days=1),
+                         has_price_review=True)
     over = compliant(personas, annual_fee=Decimal("5000.00"), parcels=[land(personas, kind)],
-                     start_date=start, end_date=add_years(start, years) + timedelta(days=1), has_price_review=True)
+                     start_date=start, end_date=add_years(start, years), has_price_review=True)
     assert "P04" not in codes(at_limit)
     assert codes(over) == {"P04"}
     assert f"超过{kind}承包期上限 {years} 年" in proposals(over)["P04"]
@@ -196,13 +210,16 @@ def test_an_instalment_due_today_is_not_yet_arrears(personas):
 # --- P06 no price review --------------------------------------------------------------
 
 
-def test_a_term_of_exactly_fifteen_years_without_price_review_is_flagged(personas):
-    contract = compliant(personas, start_date=date(2020, 3, 1), end_date=date(2035, 3, 1))
+@pytest.mark.parametrize(("start", "end"), [(date(2020, 3, 1), date(2035, 2, 28)),
+                                           (date(2020, 1, 1), date(2034, 12, 31))])
+def test_a_term_of_exactly_fifteen_years_without_price_review_is_flagged(personas, start, end):
+    # The usual wording "2020-01-01至2034-12-31" is fifteen years: the end day is part of the term.
+    contract = compliant(personas, start_date=start, end_date=end)
     assert codes(contract) == {"P06"}
     assert "15 年以上" in proposals(contract)["P06"]
 
 
-@pytest.mark.parametrize("end", [date(2034, 3, 1), date(2035, 2, 28)])
+@pytest.mark.parametrize("end", [date(2034, 3, 1), date(2035, 2, 27)])
 def test_a_term_shorter_than_fifteen_years_needs_no_price_review(personas, end):
     assert "P06" not in codes(compliant(personas, start_date=date(2020, 3, 1), end_date=end))
 
@@ -315,14 +332,24 @@ def outsider_party(personas):
 
 
 def two_thirds_vote(personas):
-    return ResolutionFactory(village=personas.yukou, votes_for=20, votes_against=6, votes_abstain=4)
+    """30 of the 45 representatives in favour: two thirds of all of them (农村土地承包法 §52)."""
+    return ResolutionFactory(village=personas.yukou, members_present=30, votes_for=30, votes_against=0,
+                             votes_abstain=0)
 
 
 def test_an_outsider_without_a_two_thirds_vote_is_flagged_even_with_township_approval(personas):
     # The factory's resolution passes with 16 of 30: a majority, not two thirds.
     contract = compliant(personas, counterparty=outsider_party(personas), outsider_township_approved=True)
     assert codes(contract) == {"P11"}
-    assert proposals(contract)["P11"] == "承包方不是本集体经济组织成员，缺少2/3 以上表决同意"
+    assert proposals(contract)["P11"] == "承包方不是本集体经济组织成员，缺少全体成员（代表）2/3 以上同意"
+
+
+def test_two_thirds_of_those_present_is_not_two_thirds_of_all(personas):
+    # 20 of 30 present is two thirds of the meeting, but 20 of 45 representatives is not.
+    of_present = ResolutionFactory(village=personas.yukou, votes_for=20, votes_against=6, votes_abstain=4)
+    contract = compliant(personas, counterparty=outsider_party(personas), resolution=of_present,
+                         outsider_township_approved=True)
+    assert codes(contract) == {"P11"}
 
 
 def test_an_outsider_with_the_vote_but_no_township_approval_is_flagged(personas):
@@ -333,7 +360,7 @@ def test_an_outsider_with_the_vote_but_no_township_approval_is_flagged(personas)
 
 def test_an_outsider_with_neither_is_flagged_for_both(personas):
     contract = compliant(personas, counterparty=outsider_party(personas))
-    assert proposals(contract)["P11"].endswith("缺少2/3 以上表决同意和乡镇批准")
+    assert proposals(contract)["P11"].endswith("缺少全体成员（代表）2/3 以上同意和乡镇批准")
 
 
 def test_an_outsider_with_a_two_thirds_vote_and_township_approval_is_accepted(personas):

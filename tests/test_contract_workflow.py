@@ -110,6 +110,9 @@ def standardising(personas, kind, contract=None, escalation=None):
     return reload(contract)
 
 
+# A supplementary agreement that raises the problem contract's fee to 360 元/亩: its P03 is cured.
+CURED = {"agreement_date": date(2026, 6, 1), "annual_fee": Decimal("3600.00")}
+
 ESCALATION = {"escalated_to": "县人民检察院", "escalation_reason": "村干部涉嫌私自低价发包。"}
 
 
@@ -282,7 +285,7 @@ def test_a_disposition_that_needs_no_approval_cannot_be_approved(personas):
 def test_a_standardised_contract_cannot_be_completed_again_or_edited(personas):
     contract = standardising(personas, "完善修订")
     attach(contract, Attachment.Kind.AGREEMENT, personas.cadre)
-    disposition_complete(user=personas.cadre, contract=contract, data={"agreement_date": date(2026, 6, 1)})
+    disposition_complete(user=personas.cadre, contract=contract, data=CURED)
     assert_refused(lambda: disposition_complete(user=personas.cadre, contract=contract,
                                                 data={"agreement_date": date(2026, 6, 2)}),
                    contract, ValidationError, "合同当前为“已规范”，不能完成处置")
@@ -362,8 +365,7 @@ STEPS = {
     "determine": lambda user, c: determined(c, user),
     "choose": lambda user, c: disposition_choose(user=user, contract=c, kind="完善修订", plan="补签协议。"),
     "decide": lambda user, c: disposition_decide(user=user, contract=c, approve=True, note="同意"),
-    "complete": lambda user, c: disposition_complete(user=user, contract=c,
-                                                     data={"agreement_date": date(2026, 6, 1)}),
+    "complete": lambda user, c: disposition_complete(user=user, contract=c, data=CURED),
     "schedule": lambda user, c: schedule_generate_annual(user=user, contract=c),
     "attach": lambda user, c: attach(c, Attachment.Kind.PHOTO, user),
     "resolution": lambda user, c: resolution_create(user=user, data={
@@ -504,7 +506,7 @@ def test_after_the_county_rejects_the_township_chooses_again(personas):
     assert (disposition.kind, disposition.approval, disposition.approval_note) == ("完善修订", "无需审批", "")
     assert disposition.approved_by is None
     attach(contract, Attachment.Kind.AGREEMENT, personas.cadre)
-    disposition_complete(user=personas.cadre, contract=contract, data={"agreement_date": date(2026, 7, 1)})
+    disposition_complete(user=personas.cadre, contract=contract, data={**CURED, "agreement_date": date(2026, 7, 1)})
     assert reload(contract).state == "已规范"
 
 
@@ -728,3 +730,40 @@ def test_paying_an_overdue_instalment_withdraws_the_arrears_problem(personas):
                               paid_on=date(2026, 5, 20))
     assert not contract.problems.filter(code="P05").exists()
     assert "P05" not in {p.code for p in current_proposals(contract, today=date(2026, 6, 1))}
+
+
+# --- Rules run again when a revision completes -------------------------------------------------------
+
+
+def long_lease(personas):
+    """Thirty years of 机动地 at a fair fee, with a price review: the rules propose P04 and nothing else."""
+    return compliant_contract(personas, start_date=date(2010, 3, 1), end_date=date(2040, 2, 28),
+                              has_price_review=True)
+
+
+def test_a_revision_that_leaves_a_confirmed_problem_in_place_is_refused_without_a_reason(personas):
+    contract = standardising(personas, "完善修订", contract=long_lease(personas))
+    assert set(contract.problems.filter(status=CONFIRMED).values_list("code", flat=True)) == {"P04"}
+    attach(contract, Attachment.Kind.AGREEMENT, personas.cadre)
+    raised_fee = {"agreement_date": date(2026, 6, 1), "annual_fee": Decimal("4000.00")}
+
+    assert_refused(lambda: disposition_complete(user=personas.cadre, contract=contract, data=raised_fee),
+                   contract, ValidationError, "已确认的问题仍然存在：P04")
+
+    reason = "承包方已同意到期后按二十年重签，县里已备案"
+    disposition = disposition_complete(user=personas.cadre, contract=contract,
+                                       data={**raised_fee, "override_reason": reason})
+    assert reload(contract).state == "已规范"
+    assert "修订后仍存在：P04" in disposition.completion_note
+    assert "承包方已同意到期后按二十年重签" in disposition.completion_note
+
+
+def test_a_revision_that_cures_the_confirmed_problem_completes(personas):
+    contract = standardising(personas, "完善修订", contract=long_lease(personas))
+    attach(contract, Attachment.Kind.AGREEMENT, personas.cadre)
+
+    disposition_complete(user=personas.cadre, contract=contract,
+                         data={"agreement_date": date(2026, 6, 1), "end_date": date(2030, 2, 28)})
+
+    contract = reload(contract)
+    assert contract.state == "已规范" and contract.end_date == date(2030, 2, 28)

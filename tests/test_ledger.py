@@ -70,8 +70,9 @@ def messages(error: ValidationError) -> str:
     (C.CASH, "accountant", False),
     (C.DIVIDEND_OFFSET, "cadre", True),
     (C.CROSS_OFFSET, "cadre", True),
-    (C.ASSET_IN_LIEU, "accountant", False),
-    (C.ADJUSTMENT, "accountant", False),
+    # Above the 1,000 元 limit an adjustment or an asset taken in lieu is the township's, on a passed vote.
+    (C.ASSET_IN_LIEU, "cadre", True),
+    (C.ADJUSTMENT, "cadre", True),
     (C.WRITE_OFF, "cadre", True),
     (C.WAIVER, "cadre", True),
 ])
@@ -86,7 +87,7 @@ def test_each_kind_of_claim_entry_takes_exactly_its_amount_off_the_balance(perso
 
 @pytest.mark.parametrize(("kind", "who", "needs_resolution"), [
     (D.REPAYMENT, "accountant", False),
-    (D.ASSET_SETTLEMENT, "accountant", False),
+    (D.ASSET_SETTLEMENT, "cadre", True),
     (D.INTEREST_CUT, "accountant", False),
     (D.WRITE_OFF, "cadre", True),
 ])

@@ -66,12 +66,13 @@ def ledger(personas):
     ContractFactory(village=village, number="YK-003", counterparty=zhang, parcels=[], resolution=None,
                     subject_note="四荒地：北山", note="口头约定，=每年秋后交")
     contract_services.problems_refresh(contract=contract, user=user)
+    # Booked as a loan, 2,000.00 collected, then found to be 三提五统: sealed the moment its origin is corrected.
     claim = debt_services.claim_create(user=user, data=dict(
-        village=village, number="ZQ-001", debtor=zhang, origin="税费尾欠", origin_note="三提五统",
+        village=village, number="ZQ-001", debtor=zhang, origin="借款",
         principal=Decimal("15000.00"), occurred_on=date(1998, 1, 1), in_book=False))
     debt_services.entry_record(user=user, claim=claim, kind="现金收回", amount=Decimal("2000.00"),
                                entered_on=date(2025, 6, 30))
-    debt_services.claim_seal(user=user, claim=claim, reason="三提五统")
+    debt_services.claim_update(user=user, claim=claim, data={"origin": "税费尾欠", "origin_note": "三提五统"})
     debt_services.claim_create(user=user, data=dict(village=village, number="ZQ-002", debtor=org, origin="其他",
                                                     origin_note="修路集资", principal=Decimal("800.00")))
     # A note with brackets and spaces of its own, and a write-off the file cannot record but must carry.

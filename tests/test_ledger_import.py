@@ -362,7 +362,9 @@ def test_claims_with_collected_amounts_become_ledger_entries(personas, claims_sh
     assert [str(w) for w in outcome.warnings] == [
         "第 6 行 「形成原因」: “修路集资摊派”不在形成原因列表中，记为“其他”并保留原文"]
     first = Claim.objects.get(number="ZQ-001")
-    assert first.contract.number == "HT-9" and first.origin == "承包费拖欠" and first.clock_from == date(2016, 12, 31)
+    assert first.contract.number == "HT-9" and first.origin == "承包费拖欠"
+    # Due 2016-12-31, lapsed at the end of 2019; paying 2,000 元 in 2025 waives the lapse and starts a new period.
+    assert (first.clock_from, first.lapse_on, first.lapse_confirmed) == (date(2025, 6, 30), date(2028, 6, 30), True)
     entry = first.entries.get()
     assert (entry.kind, entry.amount, entry.entered_on, entry.created_by) == (
         "现金收回", Decimal("2000.00"), date(2025, 6, 30), personas.cadre)
@@ -459,6 +461,7 @@ def test_a_placeholder_shows_as_pending_and_becomes_a_record_once_its_details_ar
     assert response.status_code == 302 and response["Location"] == placeholder.get_absolute_url()
     assert client_for(personas.outsider).get(placeholder.get_absolute_url()).status_code == 404
     contract_services.resolution_update(user=personas.cadre, resolution=placeholder, data=dict(
+        proposed_on=date(2015, 1, 5), discussed_on=date(2015, 1, 10), reviewed_on=date(2015, 1, 20),
         resolved_on=date(2015, 2, 1), members_expected=45, members_present=30, votes_for=16))
     placeholder.refresh_from_db()
     assert not placeholder.details_pending and placeholder.passed

@@ -54,7 +54,7 @@ def claims_of(letter):
 
 def test_confirmed_receipt_at_the_desk_moves_the_claims_lapse_date(personas, letter, client_for):
     client = client_for(personas.collector)
-    assert [c.lapse_date for c in claims_of(letter)] == [date(2027, 3, 1)] * 2
+    assert [c.lapse_on for c in claims_of(letter)] == [date(2027, 3, 1)] * 2
     card = desk_lookup(client, letter.number)
     assert "冯海平" in card and "12,345.60" in card and "已生成" in card and "送达（本人签收）" in card
     card = desk_deliver(client, letter, on=TODAY - timedelta(days=5))
@@ -68,7 +68,7 @@ def test_confirmed_receipt_at_the_desk_moves_the_claims_lapse_date(personas, let
     assert letter.delivered_by == str(personas.collector)
     for claim in claims_of(letter):
         assert claim.clock_from == answered
-        assert claim.lapse_date == add_years(answered, 3)
+        assert claim.lapse_on == add_years(answered, 3)
         assert claim.events.filter(kind=ClaimEvent.Kind.LETTER_CONFIRMED, happened_on=answered).exists()
     page = client.get(claims_of(letter)[0].get_absolute_url()).content.decode()
     assert f"{add_years(answered, 3):%Y-%m-%d} 届满" in page and letter.number in page
@@ -92,8 +92,9 @@ def test_disputed_receipt_opens_a_task_shown_on_the_disputes_page(personas, lett
     assert task.closed_on is None and task.village == personas.yukou and task.opened_on == TODAY
     letter.refresh_from_db()
     assert letter.state == Letter.State.DISPUTED and letter.disputed_amount == Decimal("2000.00")
-    # A dispute does not restart the limitation clock.
-    assert [c.clock_from for c in claims_of(letter)] == [date(2024, 3, 1)] * 2
+    # The letter's delivery restarted the clock (it was served); the dispute itself restarts nothing more.
+    assert [c.clock_from for c in claims_of(letter)] == [TODAY] * 2
+    assert not ClaimEvent.objects.filter(kind=ClaimEvent.Kind.LETTER_CONFIRMED).exists()
     page = client_for(personas.cadre).get(reverse("letters:dispute-list")).content.decode()
     assert letter.number in page and "2019年已交过一年承包费" in page and "核实办结" in page
     assert reverse("letters:dispute-close", args=[task.pk]) in page
@@ -112,20 +113,20 @@ def test_a_dispute_without_an_amount_or_a_reason_is_refused_and_nothing_changes(
     assert letter.state == Letter.State.DELIVERED and not DisputeTask.objects.exists()
 
 
-def test_a_delivered_payment_notice_restarts_the_clock_and_a_delivered_reconciliation_letter_does_not(
-        personas, client_for):
+def test_a_delivered_payment_notice_or_reconciliation_letter_restarts_the_clock(personas, client_for):
+    """Either is a demand served on the debtor (民法典 §195): the clock runs anew from the day it was served."""
     client = client_for(personas.accountant)
     notice = issue(personas.accountant, personas.yukou, kind=LetterKind.PAYMENT_NOTICE, name="任秀兰")
     served = TODAY - timedelta(days=3)
     card = desk_deliver(client, notice, delivery="留置", on=served)
     assert "已登记送达（留置）" in card
     for claim in claims_of(notice):
-        assert claim.clock_from == served and claim.lapse_date == add_years(served, 3)
+        assert claim.clock_from == served and claim.lapse_on == add_years(served, 3)
         assert claim.events.filter(kind=ClaimEvent.Kind.DEMAND, happened_on=served).exists()
     reconciliation = issue(personas.accountant, personas.yukou, name="白月娥")
     desk_deliver(client, reconciliation, delivery="邮寄", on=served)
     for claim in claims_of(reconciliation):
-        assert claim.clock_from == date(2024, 3, 1)
+        assert claim.clock_from == served and claim.lapse_on == add_years(served, 3)
         assert claim.events.filter(kind=ClaimEvent.Kind.LETTER_SENT).exists()
 
 

@@ -99,7 +99,8 @@ YUKOU = {
     "standardised_rate": D("0.5000"), "claims_principal": D("23000.00"), "sealed_principal": D("5000.00"),
     "claims_in_scope": D("18000.00"), "cleared": D("5000.00"), "cash_collected": D("3000.00"),
     "clearing_rate": D("0.2778"), "debt_principal": D("50000.00"), "debt_resolved": D("20000.00"),
-    "debt_resolved_rate": D("0.4000"), "land_recovered_mu": D("10.50"), "new_income": D("4200.00"),
+    # 化解率: 20,000.00 of 50,000.00 principal and 1,000.00 interest.
+    "debt_resolved_rate": D("0.3922"), "land_recovered_mu": D("10.50"), "new_income": D("4200.00"),
 }
 
 

@@ -27,6 +27,21 @@ def test_the_score_is_the_weighted_mean_of_the_rates_a_township_has():
     assert score(Measures(), settings()) is None
 
 
+def test_a_rate_over_100_percent_counts_as_100_percent_in_the_score():
+    # 200 contracts found of 100 expected lifts no township above one that found 80 and cleared more.
+    over = Measures(expected_contracts=100, contracts=200, claims_principal=D("1000.00"), cleared=D("500.00"))
+    assert over.found_rate == D("2.0000")
+    capped = Measures(expected_contracts=100, contracts=100, claims_principal=D("1000.00"), cleared=D("500.00"))
+    assert score(over, settings(weight_investigated=0)) == score(capped, settings(weight_investigated=0))
+    steady = Measures(expected_contracts=100, contracts=80, claims_principal=D("1000.00"), cleared=D("900.00"))
+    assert score(steady, settings(weight_investigated=0)) > score(over, settings(weight_investigated=0))
+
+
+def test_a_debt_repaid_in_full_with_its_interest_is_resolved_at_100_percent():
+    m = Measures(debt_principal=D("50000.00"), debt_interest=D("10000.00"), debt_resolved=D("60000.00"))
+    assert m.debt_resolved_rate == D("1.0000")
+
+
 def test_townships_are_ordered_by_score_and_ties_share_a_rank_listed_by_name():
     children = [township(1, "丙镇", 40), township(2, "甲镇", 70), township(3, "乙镇", 70), township(4, "丁镇", 10),
                 township(5, "戊镇", 55)]

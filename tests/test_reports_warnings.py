@@ -74,7 +74,8 @@ def scene(personas):
 def test_each_warning_counts_what_needs_doing_in_the_township(scene):
     p, _ = scene
     assert counts(p.cadre, Place.of(p.yukou_town)) == {
-        "expiring": [(30, 1), (60, 2), (90, 3)], "lapsing": 1, "overdue": 1, "undisposed": 1, "mediation": 1,
+        "expiring": [(30, 1), (60, 2), (90, 3)], "lapsing": 1, "lapsed": 1, "overdue": 1, "undisposed": 1,
+        "mediation": 1,
         "disputes": 1}
 
 
@@ -82,7 +83,8 @@ def test_the_county_sees_the_other_townships_warnings_too_and_the_outsider_only_
     p, _ = scene
     assert counts(p.county_office, Place.of(p.county))["expiring"] == [(30, 2), (60, 3), (90, 4)]
     assert counts(p.outsider, Place.of(p.jicui_town)) == {
-        "expiring": [(30, 1), (60, 1), (90, 1)], "lapsing": 0, "overdue": 0, "undisposed": 0, "mediation": 0,
+        "expiring": [(30, 1), (60, 1), (90, 1)], "lapsing": 0, "lapsed": 0, "overdue": 0, "undisposed": 0,
+        "mediation": 0,
         "disputes": 0}
     # A place outside the user's scope yields nothing even if asked for directly.
     assert counts(p.outsider, Place.of(p.yukou_town))["disputes"] == 0
@@ -91,7 +93,8 @@ def test_the_county_sees_the_other_townships_warnings_too_and_the_outsider_only_
 def test_each_warning_lists_its_records_with_links(scene, client_for):
     p, overdue = scene
     client = client_for(p.cadre)
-    expected = {"expiring": "到期20", "lapsing": "时效0", "overdue": "分期", "undisposed": "久未处置",
+    expected = {"expiring": "到期20", "lapsing": "时效0", "lapsed": "时效2", "overdue": "分期",
+                "undisposed": "久未处置",
                 "mediation": "调-违约", "disputes": "函-0"}
     for key, text in expected.items():
         page = client.get(reverse(f"reports:warning-{key}")).content.decode()
