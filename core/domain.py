@@ -4,6 +4,8 @@ Each is asked for when it is used, not at import, so that a county's settings
 (and a test's override) take effect everywhere at once. The defaults are the
 numbers of the law and of the campaign's practice.
 """
+from decimal import Decimal
+
 from django.conf import settings
 
 # 民法典 §188: three years from the due date, twenty from the day the claim arose.
@@ -33,7 +35,5 @@ def letter_reply_days() -> int:
     return getattr(settings, "LETTER_REPLY_DAYS", LETTER_REPLY_DAYS)
 
 
-def adjustment_limit():
-    from decimal import Decimal
-
+def adjustment_limit() -> Decimal:
     return Decimal(str(getattr(settings, "ADJUSTMENT_LIMIT", ADJUSTMENT_LIMIT)))

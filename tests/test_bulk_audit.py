@@ -1,6 +1,6 @@
 """Rows written in bulk are held to the model's rules and get the audit entry django-auditlog gives a row
 saved alone: compared field by field with auditlog's own entry, but for the keys and the time."""
-from datetime import date, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -92,12 +92,16 @@ def test_empty_and_set_times_are_written_as_auditlog_writes_them(personas):
         assert expected["record"] == f"contract:{contract.pk}"
 
 
-def test_a_bulk_entry_is_stamped_when_its_row_is_written(personas):
-    before = timezone.now()
-    obj = saved_in_bulk(personas.cadre, party(personas.yukou))
-    after = timezone.now()
+def test_a_bulk_entry_is_stamped_when_its_row_is_written(personas, monkeypatch):
+    # The clock read as the row is recorded, not a time fixed when the writer was made.
+    moment = timezone.make_aware(datetime(2026, 3, 5, 9, 30, 15, 123456))
+    audit = BulkAudit(personas.cadre)
+    monkeypatch.setattr("core.bulk.timezone.now", lambda: moment)
+    obj = party(personas.yukou)
+    bulk_insert(Party, [obj], audit)
+    audit.flush()
     stamp = AuditEntry.objects.get(content_type__model="party", object_id=obj.pk).timestamp
-    assert before <= stamp <= after + timedelta(microseconds=1)
+    assert stamp == moment
 
 
 def test_no_entry_is_written_where_auditlog_is_switched_off(personas):
