@@ -12,6 +12,7 @@ from .models import (
     Instalment,
     Investigation,
     Resolution,
+    ResolutionEvidence,
     RuleSettings,
 )
 
@@ -42,5 +43,5 @@ class DispositionAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "approval"]
 
 
-for model in (Instalment, Investigation, Determination, Attachment, RuleSettings):
+for model in (Instalment, Investigation, Determination, Attachment, ResolutionEvidence, RuleSettings):
     admin.site.register(model, ReadOnlyAdmin)

@@ -8,7 +8,15 @@ from core.forms import MoneyField, ScopedModelForm, VersionField, style_fields
 from core.submissions import OnceFormMixin
 from villages.selectors import asset_list, parcel_list, party_list
 
-from .models import Attachment, Contract, DispositionKind, Investigation, Resolution, RuleSettings
+from .models import (
+    Attachment,
+    Contract,
+    DispositionKind,
+    Investigation,
+    Resolution,
+    ResolutionEvidence,
+    RuleSettings,
+)
 from .selectors import contract_list, resolution_list
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -216,6 +224,10 @@ class AttachmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["file"].widget.attrs["accept"] = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
         style_fields(self)
+
+
+class ResolutionEvidenceForm(AttachmentForm):
+    kind = forms.ChoiceField(label="类别", choices=ResolutionEvidence.Kind.choices)
 
 
 class InstalmentForm(forms.Form):

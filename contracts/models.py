@@ -178,6 +178,15 @@ class Resolution(VillageOwned):
         return bool(self.resting_on_it())
 
     @property
+    def missing_evidence(self) -> list[str]:
+        """The expected papers (minutes, sign-in sheet) a passed resolution has none of, read from
+        `evidence` (prefetched by the detail selector)."""
+        if not self.passed:
+            return []
+        present = {e.kind for e in self.evidence.all()}
+        return [str(kind.label) for kind in ResolutionEvidence.EXPECTED_KINDS if kind not in present]
+
+    @property
     def quorum_met(self) -> bool:
         if self.meeting == self.Meeting.ASSEMBLY:
             return self.members_present * 2 > self.members_expected
@@ -596,6 +605,45 @@ class Attachment(models.Model):
         return {**self.contract.get_additional_data(), "record": f"contract:{self.contract_id}"}
 
 
+class ResolutionEvidence(models.Model):
+    """The papers that show a resolution's procedure was held (DOMAIN.md §7): minutes, sign-in sheet, notice
+    photos, ballots. They may be added after the resolution is locked, never changed or removed."""
+
+    class Kind(models.TextChoices):
+        MINUTES = "会议记录", "会议记录"
+        SIGN_IN = "签到表", "签到表"
+        NOTICE_PHOTO = "公示照片", "公示照片"
+        BALLOTS = "表决票", "表决票"
+        OTHER = "其他", "其他"
+
+    # PROTECT: evidence is never removed, so neither is a resolution that has some.
+    resolution = models.ForeignKey(Resolution, verbose_name="民主决策记录", on_delete=models.PROTECT,
+                                   related_name="evidence")
+    kind = models.CharField("类别", max_length=10, choices=Kind.choices)
+    file = models.FileField(storage=private_storage, upload_to="resolutions/%Y/%m/")
+    original_name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField("大小(字节)")
+    sha256 = models.CharField(max_length=64)
+    note = models.CharField("说明", max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    # What a passed vote should have on file; without them the page says so (a hint, not a block).
+    EXPECTED_KINDS = (Kind.MINUTES, Kind.SIGN_IN)
+
+    class Meta:
+        verbose_name = "决议证明材料"
+        verbose_name_plural = "决议证明材料"
+        ordering = ["resolution_id", "uploaded_at", "id"]
+
+    def __str__(self):
+        return f"{self.kind} {self.original_name}"
+
+    def get_additional_data(self):
+        return {**self.resolution.get_additional_data(), "record": f"resolution:{self.resolution_id}"}
+
+
 register_audited(RuleSettings)
 register_audited(Resolution, exclude=("passed",))
 register_audited(Contract, exclude=("search_keys", "version", "created_at", "updated_at"), m2m=("parcels", "assets"))
@@ -605,3 +653,4 @@ register_audited(Investigation, exclude=("updated_at",))
 register_audited(Determination)
 register_audited(Disposition)
 register_audited(Attachment, exclude=("file",))
+register_audited(ResolutionEvidence, exclude=("file",))

@@ -3,7 +3,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from core.scoping import scoped
 
-from .models import Contract, ContractProblem, Resolution
+from .models import Contract, ContractProblem, Resolution, ResolutionEvidence
 
 
 def contract_list(user) -> QuerySet[Contract]:
@@ -30,6 +30,15 @@ def contract_detail(user) -> QuerySet[Contract]:
 def resolution_list(user) -> QuerySet[Resolution]:
     return scoped(Resolution.objects.select_related("village__township")
                   .annotate(contract_count=Count("contracts")), user).order_by("-resolved_on", "-id")
+
+
+def resolution_detail(user) -> QuerySet[Resolution]:
+    return resolution_list(user).prefetch_related(
+        Prefetch("evidence", queryset=ResolutionEvidence.objects.select_related("uploaded_by")))
+
+
+def resolution_evidence_list(user) -> QuerySet[ResolutionEvidence]:
+    return scoped(ResolutionEvidence.objects.select_related("resolution"), user, "resolution__village")
 
 
 def state_counts(user) -> dict[str, int]:

@@ -1,5 +1,5 @@
 """Every write to contracts: registration, the workflow 查找 → 认定 → 规范, problems,
-dispositions, schedule, attachments, resolutions and rule settings.
+dispositions, schedule, attachments, resolutions and their evidence, and rule settings.
 
 Each transition checks the state it starts from and the user's right, locks
 the contract, checks the version the user saw, and is audited.
@@ -44,6 +44,7 @@ from .models import (
     Investigation,
     ProblemCode,
     Resolution,
+    ResolutionEvidence,
     RuleSettings,
 )
 from .validation import check_subjects, contract_search_keys
@@ -409,13 +410,14 @@ def _has_attachment(contract: Contract, kind: str) -> bool:
     return Attachment.objects.filter(contract=contract, kind=kind).exists()
 
 
-def _recover_subjects(contract: Contract, user) -> Decimal:
-    """终止撤销: every parcel and asset of the contract goes back to the village (已收回)."""
+def _recover_subjects(contract: Contract, user, on) -> Decimal:
+    """终止撤销: every parcel and asset of the contract goes back to the village (已收回) on the day the
+    contract ended; a parcel already taken back keeps the day it was first recovered."""
     recovered = Decimal("0")
     for parcel in contract.parcels.select_for_update():
         recovered += parcel.measured_area_mu or parcel.ledger_area_mu
         if parcel.state != Parcel.State.RECOVERED:
-            record_update(parcel, user=user, data={"state": Parcel.State.RECOVERED})
+            record_update(parcel, user=user, data={"state": Parcel.State.RECOVERED, "recovered_on": on})
     for asset in contract.assets.select_for_update():
         if asset.state != Asset.State.RECOVERED:
             record_update(asset, user=user, data={"state": Asset.State.RECOVERED})
@@ -467,7 +469,7 @@ def disposition_complete(*, user, contract: Contract, data: dict[str, Any],
         if not _has_attachment(locked, Attachment.Kind.TERMINATION):
             raise ValidationError("请先上传终止通知（附件类别“终止通知”）。")
         disposition.termination_date = data["termination_date"]
-        disposition.land_recovered_mu = _recover_subjects(locked, user)
+        disposition.land_recovered_mu = _recover_subjects(locked, user, data["termination_date"])
     elif kind == DispositionKind.COURT:
         need("court_name", "case_number", "court_result", "judgment_date")
         for name in ("court_name", "case_number", "court_result", "judgment_date"):
@@ -617,20 +619,27 @@ def attachment_add(*, user, contract: Contract, upload, kind: str, note: str = "
     if kind not in Attachment.Kind.values:
         raise ValidationError({"kind": "请选择附件类别。"})
     locked = _lock(user, contract)
-    checked = check_upload(upload)
-    attachment = Attachment(contract=locked, kind=kind, original_name=upload.name[:200],
-                            content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
-                            note=note, uploaded_by=user)
-    # The stored name is random: nothing about the file is guessable from its path.
-    attachment.file.save(f"{uuid.uuid4().hex}{checked.extension}", upload, save=False)
-    try:
-        with acting_as(user):
-            attachment.save()
-    except Exception:
-        attachment.file.delete(save=False)
-        raise
+    attachment = _store_upload(Attachment(contract=locked, kind=kind, note=note), upload, user=user)
     problems_refresh(contract=locked, user=user)
     return attachment
+
+
+def _store_upload(record: Attachment | ResolutionEvidence, upload, *, user) -> Attachment | ResolutionEvidence:
+    """Check an uploaded file by its content, keep it privately and save its audited row (an attachment
+    or a resolution's evidence); a refused file leaves nothing behind."""
+    checked = check_upload(upload)
+    record.original_name = upload.name[:200]
+    record.content_type, record.size, record.sha256 = checked.content_type, checked.size, checked.sha256
+    record.uploaded_by = user
+    # The stored name is random: nothing about the file is guessable from its path.
+    record.file.save(f"{uuid.uuid4().hex}{checked.extension}", upload, save=False)
+    try:
+        with acting_as(user):
+            record.save()
+    except Exception:
+        record.file.delete(save=False)
+        raise
+    return record
 
 
 # --- Resolutions and settings -----------------------------------------------------
@@ -677,6 +686,18 @@ def resolution_update(*, user, resolution: Resolution, data: dict[str, Any]) -> 
     for contract in updated.contracts.filter(state__in=(S.FOUND, S.INVESTIGATING)):
         problems_refresh(contract=contract, user=user)
     return updated
+
+
+@transaction.atomic
+def resolution_evidence_add(*, user, resolution: Resolution, upload, kind: str,
+                            note: str = "") -> ResolutionEvidence:
+    """Minutes, a sign-in sheet, notice photos or ballots of the procedure. Evidence is only ever added,
+    so it is taken even once the resolution is locked: it changes nothing that rests on the vote."""
+    locked = lock_for_write(Resolution, resolution, user=user, perm=perms.RESOLUTION_CHANGE,
+                            message="您的角色不能上传决议证明材料。", out_of_scope="该决议不在您的管理范围内。")
+    if kind not in ResolutionEvidence.Kind.values:
+        raise ValidationError({"kind": "请选择证明材料类别。"})
+    return _store_upload(ResolutionEvidence(resolution=locked, kind=kind, note=note), upload, user=user)
 
 
 @transaction.atomic

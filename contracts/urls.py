@@ -31,6 +31,8 @@ urlpatterns = [
     path("resolutions/new/", views.ResolutionCreateView.as_view(), name="resolution-create"),
     path("resolutions/<int:pk>/", views.ResolutionDetailView.as_view(), name="resolution-detail"),
     path("resolutions/<int:pk>/edit/", views.ResolutionUpdateView.as_view(), name="resolution-update"),
+    path("resolutions/<int:pk>/evidence/", views.resolution_evidence_upload, name="resolution-evidence-upload"),
+    path("evidence/<int:pk>/", views.resolution_evidence_download, name="resolution-evidence-download"),
     path("resolutions/<int:pk>/notice.pdf", views.resolution_notice_pdf, name="resolution-notice"),
     path("rules/", views.RuleSettingsView.as_view(), name="rule-settings"),
 ]

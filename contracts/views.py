@@ -39,6 +39,7 @@ from .forms import (
     InvestigationForm,
     MeasurementForm,
     PaymentForm,
+    ResolutionEvidenceForm,
     ResolutionForm,
     RuleSettingsForm,
     pick_label,
@@ -436,13 +437,14 @@ class ResolutionDetailView(RecordDetailView):
     template_name = "contracts/resolution_detail.html"
 
     def get_queryset(self):
-        return selectors.resolution_list(self.request.user)
+        return selectors.resolution_detail(self.request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["contracts"] = self.object.contracts.select_related("counterparty").order_by("number")
         context["resting_on"] = self.object.resting_on_it()
         context["corrections"] = self.object.corrections.order_by("resolved_on", "pk")
+        context["evidence_form"] = ResolutionEvidenceForm()
         return context
 
 
@@ -494,6 +496,32 @@ def resolution_notice_pdf(request, pk):
         messages.error(request, "该决议由台账导入、详情待补录，补录日期和表决情况后才能打印公示单。")
         return redirect(resolution)
     return pdf_response(documents.resolution_notice_pdf(resolution), f"公示-{resolution.title}.pdf")
+
+
+@require_POST
+@login_required
+def resolution_evidence_upload(request, pk):
+    """Evidence is taken even once the resolution is locked: it is only ever added."""
+    resolution = get_object_or_404(selectors.resolution_list(request.user), pk=pk)
+    check_perm(request.user, perms.RESOLUTION_CHANGE)
+    form = ResolutionEvidenceForm(request.POST, request.FILES)
+
+    def act():
+        require_valid(form)
+        services.resolution_evidence_add(user=request.user, resolution=resolution,
+                                         upload=form.cleaned_data["file"], kind=form.cleaned_data["kind"],
+                                         note=form.cleaned_data["note"])
+
+    return run_action(request, resolution, act, "证明材料已上传。", to=f"{resolution.get_absolute_url()}#evidence")
+
+
+@require_GET
+@login_required
+def resolution_evidence_download(request, pk):
+    """Files are served only here, to users whose scope holds the resolution."""
+    evidence = get_object_or_404(selectors.resolution_evidence_list(request.user), pk=pk)
+    return private_file_response(evidence.file.open("rb"), filename=evidence.original_name,
+                                 content_type=evidence.content_type)
 
 
 # --- Rule settings ---------------------------------------------------------------------------

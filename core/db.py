@@ -30,11 +30,14 @@ def append_only(table: str, message: str) -> migrations.RunPython:
 
 
 def frozen_once_referenced(table: str, columns: tuple[str, ...], child_table: str, child_column: str,
-                           message: str) -> migrations.RunPython:
+                           message: str, *,
+                           vendors: tuple[str, ...] = ("postgresql", "sqlite")) -> migrations.RunPython:
     """A migration operation that makes the database refuse to change `columns` of a row of `table` once a
     row of `child_table` points at it through `child_column` (a claim's principal once entries rest on it).
 
-    On PostgreSQL and SQLite alike, so that a raw UPDATE is refused as the services refuse it.
+    On PostgreSQL and SQLite alike, so that a raw UPDATE is refused as the services refuse it. SQLite drops a
+    table's triggers whenever a migration rebuilds the table (most field changes do): a later migration puts
+    them back with `vendors=("sqlite",)`.
     """
     name = f"{table}_frozen_{'_'.join(columns)}"
     changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in columns)
@@ -66,7 +69,8 @@ def frozen_once_referenced(table: str, columns: tuple[str, ...], child_table: st
                 schema_editor.execute(sql.strip())
         return apply
 
-    return migrations.RunPython(run({"postgresql": postgresql, "sqlite": sqlite}), run(drops))
+    creates = {"postgresql": postgresql, "sqlite": sqlite}
+    return migrations.RunPython(run({v: creates[v] for v in vendors}), run({v: drops[v] for v in vendors}))
 
 
 # SQLite keeps a 2 MB page cache per connection by default, while a county's ledgers at field scale

@@ -15,6 +15,7 @@ from .models import (
     LetterSequence,
     MediationCase,
     MediationInstalment,
+    ResolutionCover,
 )
 
 
@@ -41,7 +42,7 @@ class EntryAdmin(ReadOnlyAdmin):
     list_select_related = ["claim", "debt", "created_by"]
 
 
-for model in (ClaimEvent, MediationCase, MediationInstalment, LegalAction):
+for model in (ClaimEvent, MediationCase, MediationInstalment, LegalAction, ResolutionCover):
     admin.site.register(model, ReadOnlyAdmin)
 
 

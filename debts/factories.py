@@ -4,12 +4,14 @@ from decimal import Decimal
 
 import factory
 
+from contracts.factories import ResolutionFactory
+from contracts.models import ResolutionSubject
 from core.bounds import add_years
 from core.domain import limitation_years
 from places.factories import VillageFactory
 from villages.factories import PartyFactory
 
-from .models import Claim, Debt
+from .models import Claim, Debt, ResolutionCover
 
 
 class ClaimFactory(factory.django.DjangoModelFactory):
@@ -42,3 +44,20 @@ class DebtFactory(factory.django.DjangoModelFactory):
     origin = "工程欠款"
     principal = Decimal("50000.00")
     occurred_on = date(2018, 6, 1)
+
+
+class MoneyResolutionFactory(ResolutionFactory):
+    """A passed write-off resolution naming the claims and debts given as `covers=[...]` (whole balances)."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    subject = ResolutionSubject.WRITE_OFF
+    title = "核销、减免及抵顶方案"
+
+    @factory.post_generation
+    def covers(self, create, extracted, **kwargs):
+        for owner in extracted or ():
+            field = "claim" if isinstance(owner, Claim) else "debt"
+            ResolutionCover.objects.create(resolution=self, created_by=self.created_by, **{field: owner})
+

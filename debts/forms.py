@@ -113,6 +113,16 @@ def confirm_voucher(form, owners) -> None:
         return
 
 
+NOT_COVERING = "所选决议未获通过，或没有列明本笔款项，不能作为依据。"
+
+
+def covering_resolutions(owner):
+    """The passed resolutions of the owner's village that name this claim or debt: the only ones an entry
+    that needs a vote may rest on."""
+    field = "covers__claim" if isinstance(owner, Claim) else "covers__debt"
+    return Resolution.objects.filter(village=owner.village, passed=True, **{field: owner}).order_by("-resolved_on")
+
+
 class EntryForm(OnceFormMixin, forms.Form):
     kind = forms.ChoiceField(label="类型")
     amount = MoneyField(label="金额(元)")
@@ -133,9 +143,10 @@ class EntryForm(OnceFormMixin, forms.Form):
                                        and c[0] != ClaimEntryKind.CROSS_OFFSET]
         if isinstance(owner, Claim) and perms.has_perm(user, perms.LEDGER_RESOLVE):
             self.fields["kind"].choices.append((ClaimEntryKind.CROSS_OFFSET, "债权债务冲转（三方抵消）"))
-        self.fields["resolution"].queryset = Resolution.objects.filter(village=owner.village).order_by(
-            "-resolved_on")
+        self.fields["resolution"].queryset = covering_resolutions(owner)
         self.fields["resolution"].empty_label = "（无）"
+        self.fields["resolution"].help_text = "只列出表决通过、并在决议页列明了本笔款项的决议。"
+        self.fields["resolution"].error_messages["invalid_choice"] = NOT_COVERING
         self.owner = owner
         style_fields(self)
 
@@ -158,7 +169,9 @@ class OffsetForm(OnceFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["claim"].queryset = Claim.objects.filter(village=debt.village, debtor=debt.creditor,
                                                              sealed=False).select_related("debtor")
-        self.fields["resolution"].queryset = Resolution.objects.filter(village=debt.village).order_by("-resolved_on")
+        self.fields["resolution"].queryset = covering_resolutions(debt)
+        self.fields["resolution"].help_text = "只列出表决通过、并列明了本笔债务的决议；决议也须列明所抵顶的债权。"
+        self.fields["resolution"].error_messages["invalid_choice"] = NOT_COVERING
         self.debt = debt
         style_fields(self)
 
@@ -281,3 +294,31 @@ class LegalCloseForm(forms.Form):
         super().__init__(*args, **kwargs)
         style_fields(self)
 
+
+
+class ResolutionCoverForm(forms.Form):
+    """Name a claim or a debt of the resolution's village in its subject (one of the two)."""
+
+    claim = forms.ModelChoiceField(label="债权", required=False, queryset=Claim.objects.none())
+    debt = forms.ModelChoiceField(label="债务", required=False, queryset=Debt.objects.none())
+    amount = MoneyField(label="决议金额(元)", required=False, help_text="留空即为全部余额")
+
+    def __init__(self, *args, resolution, **kwargs):
+        super().__init__(*args, **kwargs)
+        named = resolution.covers.all() if resolution.pk else []
+        self.fields["claim"].queryset = (Claim.objects.filter(village_id=resolution.village_id, sealed=False)
+                                         .exclude(pk__in=[c.claim_id for c in named if c.claim_id])
+                                         .select_related("debtor").order_by("number"))
+        self.fields["debt"].queryset = (Debt.objects.filter(village_id=resolution.village_id)
+                                        .exclude(pk__in=[c.debt_id for c in named if c.debt_id])
+                                        .select_related("creditor").order_by("number"))
+        self.fields["claim"].empty_label = self.fields["debt"].empty_label = "（不选）"
+        self.fields["claim"].error_messages["invalid_choice"] = "所选债权不是本村的，或已列明、已封存。"
+        self.fields["debt"].error_messages["invalid_choice"] = "所选债务不是本村的，或已列明。"
+        style_fields(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        if bool(cleaned.get("claim")) == bool(cleaned.get("debt")):
+            raise ValidationError("请选择一笔债权或一笔债务（只选一项）。")
+        return cleaned

@@ -275,6 +275,52 @@ class Entry(models.Model):
         raise ValidationError("分录一经记账不能删除；如有错误，请登记冲正分录。")
 
 
+class ResolutionCover(models.Model):
+    """One claim or debt a resolution's subject names (DOMAIN.md §7): a write-off, waiver or offset rests
+    only on a resolution that named the claim or debt it clears, up to the amount named, if any.
+
+    Covers belong to the vote: they can be named while the resolution may still be edited, and are locked
+    with it once an entry rests on it.
+    """
+
+    resolution = models.ForeignKey("contracts.Resolution", verbose_name="民主决策", on_delete=models.CASCADE,
+                                   related_name="covers")
+    claim = models.ForeignKey(Claim, verbose_name="债权", on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="covers")
+    debt = models.ForeignKey(Debt, verbose_name="债务", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="covers")
+    amount = models.DecimalField("决议金额(元)", null=True, blank=True, validators=[positive_money],
+                                 help_text="留空即为该笔债权（债务）的全部余额", **MONEY)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "决议涵盖的债权债务"
+        verbose_name_plural = "决议涵盖的债权债务"
+        ordering = ["resolution_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=(Q(claim__isnull=False) & Q(debt__isnull=True))
+                                   | (Q(claim__isnull=True) & Q(debt__isnull=False)),
+                                   name="cover_on_claim_or_debt"),
+            models.CheckConstraint(condition=Q(amount__isnull=True) | Q(amount__gt=0), name="cover_amount_positive"),
+            models.UniqueConstraint(fields=["resolution", "claim"], name="cover_unique_claim",
+                                    violation_error_message="本决议已列明该笔债权。"),
+            models.UniqueConstraint(fields=["resolution", "debt"], name="cover_unique_debt",
+                                    violation_error_message="本决议已列明该笔债务。"),
+        ]
+
+    def __str__(self):
+        return str(self.owner)
+
+    @property
+    def owner(self):
+        return self.claim if self.claim_id else self.debt
+
+    def get_additional_data(self):
+        return {**self.resolution.get_additional_data(), "record": f"resolution:{self.resolution_id}"}
+
+
 class ClaimEvent(models.Model):
     """A step on a claim's timeline that moves no money: a collector assigned, a seal, a
     served demand, a letter (the letters module adds those), a court filing."""
@@ -404,6 +450,7 @@ register_audited(Claim, exclude=("version", "created_at"))
 register_audited(Debt, exclude=("version", "created_at"))
 register_audited(Entry, exclude=("created_at",))
 register_audited(ClaimEvent, exclude=("created_at",))
+register_audited(ResolutionCover, exclude=("created_at",))
 register_audited(MediationCase, m2m=("parties", "claims"))
 register_audited(MediationInstalment)
 register_audited(LegalAction, m2m=("claims",))

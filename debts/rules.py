@@ -5,10 +5,12 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
+from contracts.models import ResolutionSubject
 from core.domain import adjustment_limit
+from core.money import format_yuan, money_sum
 
 from . import limitation
-from .models import NEEDS_RESOLUTION, NEEDS_RESOLUTION_ABOVE_LIMIT, Claim, ClaimOrigin
+from .models import NEEDS_RESOLUTION, NEEDS_RESOLUTION_ABOVE_LIMIT, Claim, ClaimOrigin, Debt, Entry, ResolutionCover
 
 
 def new_claim_clock(claim: Claim) -> None:
@@ -59,3 +61,38 @@ def check_entries_allowed(claim: Claim) -> None:
     """A sealed claim is out of collection: no money is recorded against it until it is unsealed."""
     if claim.sealed:
         raise ValidationError("该债权已封存，不能清收或记账；解封须经县农经中心。")
+
+
+# Resolutions whose subject is money: only these may name claims and debts and back entries.
+MONEY_SUBJECTS = frozenset({ResolutionSubject.WRITE_OFF, ResolutionSubject.OFFSET, ResolutionSubject.WAIVER,
+                            ResolutionSubject.DISCOUNT, ResolutionSubject.OTHER})
+
+
+def check_cover_allowed(resolution, owner: Claim | Debt) -> None:
+    """A resolution names the claims and debts of its own village, and only if its subject is money."""
+    if resolution.subject not in MONEY_SUBJECTS:
+        raise ValidationError(f"本决议的事项类别是“{resolution.get_subject_display()}”，不涉及债权债务；"
+                              "核销、减免、抵顶须另行表决。")
+    if owner.village_id != resolution.village_id:
+        raise ValidationError(f"{owner._meta.verbose_name} {owner.number} 不是本决议所在村的。")
+
+
+def check_resolution_covers(resolution, owner: Claim | Debt, kind: str, amount: Decimal) -> None:
+    """The entry's claim or debt is named by the resolution, and the entries resting on it for this claim
+    or debt stay within the amount it named."""
+    field = "claim" if isinstance(owner, Claim) else "debt"
+    if resolution.subject not in MONEY_SUBJECTS:
+        raise ValidationError({"resolution": f"所选决议是“{resolution.get_subject_display()}”事项，不涉及债权债务，"
+                                             f"不能据以{kind}。"})
+    cover = ResolutionCover.objects.filter(resolution=resolution, **{field: owner}).first()
+    if cover is None:
+        raise ValidationError({"resolution": f"所选决议（{resolution.date_label} {resolution.title}）没有列明"
+                                             f"{owner._meta.verbose_name} {owner.number}，不能据以{kind}。"
+                                             "决议须列明涵盖的每一笔债权、债务。"})
+    if cover.amount is None:
+        return
+    used = Entry.objects.filter(resolution=resolution, **{field: owner}).aggregate(total=money_sum("amount"))["total"]
+    if used + amount > cover.amount:
+        raise ValidationError({"amount": f"决议对{owner._meta.verbose_name} {owner.number} 批准的金额为 "
+                                         f"{format_yuan(cover.amount)} 元，已据以办理 {format_yuan(used)} 元，"
+                                         f"本次 {format_yuan(amount)} 元超出。"})

@@ -37,6 +37,7 @@ from .models import (
     LegalAction,
     MediationCase,
     MediationInstalment,
+    ResolutionCover,
 )
 
 ENTRY_PERMISSION = {
@@ -83,12 +84,15 @@ def _check_date(entered_on: date) -> date:
     return entered_on
 
 
-def _check_resolution(kind: str, amount: Decimal, resolution: Resolution | None, village, entered_on: date) -> None:
+def _check_resolution(kind: str, amount: Decimal, resolution: Resolution | None, owner: Claim | Debt,
+                      entered_on: date) -> None:
+    """An entry that gives money away rests on a passed resolution of the owner's village, voted on or before
+    the entry's date, whose subject names this claim or debt (DOMAIN.md §7), within the amount it named."""
     if not rules.needs_resolution(kind, amount):
         return
     if resolution is None:
         raise ValidationError({"resolution": f"“{kind}”须经民主决策，请选择已通过的决议。"})
-    if resolution.village_id != village.pk:
+    if resolution.village_id != owner.village_id:
         raise ValidationError({"resolution": "所选决议不是本村的决议。"})
     # Held until this entry commits: the resolution cannot be edited between this check and the entry.
     resolution = resolution_lock_for_use(resolution)
@@ -99,6 +103,7 @@ def _check_resolution(kind: str, amount: Decimal, resolution: Resolution | None,
     if resolution.resolved_on > entered_on:
         raise ValidationError({"resolution": f"所选决议 {resolution.resolved_on:%Y-%m-%d} 才表决通过，晚于业务日期 "
                                              f"{entered_on:%Y-%m-%d}：须先经民主决策，后{kind}。"})
+    rules.check_resolution_covers(resolution, owner, kind, amount)
 
 
 # --- Claims and debts -------------------------------------------------------------------
@@ -242,7 +247,7 @@ def _post_entry(*, user, model, owner, kind, amount, entered_on, claim, debt, vo
     locked = lock_for_write(model, owner, user=user)
     if isinstance(locked, Claim):
         rules.check_entries_allowed(locked)
-    _check_resolution(kind, amount, resolution, locked.village, entered_on)
+    _check_resolution(kind, amount, resolution, locked, entered_on)
     balance = claim_balance(locked) if isinstance(locked, Claim) else debt_balance(locked)
     if amount > balance:
         raise ValidationError({"amount": f"金额 {format_yuan(amount)} 元超过余额 {format_yuan(balance)} 元。"})
@@ -277,7 +282,8 @@ def offset_claim_against_debt(*, user, claim: Claim, debt: Debt, amount: Decimal
         raise ValidationError("抵顶的债权债务人须与债务债权人为同一当事人；三方抵顶请分别登记“债权债务冲转”。")
     if locked_claim.sealed:
         raise ValidationError("该债权已封存，不能抵顶。")
-    _check_resolution(DebtEntryKind.CLAIM_OFFSET, amount, resolution, locked_claim.village, entered_on)
+    _check_resolution(ClaimEntryKind.CROSS_OFFSET, amount, resolution, locked_claim, entered_on)
+    _check_resolution(DebtEntryKind.CLAIM_OFFSET, amount, resolution, locked_debt, entered_on)
     for balance, what in ((claim_balance(locked_claim), "债权"), (debt_balance(locked_debt), "债务")):
         if amount > balance:
             raise ValidationError(
@@ -293,6 +299,43 @@ def offset_claim_against_debt(*, user, claim: Claim, debt: Debt, amount: Decimal
     _carry_to_instalment(locked_claim, user)
     store_clocks([locked_claim])
     return claim_side, debt_side
+
+
+# --- What a resolution names ------------------------------------------------------------
+
+
+@transaction.atomic
+def resolution_cover_add(*, user, resolution: Resolution, claim: Claim | None = None, debt: Debt | None = None,
+                         amount: Decimal | None = None) -> ResolutionCover:
+    """Name a claim or debt in a resolution's subject (with the amount voted on, if any): only while the
+    resolution may still be edited, since the covers are what the villagers voted on."""
+    if (claim is None) == (debt is None):
+        raise ValueError("A cover names exactly one claim or one debt.")
+    locked = lock_for_write(Resolution, resolution, user=user, perm=perms.RESOLUTION_CHANGE,
+                            message="您的角色不能修改民主决策记录。", out_of_scope="该决议不在您的管理范围内。")
+    if resting := locked.resting_on_it():
+        raise ValidationError(f"本决议已是{'、'.join(resting)}的依据，已经锁定，不能再增加涵盖的债权债务；"
+                              "如须核销其他债权债务，请另行表决并登记新的决议。")
+    owner = claim if claim is not None else debt
+    require_village_in_scope(user, owner.village)
+    rules.check_cover_allowed(locked, owner)
+    if amount is not None:
+        _check_amount(amount)
+    cover = ResolutionCover(resolution=locked, claim=claim, debt=debt, amount=amount, created_by=user)
+    cover.full_clean()
+    with acting_as(user):
+        cover.save()
+    return cover
+
+
+@transaction.atomic
+def resolution_cover_remove(*, user, cover: ResolutionCover) -> None:
+    locked = lock_for_write(Resolution, cover.resolution_id, user=user, perm=perms.RESOLUTION_CHANGE,
+                            message="您的角色不能修改民主决策记录。", out_of_scope="该决议不在您的管理范围内。")
+    if resting := locked.resting_on_it():
+        raise ValidationError(f"本决议已是{'、'.join(resting)}的依据，已经锁定，涵盖的债权债务不能再移除。")
+    with acting_as(user):
+        ResolutionCover.objects.filter(pk=cover.pk, resolution=locked).delete()
 
 
 def _pair_of(entry: Entry) -> Entry | None:

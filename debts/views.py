@@ -8,10 +8,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import TemplateView
 
-from contracts.selectors import contract_list
+from contracts.selectors import contract_list, resolution_list
 from core import permissions as perms
 from core.domain import limitation_years
-from core.generic import ObjectFormView, RecordCreateView, RecordDetailView, RecordListView, RecordUpdateView
+from core.generic import (
+    ObjectFormView,
+    RecordCreateView,
+    RecordDetailView,
+    RecordListView,
+    RecordUpdateView,
+    run_action,
+)
 from core.money import format_yuan
 from core.scoping import ScopedMixin, check_perm, scope_q
 from core.submissions import FIELD as SUBMISSION_FIELD
@@ -31,10 +38,11 @@ from .forms import (
     MediationForm,
     OffsetForm,
     ReasonForm,
+    ResolutionCoverForm,
     ReverseForm,
 )
 from .limitation import clocks_for
-from .models import Claim, Entry, Letter
+from .models import Claim, Entry, Letter, ResolutionCover
 
 # --- Claims -------------------------------------------------------------------------
 
@@ -334,6 +342,35 @@ def claims_from_contract(request, pk):
         messages.success(request, f"已将 {len(created)} 期逾期欠款转为债权。" if created
                          else "没有尚未转为债权的逾期欠款。")
     return redirect(contract)
+
+
+# --- What a resolution names -------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def resolution_cover_add(request, pk):
+    """Name a claim or debt in a resolution's subject (a form on the resolution's page)."""
+    resolution = get_object_or_404(resolution_list(request.user), pk=pk)
+    check_perm(request.user, perms.RESOLUTION_CHANGE)
+    form = ResolutionCoverForm(request.POST, resolution=resolution)
+    if not form.is_valid():
+        messages.error(request, "；".join(m for errors in form.errors.values() for m in errors))
+        return redirect(resolution)
+    data = form.cleaned_data
+    owner = data["claim"] or data["debt"]
+    return run_action(request, resolution, lambda: services.resolution_cover_add(
+        user=request.user, resolution=resolution, claim=data["claim"], debt=data["debt"], amount=data["amount"]),
+        f"本决议已列明{owner._meta.verbose_name} {owner.number}。")
+
+
+@require_POST
+@login_required
+def resolution_cover_remove(request, pk):
+    cover = get_object_or_404(ResolutionCover.objects.filter(resolution__in=resolution_list(request.user)), pk=pk)
+    check_perm(request.user, perms.RESOLUTION_CHANGE)
+    return run_action(request, cover.resolution, lambda: services.resolution_cover_remove(
+        user=request.user, cover=cover), f"已移除{cover.owner._meta.verbose_name} {cover.owner.number}。")
 
 
 # --- Debts --------------------------------------------------------------------------------

@@ -120,7 +120,8 @@ PARCELS = Kind("parcels", "地块", (
     *PLACE, Col("地块编号", required=True, width=14), Col("地名", required=True),
     Col("资源类型", required=True, choices=tuple(PARCEL_KINDS.names)),
     Col("台账面积(亩)", required=True, aliases=("面积(亩)",)), Col("实测面积(亩)"),
-    Col("四至", width=30), Col("状态", choices=tuple(PARCEL_STATES.names), note="不填为闲置"), Col("备注", width=20),
+    Col("四至", width=30), Col("状态", choices=tuple(PARCEL_STATES.names), note="不填为闲置"),
+    Col("收回日期", aliases=("收回时间",), note="状态为已收回时填写，计入收回土地面积"), Col("备注", width=20),
 ), example={"乡镇": "峪口镇", "村": "峪口村", "地块编号": "YK-JD-001", "地名": "前坪", "资源类型": "机动地",
             "台账面积(亩)": "12.50", "实测面积(亩)": "12.80", "四至": "东至路，南至渠，西至王家地，北至山根",
             "状态": "已发包"})
@@ -206,7 +207,8 @@ def place_rows(villages) -> list[list]:
 
 def parcel_row(parcel) -> list:
     return [parcel.village.township.name, parcel.village.name, parcel.code, parcel.name, parcel.kind,
-            parcel.ledger_area_mu, parcel.measured_area_mu, parcel.boundaries, parcel.state, parcel.note]
+            parcel.ledger_area_mu, parcel.measured_area_mu, parcel.boundaries, parcel.state, parcel.recovered_on,
+            parcel.note]
 
 
 def split_subject_note(note: str) -> tuple[str, str]:

@@ -7,7 +7,7 @@ from villages.models import Parcel
 
 from . import kinds as K
 from .planning import BAD, Planner, cached_keys
-from .reading import area, integer, normalize
+from .reading import area, day, integer, normalize
 
 
 def _county_key(name: str) -> str:
@@ -186,6 +186,10 @@ class ParcelPlanner(Planner):
                 data["boundaries"] = self.optional_text(row, values, "四至", 300)
             if self.has("状态"):
                 data["state"] = self.read(row, values, "状态", K.PARCEL_STATES.read, Parcel.State.IDLE)
+            if self.has("收回日期"):
+                data["recovered_on"] = self.read(row, values, "收回日期", day)
+                if data["recovered_on"] and data.get("state") not in (Parcel.State.RECOVERED, None):
+                    self.error(row, "收回日期", "只有状态为“已收回”的地块才填写收回日期")
             if self.has("备注"):
                 data["note"] = self.optional_text(row, values, "备注", 5000)
             if village is None or self.is_bad(row):

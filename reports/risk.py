@@ -5,8 +5,9 @@ with the figures behind it, against the thresholds the county sets.
   to collect ÷ 应清收);
 - 空壳村: annual income below the thresholds (50,000 元 by default for red);
 - 矛盾纠纷突出村: disputed letters not yet settled, mediation cases not yet fulfilled;
-- 廉政风险村: write-offs, waivers and offsets without a valid resolution (none, not passed, or passed
-  only after the entry), and problem contracts whose counterparty is flagged as a cadre's relative.
+- 廉政风险村: write-offs, waivers and offsets, and 账务调整 / 资产抵债 above the county's limit, without a
+  valid resolution (none, not passed, passed only after the entry, or not naming their claim or debt),
+  and problem contracts whose counterparty is flagged as a cadre's relative.
 
 The annual income of a village is the annual fees of its contracts in force today plus the income
 recorded by hand in the last twelve months. A level is reached at its threshold (≥; for income, below
@@ -19,19 +20,26 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from contracts.models import Contract, ContractState, DispositionKind, ResolutionSubject
+from core.domain import adjustment_limit
 from core.money import ZERO, format_yuan, money_sum
-from debts.models import ClaimEntryKind, DebtEntryKind, DisputeTask, Entry, MediationCase
+from debts.models import (
+    NEEDS_RESOLUTION,
+    NEEDS_RESOLUTION_ABOVE_LIMIT,
+    DebtEntryKind,
+    DisputeTask,
+    Entry,
+    MediationCase,
+    ResolutionCover,
+)
 from places.models import County, Village
 
 from .measures import DETERMINED_OR_LATER, Period, Place, _grouped, measures_by, rate
 from .models import IncomeRecord, Level, ReportSettings, RiskCase, RiskClass
 
-CLAIM_KINDS_NEEDING_RESOLUTION = (ClaimEntryKind.WRITE_OFF, ClaimEntryKind.WAIVER, ClaimEntryKind.CROSS_OFFSET,
-                                  ClaimEntryKind.DIVIDEND_OFFSET)
 ORDER = {Level.GREEN: 0, Level.YELLOW: 1, Level.RED: 2}
 
 
@@ -174,7 +182,8 @@ def classify(settings: ReportSettings, *, debt: Decimal, income: Decimal, claims
                   f"黄 ≥ {s.mediation_yellow}，红 ≥ {s.mediation_red}"),
     ]
     integrity = [
-        Indicator("无有效决议的核销抵顶", f"{writeoffs} 笔", level_of(writeoffs, s.writeoffs_yellow, s.writeoffs_red),
+        Indicator("无有效决议的核销抵顶、大额调整", f"{writeoffs} 笔",
+                  level_of(writeoffs, s.writeoffs_yellow, s.writeoffs_red),
                   f"黄 ≥ {s.writeoffs_yellow}，红 ≥ {s.writeoffs_red}"),
         Indicator("干部亲属问题合同", f"{relatives} 份", level_of(relatives, s.relatives_yellow, s.relatives_red),
                   f"黄 ≥ {s.relatives_yellow}，红 ≥ {s.relatives_red}"),
@@ -190,16 +199,19 @@ def _counts(queryset) -> dict:
 
 
 def _unbacked_writeoffs(place: Place) -> dict:
-    """Write-offs, waivers and offsets (one per offset) without a passed resolution dated on or before them."""
+    """Write-offs, waivers and offsets, and 账务调整 / 资产抵债 above the county's limit, without a passed
+    money resolution that names their claim or debt and was voted on or before them (DOMAIN.md §7, §12).
+    An offset counts once (its claim side)."""
+    named = ResolutionCover.objects.filter(resolution=OuterRef("resolution")).filter(
+        Q(claim=OuterRef("claim"), claim__isnull=False) | Q(debt=OuterRef("debt"), debt__isnull=False))
     improper = (Q(resolution__isnull=True) | Q(resolution__passed=False)
                 | Q(resolution__resolved_on__gt=F("entered_on"))
-                | Q(resolution__subject=ResolutionSubject.CONTRACT))
-    on_claims = _counts_by(Entry.objects.filter(place.villages("claim__village"), improper, claim__isnull=False,
-                                                reverses__isnull=True,
-                                                kind__in=CLAIM_KINDS_NEEDING_RESOLUTION), "claim__village_id")
-    on_debts = _counts_by(Entry.objects.filter(place.villages("debt__village"), improper, debt__isnull=False,
-                                               reverses__isnull=True,
-                                               kind=DebtEntryKind.WRITE_OFF), "debt__village_id")
+                | Q(resolution__subject=ResolutionSubject.CONTRACT) | ~Exists(named))
+    weighty = Q(kind__in=NEEDS_RESOLUTION) | Q(kind__in=NEEDS_RESOLUTION_ABOVE_LIMIT, amount__gt=adjustment_limit())
+    entries = Entry.objects.filter(weighty, improper, reverses__isnull=True)
+    on_claims = _counts_by(entries.filter(place.villages("claim__village"), claim__isnull=False), "claim__village_id")
+    on_debts = _counts_by(entries.filter(place.villages("debt__village"), debt__isnull=False)
+                          .exclude(kind=DebtEntryKind.CLAIM_OFFSET), "debt__village_id")
     return defaultdict(int, {k: on_claims.get(k, 0) + on_debts.get(k, 0) for k in {*on_claims, *on_debts}})
 
 

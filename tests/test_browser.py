@@ -10,9 +10,9 @@ from decimal import Decimal
 
 import pytest
 
-from contracts.factories import ContractFactory, ResolutionFactory
+from contracts.factories import ContractFactory
 from contracts.models import Contract, ContractState
-from debts.factories import ClaimFactory
+from debts.factories import ClaimFactory, MoneyResolutionFactory
 from debts.models import Letter
 from debts.services import claim_balance
 from villages.factories import ParcelFactory, PartyFactory
@@ -159,7 +159,8 @@ def test_a_cadre_records_cash_and_a_write_off_with_its_resolution_in_the_browser
                                                                                  screenshot):
     debtor = PartyFactory(village=personas.yukou, name="冯海平")
     claim = ClaimFactory(village=personas.yukou, debtor=debtor, number="ZQ-2019-007", principal=Decimal("5000.00"))
-    ResolutionFactory(village=personas.yukou, title="2026年坏账核销方案", resolved_on=date(2026, 10, 8))
+    resolution = MoneyResolutionFactory(village=personas.yukou, title="2026年坏账核销方案",
+                                        resolved_on=date(2026, 10, 8))
 
     cadre = log_in(browser, live_server, "cadre")
     cadre.goto(f"{live_server.url}{claim.get_absolute_url()}")
@@ -177,7 +178,18 @@ def test_a_cadre_records_cash_and_a_write_off_with_its_resolution_in_the_browser
     cadre.fill("#id_entered_on", "2026-11-03")
     cadre.click("button:has-text('提交')")
     assert cadre.locator(".errorlist, .alert-danger").count() >= 1     # a write-off needs its resolution
-    cadre.locator("#id_resolution").select_option(index=1)     # the one passed resolution of the village
+    # The vote names no claim yet, so it is not offered: the cadre names this claim on the resolution's page.
+    assert cadre.locator("#id_resolution option").count() == 1
+    cadre.goto(f"{live_server.url}{resolution.get_absolute_url()}")
+    cadre.locator("#id_claim").select_option(label=str(claim))
+    cadre.click("button:has-text('列明')")
+    cadre.wait_for_selector("text=本决议已列明债权 ZQ-2019-007")
+    cadre.goto(f"{live_server.url}{claim.get_absolute_url()}")
+    cadre.click("a.btn:has-text('其他清收方式')")
+    cadre.select_option("#id_kind", "核销")
+    cadre.fill("#id_amount", "799.50")
+    cadre.fill("#id_entered_on", "2026-11-03")
+    cadre.locator("#id_resolution").select_option(index=1)     # the one resolution that names this claim
     cadre.click("button:has-text('提交')")
     cadre.wait_for_selector("text=已记账")
     assert claim_balance(claim) == Decimal("3000.00")

@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from contracts.factories import ResolutionFactory
-from debts.factories import ClaimFactory, DebtFactory
+from debts.factories import ClaimFactory, DebtFactory, MoneyResolutionFactory
 from debts.ledger_check import check_ledger
 from debts.models import ClaimEntryKind, DebtEntryKind, Entry
 from debts.services import entry_record, entry_reverse, offset_claim_against_debt
@@ -31,7 +31,7 @@ def ledger(personas):
     other = ClaimFactory(village=personas.yukou, number="ZQ-峪口-002", principal=Decimal("6000.00"))
     debt = DebtFactory(village=personas.yukou, number="ZW-峪口-001", creditor=claim.debtor,
                        principal=Decimal("20000.00"), interest=Decimal("500.00"))
-    passed = ResolutionFactory(village=personas.yukou)
+    passed = MoneyResolutionFactory(village=personas.yukou, covers=[other, claim, debt])
     cash = entry_record(user=personas.accountant, claim=claim, kind=C.CASH, amount=Decimal("1000.00"), entered_on=ON)
     wrong = entry_record(user=personas.accountant, claim=claim, kind=C.CASH, amount=Decimal("99.99"), entered_on=ON)
     entry_reverse(user=personas.accountant, entry=wrong, reason="重复登记")

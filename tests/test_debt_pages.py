@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from contracts.factories import ContractFactory, ResolutionFactory
+from contracts.factories import ContractFactory
 from core.models import AuditEntry
 from debts import services
-from debts.factories import ClaimFactory, DebtFactory
+from debts.factories import ClaimFactory, DebtFactory, MoneyResolutionFactory
 from debts.models import Claim, Debt, Entry, LegalAction, MediationCase
 from fixtures.posting import post_once
 from villages.factories import PartyFactory
@@ -139,11 +139,18 @@ def test_write_off_on_the_page_needs_a_passed_resolution(personas, ledger, clien
     url = reverse("debts:claim-entry", args=[claim.pk])
     response = post_once(client, url, {"kind": "核销", "amount": "1000", "entered_on": YESTERDAY.isoformat()})
     assert "须经民主决策" in response.content.decode()
-    failed = ResolutionFactory(village=personas.yukou, votes_for=15, votes_against=11)  # half in favour: fails
+    failed = MoneyResolutionFactory(village=personas.yukou, votes_for=15, votes_against=11,  # half: fails
+                                    covers=[claim])
     response = post_once(client, url, {"kind": "核销", "amount": "1000", "entered_on": YESTERDAY.isoformat(),
                                        "resolution": failed.pk})
-    assert "未获通过" in response.content.decode()
-    passed = ResolutionFactory(village=personas.yukou)
+    assert "所选决议未获通过，或没有列明本笔款项" in response.content.decode()
+    # Passed, but about another claim: not a ground for this one.
+    elsewhere = MoneyResolutionFactory(village=personas.yukou, covers=[ClaimFactory(village=personas.yukou)])
+    response = post_once(client, url, {"kind": "核销", "amount": "1000", "entered_on": YESTERDAY.isoformat(),
+                                       "resolution": elsewhere.pk})
+    assert "所选决议未获通过，或没有列明本笔款项" in response.content.decode()
+    assert services.claim_balance(claim) == Decimal("9000.00")
+    passed = MoneyResolutionFactory(village=personas.yukou, covers=[claim])
     response = post_once(client, url, {"kind": "核销", "amount": "1000", "entered_on": YESTERDAY.isoformat(),
                                        "resolution": passed.pk})
     assert response.status_code == 302
@@ -162,7 +169,7 @@ def test_reversal_through_the_page_restores_the_balance(personas, ledger, client
 
 def test_offset_through_the_debt_page_moves_both_sides(personas, ledger, client_for):
     claim, debt = ledger[0], ledger[1]
-    resolution = ResolutionFactory(village=personas.yukou, subject="抵顶")
+    resolution = MoneyResolutionFactory(village=personas.yukou, subject="抵顶", covers=[claim, debt])
     response = post_once(client_for(personas.cadre), reverse("debts:debt-offset", args=[debt.pk]), {
         "claim": claim.pk, "amount": "4000", "entered_on": YESTERDAY.isoformat(), "resolution": resolution.pk})
     assert response.status_code == 302

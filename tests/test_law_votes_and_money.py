@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from contracts.factories import ContractFactory, ResolutionFactory
 from contracts.models import Resolution
 from contracts.services import current_proposals, resolution_create
-from debts.factories import ClaimFactory
+from debts.factories import ClaimFactory, MoneyResolutionFactory
 from debts.letters import services as letters
 from debts.models import Claim, ClaimEntryKind, ClaimEvent, LetterKind, MediationCase
 from debts.services import (
@@ -101,7 +101,7 @@ def test_a_vote_without_the_party_members_meeting_leaves_the_procedure_incomplet
 
 def test_a_write_off_dated_before_its_vote_is_refused(personas):
     claim = ClaimFactory(village=personas.yukou)
-    later_vote = ResolutionFactory(village=personas.yukou, subject="核销", resolved_on=date(2025, 6, 1))
+    later_vote = MoneyResolutionFactory(village=personas.yukou, resolved_on=date(2025, 6, 1), covers=[claim])
     with pytest.raises(ValidationError, match="2025-06-01 才表决通过，晚于业务日期 2024-01-15"):
         entry_record(user=personas.cadre, claim=claim, kind=ClaimEntryKind.WRITE_OFF, amount=Decimal("10000.00"),
                      entered_on=date(2024, 1, 15), resolution=later_vote)
@@ -126,7 +126,7 @@ def test_an_adjustment_up_to_the_limit_is_the_accountants_and_above_it_needs_the
                      entered_on=TODAY)
     assert claim_balance(claim) == Decimal("9000.00")
 
-    resolution = ResolutionFactory(village=personas.yukou, subject="核销", resolved_on=date(2026, 5, 20))
+    resolution = MoneyResolutionFactory(village=personas.yukou, resolved_on=date(2026, 5, 20), covers=[claim])
     entry_record(user=personas.cadre, claim=claim, kind=ClaimEntryKind.ADJUSTMENT, amount=Decimal("9000.00"),
                  entered_on=TODAY, resolution=resolution)
     assert claim_balance(claim) == Decimal("0.00")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from contracts.factories import ContractFactory, ResolutionFactory
 from contracts.services import current_proposals, instalment_record_payment, schedule_generate_annual
 from core.models import AuditEntry
-from debts.factories import ClaimFactory, DebtFactory
+from debts.factories import ClaimFactory, DebtFactory, MoneyResolutionFactory
 from debts.models import Claim, ClaimEntryKind, DebtEntryKind, Entry
 from debts.services import (
     claim_balance,
@@ -44,8 +44,9 @@ def debt(personas, claim):
 
 
 @pytest.fixture
-def passed(personas):
-    return ResolutionFactory(village=personas.yukou, title="核销、减免及抵顶方案")
+def passed(personas, claim, debt):
+    """A passed vote that names the claim and the debt."""
+    return MoneyResolutionFactory(village=personas.yukou, covers=[claim, debt])
 
 
 def balance_of(owner) -> Decimal:

@@ -14,7 +14,7 @@ from contracts import services as contract_services
 from contracts.factories import ContractFactory, ResolutionFactory
 from core.models import Job
 from debts import services as debt_services
-from debts.factories import DebtFactory
+from debts.factories import DebtFactory, MoneyResolutionFactory
 from debts.models import Claim
 from ledgers import importer
 from ledgers.importer import Rights
@@ -80,7 +80,8 @@ def ledger(personas):
         village=village, number="ZQ-003", debtor=zhang, origin="承包费拖欠",
         origin_note="第3年承包费（2016-03-01 到期）", principal=Decimal("500.00")))
     debt_services.entry_record(user=user, claim=written_off, kind="核销", amount=Decimal("100.00"),
-                               entered_on=date(2025, 9, 1), resolution=ResolutionFactory(village=village))
+                               entered_on=date(2025, 9, 1),
+                               resolution=MoneyResolutionFactory(village=village, covers=[written_off]))
     debt = DebtFactory(village=village, number="ZW-001", creditor=org)
     debt_services.entry_record(user=user, debt=debt, kind="偿还", amount=Decimal("10000.00"),
                                entered_on=date(2025, 1, 15))

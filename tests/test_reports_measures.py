@@ -30,10 +30,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from contracts.factories import ContractFactory, ResolutionFactory
+from contracts.factories import ContractFactory
 from contracts.models import Contract, ContractProblem, Determination, Disposition
 from debts import services as debt_services
-from debts.factories import ClaimFactory, DebtFactory
+from debts.factories import ClaimFactory, DebtFactory, MoneyResolutionFactory
 from debts.models import Claim, Debt
 from reports.measures import MEASURE_KEYS, Measures, Period, Place, measures_by, measures_for, monthly_progress, rate
 from reports.models import IncomeRecord
@@ -78,7 +78,7 @@ def county(personas):
     wrong = debt_services.entry_record(user=acc, claim=k1, kind="现金收回", amount=D("1000.00"),
                                        entered_on=date(2026, 3, 6))
     debt_services.entry_reverse(user=acc, entry=wrong, reason="重复登记", entered_on=date(2026, 4, 2))
-    resolution = ResolutionFactory(village=p.yukou, subject="核销", resolved_on=date(2026, 5, 1))
+    resolution = MoneyResolutionFactory(village=p.yukou, resolved_on=date(2026, 5, 1), covers=[k1])
     debt_services.entry_record(user=cadre, claim=k1, kind="核销", amount=D("2000.00"), entered_on=date(2026, 5, 10),
                                resolution=resolution)
     debt_services.entry_record(user=acc, claim=k2, kind="现金收回", amount=D("500.00"), entered_on=date(2026, 2, 1))

@@ -12,20 +12,21 @@ from contracts.models import ContractState, Resolution
 from contracts.services import resolution_update
 from debts.factories import ClaimFactory
 from debts.ledger_check import check_ledger
-from debts.models import ClaimEntryKind, Entry
+from debts.models import ClaimEntryKind, Entry, ResolutionCover
 from debts.services import claim_balance, entry_record
 
 
 @pytest.fixture
 def resolution(personas):
-    return ResolutionFactory(village=personas.yukou, title="核销、减免方案", resolved_on=date(2025, 4, 8),
-                             members_expected=45, members_present=30, votes_for=20, votes_against=10,
-                             votes_abstain=0)
+    return ResolutionFactory(village=personas.yukou, subject="核销", title="核销、减免方案",
+                             resolved_on=date(2025, 4, 8), members_expected=45, members_present=30, votes_for=20,
+                             votes_against=10, votes_abstain=0)
 
 
 @pytest.fixture
 def write_off(personas, resolution):
     claim = ClaimFactory(village=personas.yukou)
+    ResolutionCover.objects.create(resolution=resolution, claim=claim)
     return entry_record(user=personas.cadre, kind=ClaimEntryKind.WRITE_OFF, amount=Decimal("2500.00"),
                         entered_on=date(2025, 5, 10), claim=claim, resolution=resolution)
 

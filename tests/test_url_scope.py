@@ -16,7 +16,7 @@ from contracts import services as contract_services
 from contracts.factories import ContractFactory, ResolutionFactory
 from core.models import Job
 from debts import services as debt_services
-from debts.factories import ClaimFactory, DebtFactory
+from debts.factories import ClaimFactory, DebtFactory, MoneyResolutionFactory
 from debts.letters import services as letter_services
 from debts.models import DisputeTask, Entry
 from ledgers.models import LedgerImport
@@ -59,10 +59,10 @@ def all_routes() -> list[Route]:
 # The record a URL's <pk> names, by the URL's path; the longest matching prefix wins.
 RECORD_FOR_PREFIX = {
     "villages/": "village", "groups/": "group", "parties/": "party", "parcels/": "parcel", "assets/": "asset",
-    "contracts/": "contract", "instalments/": "instalment", "attachments/": "attachment",
+    "contracts/": "contract", "instalments/": "instalment", "attachments/": "attachment", "evidence/": "evidence",
     "resolutions/": "resolution", "claims/": "claim", "legal/": "legal", "entries/": "entry", "debts/": "debt",
     "mediation/": "mediation", "letters/": "letter", "letters/desk/": "letter", "letters/disputes/": "dispute",
-    "jobs/": "job", "ledgers/imports/": "ledger_import",
+    "jobs/": "job", "ledgers/imports/": "ledger_import", "covers/": "cover",
     "reports/county/": "county", "reports/township/": "township", "reports/village/": "village",
     "reports/progress-data/": "township", "reports/risk/village/": "village", "reports/risk/cases/": "risk_case",
     "reports/risk/tasks/": "risk_task", "reports/risk/relatives/": "cadre_relative", "reports/income/": "income",
@@ -120,7 +120,11 @@ def jicui_records(personas):
                                                        amount=Decimal("800.00")),
         "attachment": contract_services.attachment_add(user=user, contract=contract, kind="合同文本",
                                                        upload=SimpleUploadedFile("合同.pdf", PDF)),
+        "evidence": contract_services.resolution_evidence_add(user=user, resolution=resolution, kind="会议记录",
+                                                              upload=SimpleUploadedFile("会议记录.pdf", PDF)),
         "entry": entry,
+        "cover": debt_services.resolution_cover_add(user=user, resolution=MoneyResolutionFactory(village=village),
+                                                    claim=claim),
         "legal": debt_services.legal_action_create(user=user, village=village, kind="诉讼", claims=[claim],
                                                    body="方山县人民法院", filed_on=date(2026, 4, 1)),
         "mediation": debt_services.mediation_create(

@@ -53,8 +53,9 @@ class ParcelForm(ScopedModelForm):
     class Meta:
         model = Parcel
         fields = ["village", "group", "code", "name", "kind", "ledger_area_mu", "measured_area_mu", "measured_on",
-                  "boundaries", "state", "note"]
+                  "boundaries", "state", "recovered_on", "note"]
         widgets = {"measured_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "recovered_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                    "note": forms.Textarea(attrs={"rows": 3})}
 
 

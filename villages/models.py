@@ -7,6 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from core.audit import register_audited
 from core.idnumbers import mask_id_number, normalize_credit_code, normalize_resident_id
@@ -109,6 +110,11 @@ class Parcel(VillageOwned):
     measured_on = models.DateField("实测日期", null=True, blank=True)
     boundaries = models.CharField("四至", max_length=300, blank=True, help_text="东至…，南至…，西至…，北至…")
     state = models.CharField("状态", max_length=10, choices=State.choices, default=State.IDLE)
+    # The day the village took the parcel back (by terminating its contract, by taking back occupied land, or
+    # as a ledger file records it). Kept when the parcel is let again: 收回土地 counts each parcel once, by
+    # this day (DOMAIN.md §11).
+    recovered_on = models.DateField("收回日期", null=True, blank=True,
+                                    help_text="状态为“已收回”时填写；台账未记日期的可留空")
     note = models.TextField("备注", blank=True)
 
     class Meta:
@@ -128,6 +134,16 @@ class Parcel(VillageOwned):
 
     def get_absolute_url(self):
         return reverse("villages:parcel-detail", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        if self.recovered_on and self.recovered_on > timezone.localdate():
+            raise ValidationError({"recovered_on": "收回日期不能晚于今天。"})
+
+    @property
+    def area(self) -> Decimal:
+        """The measured area where measured, else the ledger's."""
+        return self.measured_area_mu or self.ledger_area_mu
 
     @property
     def area_checked(self) -> bool:

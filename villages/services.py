@@ -6,6 +6,7 @@ scope, locks the row it changes, and is audited.
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from core import permissions as perms
 from core.pinyin import search_keys
@@ -93,7 +94,16 @@ def parcel_create(*, user, data: dict[str, Any]) -> Parcel:
 def parcel_update(*, user, parcel: Parcel, data: dict[str, Any]) -> Parcel:
     locked = lock_for_write(Parcel, parcel, user=user, perm=perms.PARCEL_CHANGE, message="您的角色不能修改地块。")
     _moved_within_scope(user, data)
-    return record_update(locked, user=user, data=data)
+    return record_update(locked, user=user, data=dated_recovery(locked, data))
+
+
+def dated_recovery(parcel: Parcel, data: dict[str, Any]) -> dict[str, Any]:
+    """Land taken back (occupied land recovered, a parcel marked 已收回) is dated: on the day given, or today
+    when the change is recorded without one (DOMAIN.md §11 counts it by that day)."""
+    turning = data.get("state") == Parcel.State.RECOVERED and parcel.state != Parcel.State.RECOVERED
+    if turning and not data.get("recovered_on"):
+        return {**data, "recovered_on": timezone.localdate()}
+    return data
 
 
 @transaction.atomic
