@@ -542,11 +542,16 @@ def mediation_check(*, case: MediationCase, today: date, user=None) -> Mediation
             locked.state, locked.defaulted_on = MediationCase.State.DEFAULTED, deadline
             with acting_as(user):
                 locked.save(update_fields=["state", "defaulted_on"])
-                for claim in locked.claims.all():
+                for claim in locked.claims.select_for_update():
                     ClaimEvent.objects.create(
                         claim=claim, kind=ClaimEvent.Kind.DEFAULT, happened_on=deadline, created_by=user,
                         note=f"调解案件 {locked.number} 第 {plan.index(instalment) + 1} 期"
                              f"（{instalment.due_date:%Y-%m-%d}）未按期履行，余额全部到期")
+                    # The whole balance falls due on the day of the default: the claim's due date (and with
+                    # it the aging and the limitation clock) moves there.
+                    if claim.due_date is None or claim.due_date < deadline:
+                        claim.due_date = deadline
+                        claim.save(update_fields=["due_date"])
             store_clocks(locked.claims.all())
             break
     return locked

@@ -7,12 +7,14 @@ the size of the data; the place's own figures are the sum of its children's (`Me
 and every rate is recomputed from the summed numerators and denominators, never averaged.
 
 The period:
-- flows (cleared, cash collected, debt resolved, land recovered, new income) are the movements
-  dated within [start, end];
-- stocks (contracts and their stages, claims and debts) stand as at `end`: records registered by
-  then, at the workflow stage they had reached by then (the determination's and the completed
-  disposition's timestamps). With no end, or an end of today, they are today's states. Parcel
-  measurements carry no reliable date and count as they stand.
+- flows (cleared, cash collected, debt resolved, land recovered, new resources, letters, new income) are
+  the movements dated within [start, end] by their own date (an entry's 业务日期, a parcel's 收回日期, a
+  letter's date), whenever they were typed in: most campaign records are entered after the fact;
+- stocks stand as at `end`: claims and debts that had arisen by then (by their 发生日期, else their due
+  date, else the day they were registered), contracts registered by then, at the workflow stage they
+  had reached by then (the determination's and the completed disposition's timestamps). With no end,
+  or an end of today, they are today's states. Parcel measurements carry no reliable date and count as
+  they stand; a parcel recorded 已收回 without a day counts only in the open period (截至今日).
 
 Shared expressions: a claim's 已清收 is the sum of its ledger entries, reversals included (they carry
 the negative amount), as in debts.selectors; sealed claims leave 应清收 and their entries leave 已清收.
@@ -27,7 +29,9 @@ from django.conf import settings
 from django.db.models import (
     CharField,
     Count,
+    Exists,
     Func,
+    OuterRef,
     Q,
     Sum,
 )
@@ -44,8 +48,9 @@ from contracts.models import (
     ProblemCode,
 )
 from core.money import ZERO, money_sum
-from debts.models import CASH_KINDS, Claim, ClaimEntryKind, Debt, Entry
+from debts.models import CASH_KINDS, Claim, ClaimEntryKind, Debt, Entry, Letter, LetterItem
 from places.models import County, Township, Village
+from villages.models import Parcel
 
 from .models import IncomeRecord
 
@@ -91,6 +96,17 @@ class Period:
 
     def registered(self, field_name: str = "created_at") -> Q:
         return Q(**{f"{field_name}__lt": self.end_moment}) if self.as_at_past else Q()
+
+    def arisen(self, prefix: str = "") -> Q:
+        """Claims or debts (through `prefix`, e.g. "claim__") that had arisen by the end: by their own date
+        (发生日期, else 到期日期), and only for those with neither, by the day they were registered."""
+        if not self.as_at_past:
+            return Q()
+        p, last = prefix, self.last_day
+        return (Q(**{f"{p}occurred_on__lte": last})
+                | Q(**{f"{p}occurred_on__isnull": True, f"{p}due_date__lte": last})
+                | Q(**{f"{p}occurred_on__isnull": True, f"{p}due_date__isnull": True,
+                       f"{p}created_at__lt": self.end_moment}))
 
     @property
     def label(self) -> str:
@@ -209,6 +225,11 @@ class Measures:
     debt_interest: Decimal = ZERO
     debt_resolved: Decimal = ZERO
     land_recovered_mu: Decimal = ZERO
+    new_resource_mu: Decimal = ZERO
+    letters_issued: int = 0
+    letters_served: int = 0
+    letters_confirmed: int = 0
+    collected_after_letter: Decimal = ZERO
     new_income: Decimal = ZERO
 
     def __add__(self, other: "Measures") -> "Measures":
@@ -273,13 +294,19 @@ class Measures:
             "debt_resolved": self.debt_resolved,
             "debt_resolved_rate": self.debt_resolved_rate,
             "land_recovered_mu": self.land_recovered_mu,
+            "new_resource_mu": self.new_resource_mu,
+            "letters_issued": self.letters_issued,
+            "letters_served": self.letters_served,
+            "letters_confirmed": self.letters_confirmed,
+            "collected_after_letter": self.collected_after_letter,
             "new_income": self.new_income,
         }
 
 
 RATE_KEYS = ("found_rate", "area_checked_rate", "investigated_rate", "standardised_rate", "clearing_rate",
              "debt_resolved_rate")
-COUNT_KEYS = ("expected_contracts", "contracts", "problem_contracts", "standardised_contracts")
+COUNT_KEYS = ("expected_contracts", "contracts", "problem_contracts", "standardised_contracts", "letters_issued",
+              "letters_served", "letters_confirmed")
 MEASURE_KEYS = tuple(Measures().as_dict())
 
 
@@ -328,12 +355,10 @@ def _grouped(queryset, path: str, level: str, **aggregates):
 
 
 def _claim_entries(place: Place, period: Period):
-    """Entries on the claims in scope (sealed claims left out), dated up to the period's end."""
-    entries = Entry.objects.filter(place.villages("claim__village"), claim__isnull=False, claim__sealed=False,
-                                   entered_on__lte=period.last_day)
-    if period.as_at_past:
-        entries = entries.filter(claim__created_at__lt=period.end_moment)
-    return entries
+    """Entries on the claims in scope (sealed claims left out), dated up to the period's end, on claims
+    that had arisen by then."""
+    return Entry.objects.filter(place.villages("claim__village"), period.arisen("claim__"), claim__isnull=False,
+                                claim__sealed=False, entered_on__lte=period.last_day)
 
 
 def measures_by(place: Place, period: Period = Period(), *, level: str | None = None,
@@ -392,7 +417,7 @@ def measures_by(place: Place, period: Period = Period(), *, level: str | None = 
         by_key[row[key]].area_checked += row["with_parcels"] - row["unchecked"]
 
     # Claims: principal, and what is sealed away from 应清收.
-    key, rows = _grouped(Claim.objects.filter(place.villages(), registered), "village", level,
+    key, rows = _grouped(Claim.objects.filter(place.villages(), period.arisen()), "village", level,
                          principal_sum=money_sum("principal"), sealed_sum=money_sum("principal", filter=Q(sealed=True)))
     for row in rows:
         by_key[row[key]].claims_principal += row["principal_sum"]
@@ -412,22 +437,23 @@ def measures_by(place: Place, period: Period = Period(), *, level: str | None = 
                 m.cash_collected += row[name]
 
     # Debts and what their entries resolved.
-    key, rows = _grouped(Debt.objects.filter(place.villages(), registered), "village", level,
+    key, rows = _grouped(Debt.objects.filter(place.villages(), period.arisen()), "village", level,
                          principal_sum=money_sum("principal"), interest_sum=money_sum("interest"))
     for row in rows:
         by_key[row[key]].debt_principal += row["principal_sum"]
         by_key[row[key]].debt_interest += row["interest_sum"]
     debt_entries = Entry.objects.filter(place.villages("debt__village"), period.dates("entered_on"),
-                                        debt__isnull=False)
-    if period.as_at_past:
-        debt_entries = debt_entries.filter(debt__created_at__lt=period.end_moment)
+                                        period.arisen("debt__"), debt__isnull=False)
     key, rows = _grouped(debt_entries, "debt__village", level, resolved=money_sum("amount"))
     for row in rows:
         by_key[row[key]].debt_resolved += row["resolved"]
 
-    # Dispositions by kind; land recovered by termination in the period (the 亩 its parcels moved to 已收回).
+    # Dispositions by kind; land recovered by a termination in the period whose contract names no parcel
+    # (the area its disposition records; parcels, where known, are counted below instead).
     completed = Q(completed_at__isnull=False) & period.registered("completed_at")
-    recovered = completed & Q(kind=DispositionKind.TERMINATE) & period.dates("termination_date")
+    named_parcels = Contract.parcels.through.objects.filter(contract_id=OuterRef("contract_id"))
+    recovered = (completed & Q(kind=DispositionKind.TERMINATE) & period.dates("termination_date")
+                 & ~Q(Exists(named_parcels)))
     kinds = {n: kind for n, kind in enumerate(DispositionKind.values)}
     counts = {}
     for n, kind in kinds.items():
@@ -442,6 +468,42 @@ def measures_by(place: Place, period: Period = Period(), *, level: str | None = 
         for n, kind in kinds.items():
             dispositions[kind]["chosen"] += row[f"chosen_{n}"]
             dispositions[kind]["completed"] += row[f"completed_{n}"]
+
+    # Land recovered: each parcel once, by the day it was taken back (by termination, by taking back
+    # occupied land, or as a ledger file records it); new resources: each parcel once, let in the period
+    # by a contract for new or recovered resources (新增资源, §9).
+    area = Coalesce("measured_area_mu", "ledger_area_mu")
+    taken_back = period.dates("recovered_on")
+    if not period.start and not period.as_at_past:
+        taken_back |= Q(recovered_on__isnull=True, state=Parcel.State.RECOVERED)
+    newly_let = Contract.parcels.through.objects.filter(
+        parcel_id=OuterRef("pk"), contract__is_new_resource=True, contract__start_date__isnull=False,
+        **{f"contract__start_date__{op}": day for op, day in (("lte", period.last_day), ("gte", period.start))
+           if day})
+    key, rows = _grouped(Parcel.objects.filter(place.villages()), "village", level,
+                         recovered=money_sum(area, filter=taken_back),
+                         new_resource=money_sum(area, filter=Q(Exists(newly_let))))
+    for row in rows:
+        by_key[row[key]].land_recovered_mu += row["recovered"]
+        by_key[row[key]].new_resource_mu += row["new_resource"]
+
+    # Letters issued (by their date), served (by the day of delivery) and confirmed (by the day of the
+    # receipt); and collections on claims in scope, in the period, after a letter that named the claim.
+    key, rows = _grouped(
+        Letter.objects.filter(place.villages()), "village", level,
+        issued=Count("pk", filter=period.dates("as_of")),
+        served=Count("pk", filter=period.dates("delivered_on") & ~Q(state=Letter.State.RETURNED)),
+        confirmed=Count("pk", filter=period.dates("answered_on") & Q(state=Letter.State.CONFIRMED)))
+    for row in rows:
+        by_key[row[key]].letters_issued += row["issued"]
+        by_key[row[key]].letters_served += row["served"]
+        by_key[row[key]].letters_confirmed += row["confirmed"]
+    lettered = LetterItem.objects.filter(claim_id=OuterRef("claim_id"), letter__as_of__lte=OuterRef("entered_on")
+                                         ).exclude(letter__state=Letter.State.RETURNED)
+    key, rows = _grouped(_claim_entries(place, period).filter(in_period, Exists(lettered)), "claim__village", level,
+                         after=money_sum("amount"))
+    for row in rows:
+        by_key[row[key]].collected_after_letter += row["after"]
 
     # Income entered by hand.
     key, rows = _grouped(IncomeRecord.objects.filter(place.villages(), period.dates("received_on")), "village",

@@ -53,6 +53,11 @@ MEASURE_ROWS = [
     ("debt_resolved", "已化解债务（元）", "money"),
     ("debt_resolved_rate", "化解率", "rate"),
     ("land_recovered_mu", "收回土地（亩）", "area"),
+    ("new_resource_mu", "新增资源（亩）", "area"),
+    ("letters_issued", "发出函件（份）", "count"),
+    ("letters_served", "已送达函件（份）", "count"),
+    ("letters_confirmed", "已确认函件（份）", "count"),
+    ("collected_after_letter", "发函后清收（元）", "money"),
     ("new_income", "新增收入（元）", "money"),
 ]
 TABLE_COLUMNS = ["contracts", "found_rate", "investigated_rate", "problem_contracts", "standardised_rate",

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from debts.factories import ClaimFactory
-from debts.models import ClaimEntryKind, ClaimEvent, MediationCase
+from debts.models import Claim, ClaimEntryKind, ClaimEvent, MediationCase
 from debts.services import (
     claim_seal,
     entry_record,
@@ -178,6 +178,25 @@ def test_the_day_after_the_grace_days_an_unpaid_instalment_makes_the_case_defaul
         [event] = claim.events.filter(kind=ClaimEvent.Kind.DEFAULT)
         assert event.happened_on == FIRST_DEADLINE
         assert "第 1 期（2025-03-01）未按期履行，余额全部到期" in event.note
+
+
+def test_on_default_the_whole_balance_falls_due_and_the_clock_runs_from_that_day(personas, claims):
+    """ZQ-001 was due in 2023: under the agreement its clock was suspended; on default the balance falls due on
+    the default day, so the claim's due date, its aging and its lapse move there."""
+    from core.bounds import add_years
+    from core.domain import limitation_years
+
+    claims[0].due_date = date(2023, 6, 30)
+    claims[0].save()
+    case = open_case(personas, claims)
+    assert Claim.objects.get(pk=claims[0].pk).clock_suspended
+
+    state_on(case, date(2025, 3, 12))
+
+    for claim in Claim.objects.filter(pk__in=[c.pk for c in claims]):
+        assert claim.due_date == FIRST_DEADLINE
+        assert (claim.clock_suspended, claim.clock_from) == (False, FIRST_DEADLINE)
+        assert claim.lapse_on == add_years(FIRST_DEADLINE, limitation_years())
 
 
 def test_without_grace_days_the_day_after_the_due_date_is_a_default(personas, claims):

@@ -38,6 +38,7 @@ from debts.models import Claim, Debt
 from reports.measures import MEASURE_KEYS, Measures, Period, Place, measures_by, measures_for, monthly_progress, rate
 from reports.models import IncomeRecord
 from villages.factories import ParcelFactory
+from villages.models import Parcel
 
 D = Decimal
 
@@ -69,6 +70,8 @@ def county(personas):
                                chosen_at=aware(date(2026, 2, 20)), termination_date=date(2026, 3, 10),
                                land_recovered_mu=D("10.50"), completed_by=p.cadre,
                                completed_at=aware(date(2026, 3, 12)))
+    # As the termination's service does: its parcel is taken back on the day the contract ended.
+    Parcel.objects.filter(pk=measured.pk).update(state="已收回", recovered_on=date(2026, 3, 10))
 
     k1 = ClaimFactory(village=p.yukou, principal=D("10000.00"))
     k2 = ClaimFactory(village=p.yukou, principal=D("5000.00"), origin="税费尾欠")
@@ -100,7 +103,9 @@ YUKOU = {
     "claims_in_scope": D("18000.00"), "cleared": D("5000.00"), "cash_collected": D("3000.00"),
     "clearing_rate": D("0.2778"), "debt_principal": D("50000.00"), "debt_resolved": D("20000.00"),
     # 化解率: 20,000.00 of 50,000.00 principal and 1,000.00 interest.
-    "debt_resolved_rate": D("0.3922"), "land_recovered_mu": D("10.50"), "new_income": D("4200.00"),
+    "debt_resolved_rate": D("0.3922"), "land_recovered_mu": D("10.50"), "new_resource_mu": D("10.50"),
+    "letters_issued": 0, "letters_served": 0, "letters_confirmed": 0, "collected_after_letter": D("0.00"),
+    "new_income": D("4200.00"),
 }
 
 
@@ -164,7 +169,7 @@ def test_the_sum_of_measures_is_field_by_field_and_keys_are_the_commands():
     a = Measures(contracts=1, cleared=D("1.10"))
     b = Measures(contracts=2, cleared=D("2.20"))
     assert (a + b).contracts == 3 and (a + b).cleared == D("3.30")
-    assert MEASURE_KEYS[0] == "expected_contracts" and MEASURE_KEYS[-1] == "new_income" and len(MEASURE_KEYS) == 19
+    assert MEASURE_KEYS[0] == "expected_contracts" and MEASURE_KEYS[-1] == "new_income" and len(MEASURE_KEYS) == 24
     assert rate(1, 3) == D("0.3333") and rate(2, 3) == D("0.6667") and rate(1, 0) is None
 
 

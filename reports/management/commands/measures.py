@@ -5,7 +5,7 @@
     python manage.py measures --village 峪口村            # or 峪口镇/峪口村 where two townships share the name
 
 `--county` without a name means the only county there is. In JSON, amounts (元, and 亩 for
-land_recovered_mu) are strings with two decimals, rates are numbers between 0 and 1 with four
+land_recovered_mu and new_resource_mu) are strings with two decimals, rates are numbers between 0 and 1 with four
 decimals, and a rate with nothing to divide by is null.
 """
 import json
@@ -25,7 +25,8 @@ LABELS = {
     "sealed_principal": "打包封存(元)", "claims_in_scope": "应清收(元)", "cleared": "已清收(元)",
     "cash_collected": "现金清收(元)", "clearing_rate": "清收率", "debt_principal": "债务本金(元)",
     "debt_resolved": "已化解(元)", "debt_resolved_rate": "化解率", "land_recovered_mu": "收回土地(亩)",
-    "new_income": "新增收入(元)",
+    "new_resource_mu": "新增资源(亩)", "letters_issued": "发出函件", "letters_served": "已送达函件",
+    "letters_confirmed": "已确认函件", "collected_after_letter": "发函后清收(元)", "new_income": "新增收入(元)",
 }
 
 
