@@ -76,7 +76,7 @@ class User(AbstractUser):
     def scope_name(self) -> str:
         level = self.scope_level
         if level == "village":
-            return f"{self.village.township.name}{self.village.name}"
+            return self.village.full_name
         if level == "township":
             return self.township.name
         if level == "county":

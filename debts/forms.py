@@ -17,7 +17,7 @@ from core.scoping import villages_for
 from core.submissions import OnceFormMixin
 from villages.selectors import party_list
 
-from .models import Claim, ClaimEntryKind, Debt, DebtEntryKind, Entry, LegalAction
+from .models import PENALTY_ORIGINS, Claim, ClaimEntryKind, Debt, DebtEntryKind, Entry, LegalAction
 from .selectors import EVENT_KINDS_BY_HAND
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -29,12 +29,17 @@ class ClaimForm(ScopedModelForm):
 
     class Meta:
         model = Claim
-        fields = ["village", "number", "debtor", "origin", "origin_note", "contract", "principal", "occurred_on",
-                  "due_date", "in_book", "note"]
-        widgets = {"occurred_on": DATE, "due_date": DATE, "note": forms.Textarea(attrs={"rows": 2})}
+        fields = ["village", "number", "debtor", "origin", "origin_note", "contract", "penalty_of", "principal",
+                  "occurred_on", "due_date", "in_book", "note"]
+        widgets = {"occurred_on": DATE, "due_date": DATE, "note": forms.Textarea(attrs={"rows": 2}),
+                   "penalty_of": forms.HiddenInput}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
+        # Set from the arrears' page ("登记违约金、滞纳金"), which passes the claim it accrued on.
+        self.fields["penalty_of"].queryset = Claim.objects.filter(
+            village__in=villages_for(user)).exclude(origin__in=PENALTY_ORIGINS)
+        self.fields["penalty_of"].error_messages["invalid_choice"] = "所涉欠款不在您的管理范围内。"
         self.fields["debtor"].queryset = party_list(user)
         self.fields["debtor"].error_messages["invalid_choice"] = "所选债务人不在您的管理范围内。"
         self.fields["contract"].queryset = contract_list(user)
@@ -147,6 +152,9 @@ class EntryForm(OnceFormMixin, forms.Form):
         self.fields["resolution"].empty_label = "（无）"
         self.fields["resolution"].help_text = "只列出表决通过、并在决议页列明了本笔款项的决议。"
         self.fields["resolution"].error_messages["invalid_choice"] = NOT_COVERING
+        if isinstance(owner, Claim) and owner.debtor.status_flagged:
+            # The usual ground for a write-off (DOMAIN.md §8), shown, never enforced: the vote decides.
+            self.fields["kind"].help_text = f"债务人状态：{owner.debtor.status_summary}。核销、减免仍须经民主决策。"
         self.owner = owner
         style_fields(self)
 

@@ -137,8 +137,9 @@ def clocks_for(claims) -> dict[int, Clock]:
 
     reversed_ids = set(Entry.objects.filter(claim_id__in=ids, reverses__isnull=False)
                        .values_list("reverses_id", flat=True))
+    # An entry whose day a ledger file did not give is dated the day of the import: not a payment that day.
     for pk, claim_id, day, kind in (Entry.objects.filter(claim_id__in=ids, kind__in=PERFORMANCE_KINDS,
-                                                         reverses__isnull=True)
+                                                         reverses__isnull=True, date_unknown=False)
                                     .values_list("pk", "claim_id", "entered_on", "kind")):
         if pk not in reversed_ids:
             facts[claim_id].append(Fact(day, "payment", what=kind))

@@ -28,7 +28,14 @@ class ClaimOrigin(models.TextChoices):
     WORKS = "工程款", "工程款"
     DIVIDEND = "分红款", "分红款"
     TAX_ERA = "税费尾欠", "税费尾欠（三提五统/农业税）"
+    PENALTY = "违约金", "违约金"
+    LATE_FEE = "滞纳金", "滞纳金"
     OTHER = "其他", "其他"
+
+
+# A penalty or late fee the contract provides for (DOMAIN.md §8): a claim of its own, beside the arrears it
+# accrued on, so that letters show principal, penalty and total apart and the ledger clears each.
+PENALTY_ORIGINS = frozenset({ClaimOrigin.PENALTY, ClaimOrigin.LATE_FEE})
 
 
 class DebtOrigin(models.TextChoices):
@@ -86,6 +93,8 @@ class Claim(VillageOwned):
                                  null=True, blank=True, related_name="claims")
     instalment = models.OneToOneField("contracts.Instalment", verbose_name="来源应付款", on_delete=models.PROTECT,
                                       null=True, blank=True, related_name="claim")
+    penalty_of = models.ForeignKey("self", verbose_name="所涉欠款", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="penalties", help_text="违约金、滞纳金所依据的欠款（同一债务人）")
     principal = models.DecimalField("金额(元)", validators=[positive_money], **MONEY)
     occurred_on = models.DateField("发生日期", null=True, blank=True)
     due_date = models.DateField("到期日期", null=True, blank=True)
@@ -142,6 +151,24 @@ class Claim(VillageOwned):
         super().clean()
         if self.origin == ClaimOrigin.OTHER and not self.origin_note:
             raise ValidationError({"origin_note": "形成原因为“其他”时，请写明原因。"})
+        self._clean_penalty()
+
+    def _clean_penalty(self):
+        arrears = self.penalty_of
+        if arrears is None:
+            return
+        if self.origin not in PENALTY_ORIGINS:
+            raise ValidationError({"penalty_of": "只有违约金、滞纳金才填写所涉欠款。"})
+        if arrears.origin in PENALTY_ORIGINS:
+            raise ValidationError({"penalty_of": "所涉欠款不能是另一笔违约金或滞纳金。"})
+        if self.pk is not None and arrears.pk == self.pk:
+            raise ValidationError({"penalty_of": "所涉欠款不能是本笔债权自身。"})
+        if arrears.debtor_id != self.debtor_id or arrears.village_id != self.village_id:
+            raise ValidationError({"penalty_of": "所涉欠款须是同一村、同一债务人的债权。"})
+
+    @property
+    def is_penalty(self) -> bool:
+        return self.origin in PENALTY_ORIGINS
 
 
 class Debt(VillageOwned):
@@ -216,6 +243,9 @@ class Entry(models.Model):
                                                               if c[0] not in ClaimEntryKind.values])
     amount = models.DecimalField("金额(元)", **MONEY)
     entered_on = models.DateField("业务日期")
+    # A ledger file gave the amount cleared but not the day: the entry is dated the day of the import, and
+    # that day is not a payment of the debtor's (the limitation clock does not count it).
+    date_unknown = models.BooleanField("业务日期不详", default=False, db_default=False)
     voucher_no = models.CharField("凭证号", max_length=50, blank=True)
     note = models.CharField("摘要", max_length=300, blank=True)
     resolution = models.ForeignKey("contracts.Resolution", verbose_name="民主决策", on_delete=models.PROTECT,

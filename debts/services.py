@@ -221,7 +221,7 @@ def entry_record(*, user, kind: str, amount: Decimal, entered_on: date, claim: C
 
 
 @transaction.atomic
-def entry_record_from_ledger(*, user, kind: str, amount: Decimal, entered_on: date, claim: Claim | None = None,
+def entry_record_from_ledger(*, user, kind: str, amount: Decimal, entered_on: date | None, claim: Claim | None = None,
                              debt: Debt | None = None, note: str = "") -> Entry:
     """The entry an imported ledger row's 已清收金额 / 已化解金额 becomes.
 
@@ -237,11 +237,13 @@ def entry_record_from_ledger(*, user, kind: str, amount: Decimal, entered_on: da
     if rules.needs_resolution(kind, amount):
         raise ValidationError(
             {"kind": f"“{kind}”须经民主决策，不能由台账导入，请在{model._meta.verbose_name}页面办理。"})
-    return _post_entry(user=user, model=model, owner=owner, kind=kind, amount=amount, entered_on=entered_on,
-                       claim=claim, debt=debt, voucher_no="", note=note, resolution=None)
+    return _post_entry(user=user, model=model, owner=owner, kind=kind, amount=amount,
+                       entered_on=entered_on or timezone.localdate(), claim=claim, debt=debt, voucher_no="",
+                       note=note, resolution=None, date_unknown=entered_on is None)
 
 
-def _post_entry(*, user, model, owner, kind, amount, entered_on, claim, debt, voucher_no, note, resolution) -> Entry:
+def _post_entry(*, user, model, owner, kind, amount, entered_on, claim, debt, voucher_no, note, resolution,
+                date_unknown: bool = False) -> Entry:
     _check_amount(amount)
     _check_date(entered_on)
     locked = lock_for_write(model, owner, user=user)
@@ -253,7 +255,7 @@ def _post_entry(*, user, model, owner, kind, amount, entered_on, claim, debt, vo
         raise ValidationError({"amount": f"金额 {format_yuan(amount)} 元超过余额 {format_yuan(balance)} 元。"})
     entry = Entry(claim=locked if claim is not None else None, debt=locked if debt is not None else None, kind=kind,
                   amount=amount, entered_on=entered_on, voucher_no=voucher_no.strip(), note=note.strip(),
-                  resolution=resolution, created_by=user)
+                  resolution=resolution, created_by=user, date_unknown=date_unknown)
     entry.full_clean()
     with acting_as(user):
         entry.save()

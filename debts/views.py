@@ -10,6 +10,7 @@ from django.views.generic import TemplateView
 
 from contracts.selectors import contract_list, resolution_list
 from core import permissions as perms
+from core.bounds import query_int
 from core.domain import limitation_years
 from core.generic import (
     ObjectFormView,
@@ -42,7 +43,7 @@ from .forms import (
     ReverseForm,
 )
 from .limitation import clocks_for
-from .models import Claim, Entry, Letter, ResolutionCover
+from .models import Claim, ClaimOrigin, Entry, Letter, ResolutionCover
 
 # --- Claims -------------------------------------------------------------------------
 
@@ -107,6 +108,22 @@ class ClaimCreateView(_PartyPickerMixin, RecordCreateView):
 
     def get_queryset(self):
         return selectors.claim_list(self.request.user)
+
+    def arrears(self):
+        """The claim a penalty or late fee is being registered on (?penalty_of=), within the user's scope."""
+        pk = query_int(self.request.GET.get("penalty_of") or self.request.POST.get("penalty_of"))
+        return selectors.claim_list(self.request.user).filter(pk=pk).first() if pk else None
+
+    def get_initial(self):
+        initial = super().get_initial()
+        if (arrears := self.arrears()) is not None:
+            initial.update(village=arrears.village, debtor=arrears.debtor, contract=arrears.contract,
+                           penalty_of=arrears, origin=ClaimOrigin.PENALTY, number=f"{arrears.number}-违约金",
+                           in_book=arrears.in_book)
+        return initial
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "arrears": self.arrears()}
 
     def write(self, form):
         data = {k: v for k, v in form.cleaned_data.items() if k != "version"}

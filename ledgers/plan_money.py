@@ -148,6 +148,8 @@ class _MoneyPlanner(Planner):
             self.error(row, self.kind_column, f"您的角色不能登记“{r.cleared_kind}”")
         if r.cleared_on and r.cleared_on > self.today:
             self.error(row, self.date_column, "日期不能晚于今天")
+        elif r.cleared_on is None:
+            self.warn(row, self.date_column, "未填写，按导入当日登记；诉讼时效不因此重新计算")
 
     def _parse_more(self, r, row, values):
         pass
@@ -209,7 +211,7 @@ class _MoneyPlanner(Planner):
             if r.entry:
                 owner = {"claim": record} if self.model is Claim else {"debt": record}
                 entry_record_from_ledger(user=user, kind=r.cleared_kind, amount=r.entry,
-                                         entered_on=r.cleared_on or self.today,
+                                         entered_on=r.cleared_on,
                                          note=f"{IMPORTED}：{self.cleared_column.removesuffix('(元)')}", **owner)
                 entries += 1
             if r.seal:

@@ -145,8 +145,17 @@ class PlacePlanner(Planner):
         for parent, village in self.new_villages.values():
             village.township = parent
             villages.append(village)
-        bulk_insert(Village, villages, self.audit)
+        # Each new township gets its own unit (镇本级): the sheet's "峪口镇本级" row where it has one.
+        bodies = []
+        for township in townships:
+            named = next((v for v in villages if v.township is township and v.name == township.body_name), None)
+            if named is not None:
+                named.is_township_body = True
+            else:
+                bodies.append(township.new_body())
+        bulk_insert(Village, villages + bodies, self.audit)
         self.outcome.count("村", "新建", len(villages))
+        self.outcome.count("镇本级", "新建", len(bodies))
         groups = []
         for parent, group in self.new_groups.values():
             group.village = parent

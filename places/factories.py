@@ -1,16 +1,7 @@
 """Test factories of the places (imported by tests and benchmarks only)."""
 import factory
-from pypinyin import Style, lazy_pinyin
 
-from .models import County, Group, Township, Village
-
-
-def _search_keys(name: str) -> str:
-    # The keys the villages app stores for a village (core.pinyin.search_keys), built from pypinyin here
-    # because places stands below core.
-    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")).lower().replace(" ", "")
-    full = "".join(lazy_pinyin(name, errors="default")).lower().replace(" ", "")
-    return f"{initials} {full}"
+from .models import County, Group, Township, Village, pinyin_keys
 
 
 class CountyFactory(factory.django.DjangoModelFactory):
@@ -24,9 +15,17 @@ class CountyFactory(factory.django.DjangoModelFactory):
 class TownshipFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Township
+        skip_postgeneration_save = True
 
     county = factory.SubFactory(CountyFactory)
     name = factory.Sequence(lambda n: f"第{n}镇")
+
+    @factory.post_generation
+    def body(obj, create, extracted, **kwargs):
+        """`TownshipFactory(body=True)` also makes the township's own unit (镇本级), as
+        villages.services.township_create does. Off by default: most tests count a township's villages."""
+        if create and extracted:
+            obj.body()
 
 
 class VillageFactory(factory.django.DjangoModelFactory):
@@ -39,7 +38,7 @@ class VillageFactory(factory.django.DjangoModelFactory):
     households = 200
     population = 650
     expected_contracts = 20
-    search_keys = factory.LazyAttribute(lambda o: _search_keys(o.name))
+    search_keys = factory.LazyAttribute(lambda o: pinyin_keys(o.name))
 
 
 class GroupFactory(factory.django.DjangoModelFactory):

@@ -1,7 +1,8 @@
 """Counties, townships, villages and village groups (DOMAIN.md §2): the places every record belongs to.
 
-The lowest floor: it imports only Django, so that every other app (core included) may stand on it.
-The tables keep the names they were first created under.
+The lowest floor: it imports only Django (and pypinyin, for the search keys of the one village it makes
+itself), so that every other app (core included) may stand on it. The tables keep the names they were first
+created under.
 """
 from decimal import Decimal
 
@@ -10,8 +11,10 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from pypinyin import Style, lazy_pinyin
 
 AREA = {"max_digits": 12, "decimal_places": 2}
+TOWNSHIP_BODY_LABEL = "镇本级"
 positive_area = MinValueValidator(Decimal("0.01"), message="面积必须大于0亩。")
 not_negative_area = MinValueValidator(Decimal("0"), message="面积不能为负数。")
 
@@ -52,6 +55,36 @@ class Township(models.Model):
     def get_additional_data(self):
         return {"township_id": self.pk, "county_id": self.county_id}
 
+    @property
+    def body_name(self) -> str:
+        return f"{self.name}本级"
+
+    def new_body(self) -> "Village":
+        """The township's own unit (镇本级), unsaved: for a writer that inserts townships in bulk."""
+        return Village(township=self, is_township_body=True, name=self.body_name,
+                       collective_org=f"{self.name}人民政府", search_keys=pinyin_keys(self.body_name))
+
+    def body(self) -> "Village":
+        """The township's own unit (镇本级, DOMAIN.md §8), made the first time it is asked for.
+
+        It lets contracts and holds claims and debts of its own, so it is a Village row: everything scoped
+        to or measured by village takes it in unchanged, counted with its township. Whoever creates a
+        township calls this (villages.services.township_create), so that every township has its body.
+        """
+        found = self.villages.filter(is_township_body=True).first()
+        if found is not None:
+            return found
+        # A village already named like the body (a ledger's "峪口镇本级" row) becomes it rather than a twin.
+        named = self.villages.filter(name=self.body_name).first()
+        if named is not None:
+            named.is_township_body = True
+            named.save(update_fields=["is_township_body"])
+            return named
+        body = self.new_body()
+        body.full_clean()
+        body.save()
+        return body
+
 
 class Village(models.Model):
     township = models.ForeignKey(Township, verbose_name="乡镇", on_delete=models.PROTECT, related_name="villages")
@@ -71,16 +104,23 @@ class Village(models.Model):
         "应有合同数", default=0, help_text="合同查找率的分母：经“三查一访”摸底应有的合同份数"
     )
     note = models.TextField("备注", blank=True)
+    is_township_body = models.BooleanField(
+        TOWNSHIP_BODY_LABEL, default=False, editable=False,
+        help_text="乡镇自身（镇本级）作为一个单位登记合同、债权和债务，范围和统计都与村相同")
     search_keys = models.CharField(max_length=400, blank=True, editable=False)
 
     class Meta:
         db_table = "villages_village"
         verbose_name = "村"
         verbose_name_plural = "村"
-        ordering = ["township__name", "name"]
+        # The township's own unit first, then its villages.
+        ordering = ["township__name", "-is_township_body", "name"]
         constraints = [
             models.UniqueConstraint(fields=["township", "name"], name="village_unique_name",
                                     violation_error_message="本乡镇已有同名的村。"),
+            models.UniqueConstraint(fields=["township"], condition=Q(is_township_body=True),
+                                    name="village_one_township_body",
+                                    violation_error_message="本乡镇已有镇本级。"),
             models.CheckConstraint(condition=Q(total_area_mu__gt=0) | Q(total_area_mu__isnull=True),
                                    name="village_total_area_positive"),
             models.CheckConstraint(condition=Q(arable_area_mu__gte=0) | Q(arable_area_mu__isnull=True),
@@ -97,14 +137,25 @@ class Village(models.Model):
 
     @property
     def full_name(self):
-        return f"{self.township.name}{self.name}"
+        # The body's own name already begins with its township's (峪口镇本级).
+        return self.name if self.is_township_body else f"{self.township.name}{self.name}"
 
     @property
     def signing_org(self):
-        return self.collective_org or f"{self.name}股份经济合作社"
+        if self.collective_org:
+            return self.collective_org
+        return f"{self.township.name}人民政府" if self.is_township_body else f"{self.name}股份经济合作社"
 
     def get_additional_data(self):
         return {"village_id": self.pk, "township_id": self.township_id, "county_id": self.township.county_id}
+
+
+def pinyin_keys(name: str) -> str:
+    """The search keys of a place's name (initials, then full pinyin), as core.pinyin.search_keys makes them
+    for every other village: places stands below core."""
+    initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")).lower().replace(" ", "")
+    full = "".join(lazy_pinyin(name, errors="default")).lower().replace(" ", "")
+    return f"{initials} {full}"[:400]
 
 
 class VillageOwned(models.Model):

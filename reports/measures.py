@@ -136,7 +136,7 @@ class Place:
         if self.obj is None:
             return "全部县"
         if self.level == "village":
-            return f"{self.obj.township.name}{self.obj.name}"
+            return self.obj.full_name
         return self.obj.name
 
     @property

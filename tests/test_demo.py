@@ -1,4 +1,5 @@
 """The demo county: built once however often the command runs; each demo user sees only their scope."""
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -75,13 +76,27 @@ def test_demo_parties_have_valid_id_numbers(demo):
         assert check(party.id_number) == party.id_number
 
 
+def test_each_demo_township_has_its_body_and_yukous_holds_a_debt_and_a_contract(demo):
+    from contracts.models import Contract
+    from debts.models import Debt
+
+    bodies = Village.objects.filter(is_township_body=True)
+    assert sorted(bodies.values_list("name", flat=True)) == ["峪口镇本级", "积翠镇本级"]
+    debt = Debt.objects.get(village__name="峪口镇本级")
+    assert (debt.origin, debt.principal) == ("工程欠款", Decimal("5000000.00"))
+    assert debt.creditor.name == "方山县宏达建筑工程有限公司" and debt.creditor.village == debt.village
+    assert AuditEntry.objects.get(object_repr=str(debt), action=AuditEntry.Action.CREATE).actor.username == "yukou"
+    assert Contract.objects.filter(village__name="峪口镇本级").count() == 1
+
+
+# The townships' own units (镇本级) are listed with the villages: 8 villages and 2 bodies.
 @pytest.mark.parametrize("username, role, villages", [
-    ("county", Role.COUNTY, 8),
-    ("jicui", Role.TOWNSHIP, 4),
-    ("yukou", Role.TOWNSHIP, 4),
+    ("county", Role.COUNTY, 10),
+    ("jicui", Role.TOWNSHIP, 5),
+    ("yukou", Role.TOWNSHIP, 5),
     ("yukoucun", Role.VILLAGE, 1),
-    ("inspector", Role.INSPECTOR, 8),
-    ("admin", Role.ADMIN, 8),
+    ("inspector", Role.INSPECTOR, 10),
+    ("admin", Role.ADMIN, 10),
 ])
 def test_each_demo_user_logs_in_and_sees_only_their_scope(demo, username, role, villages):
     client = Client()
@@ -95,3 +110,23 @@ def test_each_demo_user_logs_in_and_sees_only_their_scope(demo, username, role, 
         assert "峪口村" not in page
     if username == "yukoucun":
         assert "土屋村" not in page and "峪口村" in page
+
+
+def test_the_demo_county_shows_each_state_of_the_law(demo):
+    """A lapsed-but-confirmed claim, a suspended one, a penalty beside its arrears, a deceased debtor written off,
+    and a locked resolution that names what it clears and has its minutes on file."""
+    from django.utils import timezone
+
+    from contracts.models import ResolutionEvidence
+    from debts.limitation import ClockState
+    from debts.models import Claim
+    from villages.models import Party
+
+    today = timezone.localdate()
+    states = {claim.clock.state(today) for claim in Claim.objects.filter(sealed=False)}
+    assert {ClockState.CONFIRMED, ClockState.SUSPENDED, ClockState.RUNNING} <= states
+    assert Claim.objects.filter(origin="滞纳金", penalty_of__isnull=False).exists()
+    assert Party.objects.filter(status=Party.Status.DECEASED_NO_HEIRS).exists()
+    minutes = ResolutionEvidence.objects.filter(kind="会议记录").select_related("resolution").first()
+    assert minutes is not None and minutes.resolution.locked and minutes.resolution.covers.exists()
+    assert minutes.content_type == "application/pdf" and minutes.size > 1000

@@ -14,9 +14,8 @@ from django.core.management import call_command
 from django.db import connection
 from threads import run_at_once
 
-from contracts.factories import ResolutionFactory
 from debts import services
-from debts.factories import ClaimFactory, DebtFactory
+from debts.factories import ClaimFactory, DebtFactory, MoneyResolutionFactory
 from debts.models import ClaimEntryKind, DebtEntryKind, Entry
 from debts.services import claim_balance, debt_balance, entry_record, entry_reverse, offset_claim_against_debt
 from fixtures.personas import build_personas
@@ -65,7 +64,7 @@ def test_twenty_repayments_and_offsets_at_once_on_one_debt_stop_exactly_where_th
     claim = ClaimFactory(village=personas.yukou)
     debt = DebtFactory(village=personas.yukou, creditor=claim.debtor, principal=Decimal("9500.00"),
                        interest=Decimal("500.00"))
-    passed = ResolutionFactory(village=personas.yukou)
+    passed = MoneyResolutionFactory(village=personas.yukou, covers=[claim, debt])
 
     def repay():
         return entry_record(user=personas.accountant, debt=debt, kind=DebtEntryKind.REPAYMENT, amount=PAYMENT,
@@ -101,7 +100,7 @@ def test_an_offset_and_a_reversal_started_from_the_debt_side_do_not_deadlock(mon
     personas = build_personas()
     claim = ClaimFactory(village=personas.yukou)
     debt = DebtFactory(village=personas.yukou, creditor=claim.debtor)
-    passed = ResolutionFactory(village=personas.yukou)
+    passed = MoneyResolutionFactory(village=personas.yukou, covers=[claim, debt])
     earlier = [offset_claim_against_debt(user=personas.cadre, claim=claim, debt=debt, amount=Decimal("100.00"),
                                          entered_on=ON, resolution=passed)[1] for _ in range(5)]
     lock = services.lock_for_write
@@ -138,7 +137,7 @@ def test_two_offsets_on_the_same_pair_at_once_both_finish(monkeypatch):
     personas = build_personas()
     claim = ClaimFactory(village=personas.yukou)
     debt = DebtFactory(village=personas.yukou, creditor=claim.debtor)
-    passed = ResolutionFactory(village=personas.yukou)
+    passed = MoneyResolutionFactory(village=personas.yukou, covers=[claim, debt])
     lock = services.lock_for_write
 
     def slow_lock(*args, **kwargs):

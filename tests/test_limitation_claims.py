@@ -212,3 +212,28 @@ def test_a_reconciliation_letter_for_running_claims_says_nothing_of_a_lapse(pers
     letter = letters.letter_issue_for_claim(user=personas.accountant, claim=claim, kind=LetterKind.RECONCILIATION)
     [context] = letter_pdf.letter_context([letter.pk], with_qr=False)
     assert context["lapsed_items"] == ""
+
+
+def test_an_amount_cleared_without_a_day_in_a_ledger_restarts_no_clock(personas, tmp_path):
+    """A ledger that gives 已清收 but no 清收日期: the entry is dated the day of the import, flagged, and the
+    clock keeps running from the due date (a payment of unknown day is no proof of a payment today)."""
+    from ledgers import importer
+    from ledgers.importer import Rights
+    from ledgers.testing import workbook
+
+    header = ["乡镇", "村", "债权编号", "债务人", "形成原因", "到期日期", "金额(元)", "已清收金额(元)", "清收方式",
+              "清收日期"]
+    path = tmp_path / "债权台账.xlsx"
+    workbook(header, [["峪口镇", "峪口村", "ZQ-U1", "冯海平", "借款", "2023-02-28", "5000", "2000", "现金收回", None],
+                      ["峪口镇", "峪口村", "ZQ-U2", "冯海平", "借款", "2023-02-28", "5000", "2000", "现金收回",
+                       "2024-05-10"]], path=path)
+    sheet = importer.parse(path, "claims")
+    outcome = importer.commit(sheet, "claims", Rights.of(personas.cadre))
+    assert not outcome.errors
+    assert any("清收日期" in str(w) and "诉讼时效不因此重新计算" in str(w) for w in outcome.warnings)
+
+    undated, dated = Claim.objects.get(number="ZQ-U1"), Claim.objects.get(number="ZQ-U2")
+    entry = undated.entries.get()
+    assert (entry.date_unknown, entry.entered_on, entry.amount) == (True, timezone.localdate(), Decimal("2000.00"))
+    assert undated.lapse_on == date(2026, 2, 28)           # from the due date, as if nothing was paid
+    assert dated.lapse_on == date(2027, 5, 10)             # the dated payment restarted it

@@ -14,12 +14,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from contracts.factories import ContractFactory, ResolutionFactory
+from contracts.factories import ContractFactory
 from contracts.models import Contract, Instalment
 from core.models import Job, SubmissionKey
 from core.submissions import MISSING_MESSAGE, new_key, parse_key
 from debts import services
-from debts.factories import ClaimFactory, DebtFactory
+from debts.factories import ClaimFactory, DebtFactory, MoneyResolutionFactory
 from debts.models import Claim, Debt, Entry
 from fixtures.posting import form_key
 from ledgers.models import LedgerImport
@@ -37,7 +37,7 @@ def book(personas):
     debtor = PartyFactory(village=personas.yukou, name="冯海平")
     claim = ClaimFactory(village=personas.yukou, number="YK-ZQ-001", debtor=debtor)
     debt = DebtFactory(village=personas.yukou, number="YK-ZW-001", creditor=debtor)
-    resolution = ResolutionFactory(village=personas.yukou, title="坏账核销与抵顶方案")
+    resolution = MoneyResolutionFactory(village=personas.yukou, title="坏账核销与抵顶方案", covers=[claim, debt])
     return claim, debt, resolution
 
 

@@ -5,6 +5,7 @@ from django.contrib import admin
 from core.admin import ReadOnlyAdmin
 from places.models import County, Group, Township, Village
 
+from . import services
 from .models import Asset, Parcel, Party
 
 
@@ -17,6 +18,15 @@ class CountyAdmin(admin.ModelAdmin):
 class TownshipAdmin(admin.ModelAdmin):
     list_display = ["name", "county", "code"]
     list_filter = ["county"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # A new township comes with its own unit (镇本级); the admin's instance becomes the saved row.
+        saved = services.township_create(user=request.user, data={
+            name: getattr(obj, name) for name in ("county", "name", "code")})
+        obj.pk, obj._state = saved.pk, saved._state
 
 
 @admin.register(Village)
@@ -34,8 +44,8 @@ class GroupAdmin(ReadOnlyAdmin):
 
 @admin.register(Party)
 class PartyAdmin(ReadOnlyAdmin):
-    list_display = ["name", "kind", "id_number_masked", "village", "is_member"]
-    list_filter = ["kind", "is_member", "village__township"]
+    list_display = ["name", "kind", "id_number_masked", "village", "is_member", "status"]
+    list_filter = ["kind", "is_member", "status", "village__township"]
     search_fields = ["name"]
     exclude = ["id_number"]
 

@@ -18,7 +18,8 @@ class PartiesExport(Exporter):
     def columns(self):
         return [Column("乡镇", 10), Column("登记村", 10), Column("姓名/名称", 16), Column("类型", 8),
                 Column("证件号码", 21), Column("联系电话", 13), Column("村民小组", 10), Column("本集体成员", 10),
-                Column("住址", 24), Column("备注", 20)]
+                Column("住址", 24), Column("状态", 16), Column("状态日期", 12), Column("继承人", 24),
+                Column("备注", 20)]
 
     def rows(self, records):
         mask = self.masked()
@@ -26,7 +27,7 @@ class PartiesExport(Exporter):
             yield [party.village.township.name, party.village.name, party.name, party.get_kind_display(),
                    mask_id_number(party.id_number) if mask else party.id_number, party.phone,
                    party.group.name if party.group_id else "", "是" if party.is_member else "否", party.address,
-                   party.note]
+                   party.status, party.status_since, party.heirs, party.note]
 
 
 @exporter

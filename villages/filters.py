@@ -13,6 +13,8 @@ from .models import Asset, AssetKind, Parcel, ParcelKind, Party
 
 YES_NO = forms.Select(choices=[("", "全部"), ("true", "是"), ("false", "否")])
 _LETTERS = re.compile(r"^[a-z]+$")
+# The party filter's choice for every status but 正常 (the debtors a write-off may rest on).
+NOT_NORMAL = "非正常"
 
 
 def name_search(queryset, value: str, *, user=None, extra: tuple[str, ...] = ()):
@@ -60,10 +62,12 @@ class PartyFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label="类型", choices=Party.Kind.choices, empty_label="全部类型")
     is_member = django_filters.BooleanFilter(label="本集体成员", widget=YES_NO)
     missing_id = django_filters.BooleanFilter(label="缺证件号", method="filter_missing_id", widget=YES_NO)
+    status = django_filters.ChoiceFilter(label="状态", method="filter_status", empty_label="全部状态",
+                                         choices=[(NOT_NORMAL, "非正常（全部）"), *Party.Status.choices])
 
     class Meta:
         model = Party
-        fields = ["q", "village", "kind", "is_member"]
+        fields = ["q", "village", "kind", "is_member", "status"]
 
     def search(self, queryset, name, value):
         return name_search(queryset, value, user=self.request.user, extra=("phone",))
@@ -72,6 +76,13 @@ class PartyFilter(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(id_number="") if value else queryset.exclude(id_number="")
+
+    def filter_status(self, queryset, name, value):
+        if not value:
+            return queryset
+        if value == NOT_NORMAL:
+            return queryset.exclude(status=Party.Status.NORMAL)
+        return queryset.filter(status=value)
 
 
 class ParcelFilter(django_filters.FilterSet):

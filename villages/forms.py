@@ -45,8 +45,19 @@ class GroupForm(forms.ModelForm):
 class PartyForm(ScopedModelForm):
     class Meta:
         model = Party
-        fields = ["kind", "name", "id_number", "phone", "village", "group", "is_member", "address", "note"]
-        widgets = {"kind": forms.RadioSelect, "note": forms.Textarea(attrs={"rows": 3})}
+        fields = ["kind", "name", "id_number", "phone", "village", "group", "is_member", "address", "note",
+                  "status", "status_since", "heirs", "status_note"]
+        widgets = {"kind": forms.RadioSelect, "note": forms.Textarea(attrs={"rows": 3}),
+                   "status_since": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "heirs": forms.Textarea(attrs={"rows": 2}), "status_note": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A post without the field (an older page, a script) keeps the party's status rather than failing.
+        self.fields["status"].required = False
+
+    def clean_status(self):
+        return self.cleaned_data.get("status") or self.instance.status
 
 
 class ParcelForm(ScopedModelForm):

@@ -31,6 +31,17 @@ class Party(VillageOwned):
         PERSON = "person", "自然人"
         ORG = "org", "单位"
 
+    class Status(models.TextChoices):
+        """The party's standing as a debtor (DOMAIN.md §8): the usual ground for a write-off."""
+
+        NORMAL = "正常", "正常"
+        DECEASED_WITH_HEIRS = "已故（有继承人）", "已故（有继承人）"
+        DECEASED_NO_HEIRS = "已故（无继承人）", "已故（无继承人）"
+        MOVED_AWAY = "迁出（下落已知）", "迁出（下落已知）"
+        WHEREABOUTS_UNKNOWN = "下落不明", "下落不明"
+        DEREGISTERED = "已注销（组织）", "已注销（组织）"
+        REVOKED = "已吊销（组织）", "已吊销（组织）"
+
     kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.PERSON)
     name = models.CharField("姓名/名称", max_length=100)
     id_number = models.CharField(
@@ -45,6 +56,11 @@ class Party(VillageOwned):
     is_member = models.BooleanField("本集体经济组织成员", default=True)
     address = models.CharField("住址", max_length=200, blank=True)
     note = models.TextField("备注", blank=True)
+    status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.NORMAL,
+                              help_text="作为债务人的状况；已故、迁出、注销等是核销的常见依据")
+    status_since = models.DateField("状态日期", null=True, blank=True, help_text="去世、迁出、注销或吊销的日期")
+    heirs = models.TextField("继承人", blank=True, help_text="继承人姓名、联系方式；仅“已故（有继承人）”时填写")
+    status_note = models.TextField("状态说明", blank=True, help_text="依据，如死亡证明、村委会证明、注销公告")
     search_keys = models.CharField(max_length=400, blank=True, editable=False)
 
     class Meta:
@@ -54,8 +70,20 @@ class Party(VillageOwned):
         constraints = [
             models.UniqueConstraint(fields=["id_number"], condition=~Q(id_number=""), name="party_unique_id_number",
                                     violation_error_message="该证件号码已登记为其他当事人，请勿重复登记。"),
+            # The same rules as clean(), held by the database for writes that bypass it (bulk imports).
+            models.CheckConstraint(
+                condition=~Q(kind="person", status__in=["已注销（组织）", "已吊销（组织）"])
+                & ~Q(kind="org", status__in=["已故（有继承人）", "已故（无继承人）"]),
+                name="party_status_fits_kind", violation_error_message="“状态”与当事人类型不符。"),
+            models.CheckConstraint(
+                condition=Q(status="已故（有继承人）", heirs__gt="") | (~Q(status="已故（有继承人）") & Q(heirs="")),
+                name="party_heirs_only_when_deceased_with_heirs",
+                violation_error_message="只有状态为“已故（有继承人）”时填写“继承人”，且必须填写。"),
         ]
         indexes = [models.Index(fields=["village", "name"])]
+
+    PERSON_STATUSES = frozenset({Status.DECEASED_WITH_HEIRS, Status.DECEASED_NO_HEIRS})
+    ORG_STATUSES = frozenset({Status.DEREGISTERED, Status.REVOKED})
 
     def __str__(self):
         return self.name
@@ -71,6 +99,37 @@ class Party(VillageOwned):
                 self.id_number = normalize(self.id_number)
             except ValidationError as error:
                 raise ValidationError({"id_number": error.messages}) from None
+        self.heirs = self.heirs.strip()
+        errors = {}
+        if self.status in self.PERSON_STATUSES and self.kind != self.Kind.PERSON:
+            errors["status"] = f"“状态”不能选“{self.status}”：这只适用于自然人，该当事人是单位。"
+        elif self.status in self.ORG_STATUSES and self.kind != self.Kind.ORG:
+            errors["status"] = f"“状态”不能选“{self.status}”：这只适用于单位，该当事人是自然人。"
+        if self.status == self.Status.DECEASED_WITH_HEIRS and not self.heirs:
+            errors["heirs"] = "状态为“已故（有继承人）”时，请填写“继承人”的姓名和联系方式。"
+        elif self.heirs and self.status != self.Status.DECEASED_WITH_HEIRS:
+            errors["heirs"] = "只有状态为“已故（有继承人）”时才填写“继承人”，请清空或改选状态。"
+        if self.status_since and self.status_since > timezone.localdate():
+            errors["status_since"] = "“状态日期”不能晚于今天。"
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def status_flagged(self) -> bool:
+        """Anything but 正常: shown as a badge wherever the party is named as a debtor."""
+        return self.status != self.Status.NORMAL
+
+    @property
+    def status_summary(self) -> str:
+        """The status in one line, with its date, heirs and grounds, for help texts (e.g. a write-off's form)."""
+        parts = [self.get_status_display()]
+        if self.status_since:
+            parts.append(f"自 {self.status_since:%Y-%m-%d} 起")
+        if self.heirs:
+            parts.append(f"继承人：{' '.join(self.heirs.split())}")
+        if self.status_note:
+            parts.append(f"依据：{' '.join(self.status_note.split())}")
+        return "，".join(parts)
 
     @property
     def id_number_masked(self):

@@ -5,10 +5,12 @@ scope, locks the row it changes, and is audited.
 """
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from core import permissions as perms
+from core.audit import acting_as
 from core.pinyin import search_keys
 from core.services import (
     lock_for_write,
@@ -19,7 +21,7 @@ from core.services import (
     require_township_in_scope,
     require_village_in_scope,
 )
-from places.models import Group, Village
+from places.models import Group, Township, Village
 
 from .models import Asset, Parcel, Party
 
@@ -32,6 +34,18 @@ def _moved_within_scope(user, data: dict[str, Any]) -> None:
     """A record moved to another village (or a village to another township) must land within the scope."""
     if data.get("village") is not None:
         require_village_in_scope(user, data["village"])
+
+
+@transaction.atomic
+def township_create(*, user, data: dict[str, Any]) -> Township:
+    """A township, and with it its own unit (镇本级): every township has one from the start."""
+    require_perm(user, perms.PLACES_IMPORT, message="您的角色不能新建乡镇。")
+    if user.scope_level != "all" and data["county"].pk != user.county_id:
+        raise PermissionDenied("该县不在您的管理范围内。")
+    township = record_create(Township, user=user, data=data)
+    with acting_as(user):
+        township.body()
+    return township
 
 
 @transaction.atomic

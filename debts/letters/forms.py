@@ -93,12 +93,12 @@ class BatchForm(OnceFormMixin, forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        villages = villages_for(user).order_by("township__name", "name")
+        villages = villages_for(user).order_by("township__name", "-is_township_body", "name")
         self.fields["villages"].queryset = villages
         # Every village in scope is ticked until the user narrows the batch.
         self.fields["villages"].initial = [v.pk for v in villages]
         if user.scope_level in ("county", "all"):
-            self.fields["villages"].label_from_instance = lambda village: f"{village.township.name}{village.name}"
+            self.fields["villages"].label_from_instance = lambda village: village.full_name
         style_fields(self)
 
     def clean_as_of(self):

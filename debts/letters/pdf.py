@@ -48,7 +48,7 @@ from django.utils import timezone
 from weasyprint.text.fonts import FontConfiguration
 
 from core.idnumbers import mask_id_number
-from core.money import capital_yuan, format_yuan
+from core.money import ZERO, capital_yuan, format_yuan
 from core.pdf import document_date, render_document
 from core.pdf.fonts import face_subset
 from core.pdf.join import PdfJoin, open_part
@@ -106,12 +106,14 @@ def letter_context(letters, *, with_qr: bool = True) -> list[dict]:
 def _one_context(letter: Letter) -> dict:
     village, debtor = letter.village, letter.debtor
     org = village.signing_org
-    items, contracts, run_out = [], {}, []
+    items, contracts, run_out, penalty = [], {}, [], ZERO
     for number, item in enumerate(letter.items.all(), start=1):
         claim = item.claim
         if stored_clock(claim).state(letter.as_of) in (ClockState.LAPSED, ClockState.BEYOND):
             run_out.append(str(number))
         contract = claim.contract
+        if claim.is_penalty:
+            penalty += item.amount
         if contract is not None:
             contracts.setdefault(contract.pk, {"number": contract.number, "title": contract.title,
                                                "signed_on": _date(contract.signed_on)})
@@ -122,6 +124,7 @@ def _one_context(letter: Letter) -> dict:
             "due": _date(claim.due_date),
             "amount": format_yuan(item.amount),
             "contract": f"《{contract.title}》（{contract.number}）" if contract is not None else "",
+            "is_penalty": claim.is_penalty,
         })
     total = letter.total
     return {
@@ -143,14 +146,16 @@ def _one_context(letter: Letter) -> dict:
         "total_capital": capital_yuan(total),
         # Items whose limitation had run out on the letter's date: the letter asks the debtor to confirm them.
         "lapsed_items": "、".join(run_out),
-        # No penalty is recorded on claims or contracts: the notice says how it is reckoned.
-        "principal": format_yuan(total),
-        "penalty": format_yuan(0),
+        # Principal and penalty (违约金、滞纳金, claims of their own) apart (DOMAIN.md §10); with no penalty
+        # recorded, the notice says how it is reckoned.
+        "principal": format_yuan(total - penalty),
+        "penalty": format_yuan(penalty),
+        "has_penalty": penalty != 0,
         "penalty_note": PENALTY_NOTE,
         "as_of": document_date(letter.as_of),
         "reply_by": document_date(letter.reply_by),
         "issued_on": document_date(letter.created_at or timezone.now()),
-        "pay_at": f"{org}财务室（{village.township.name}{village.name}）",
+        "pay_at": f"{org}财务室（{village.full_name}）",
     }
 
 
@@ -202,8 +207,7 @@ def context_chars(contexts: Iterable[dict]) -> set[str]:
                 chars.update(value)
             elif isinstance(value, list):
                 for row in value:
-                    for text in row.values():
-                        chars.update(text)
+                    chars.update(*(text for text in row.values() if isinstance(text, str)))
     return chars
 
 
@@ -214,7 +218,7 @@ def batch_chars(letter_ids: list[int]) -> set[str]:
     workers are; it must cover every text `_one_context` prints.
     """
     chars = set("".join(label for _, label in ClaimOrigin.choices) + "".join(LetterKind.values)
-                + SIGNING_ORG_SUFFIX + "财务室" + PENALTY_NOTE)
+                + SIGNING_ORG_SUFFIX + "人民政府财务室" + PENALTY_NOTE)
     letter_fields = ("number", "debtor__name", "debtor__address", "debtor__group__name", "village__name",
                      "village__collective_org", "village__township__name")
     item_fields = ("claim__origin_note", "claim__contract__number", "claim__contract__title")
