@@ -235,7 +235,17 @@ def test_resolution_registered_through_the_form_computes_its_result(personas, cl
         "votes_abstain": "0"})
     assert response.status_code == 302
     page = client_for(personas.accountant).get(response["Location"]).content.decode()
-    assert "未通过" in page and "不足三分之二" in page
+    assert "未通过" in page and "未达到法定人数：须三分之二以上代表（成员）到会" in page
+
+
+def test_a_villagers_assembly_shows_its_own_quorum(personas, client_for):
+    """村民会议: more than half of the adult villagers present (村委会组织法 §22), not 2/3."""
+    response = client_for(personas.accountant).post(reverse("contracts:resolution-create"), {
+        "subject": "合同", "title": "机动地发包方案", "resolved_on": "2026-03-01", "meeting": "村民会议",
+        "members_expected": "650", "members_present": "330", "votes_for": "200", "votes_against": "100",
+        "votes_abstain": "30"})
+    page = client_for(personas.accountant).get(response["Location"]).content.decode()
+    assert "通过" in page and "（过半数村民到会）" in page and "未达到法定人数" not in page
 
 
 def test_contract_search_by_party_initials_and_filter_by_problem(personas, client_for):
