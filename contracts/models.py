@@ -571,7 +571,26 @@ class Disposition(models.Model):
         return self.approval == self.Approval.PENDING
 
 
-class Attachment(models.Model):
+class StoredFile(models.Model):
+    """What is kept of an uploaded file besides the file itself (checked by core.files.check_upload): an
+    attachment of a contract, or the evidence of a resolution."""
+
+    original_name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField("大小(字节)")
+    sha256 = models.CharField(max_length=64)
+    note = models.CharField("说明", max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{self.kind} {self.original_name}"
+
+
+class Attachment(StoredFile):
     class Kind(models.TextChoices):
         TEXT = "合同文本", "合同文本"
         RECEIPT = "收据", "收据"
@@ -585,27 +604,17 @@ class Attachment(models.Model):
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField("类别", max_length=10, choices=Kind.choices)
     file = models.FileField(storage=private_storage, upload_to="contracts/%Y/%m/")
-    original_name = models.CharField("文件名", max_length=200)
-    content_type = models.CharField(max_length=50)
-    size = models.PositiveIntegerField("大小(字节)")
-    sha256 = models.CharField(max_length=64)
-    note = models.CharField("说明", max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = "附件"
         verbose_name_plural = "附件"
         ordering = ["contract_id", "uploaded_at", "id"]
 
-    def __str__(self):
-        return f"{self.kind} {self.original_name}"
-
     def get_additional_data(self):
         return {**self.contract.get_additional_data(), "record": f"contract:{self.contract_id}"}
 
 
-class ResolutionEvidence(models.Model):
+class ResolutionEvidence(StoredFile):
     """The papers that show a resolution's procedure was held (DOMAIN.md §7): minutes, sign-in sheet, notice
     photos, ballots. They may be added after the resolution is locked, never changed or removed."""
 
@@ -621,13 +630,6 @@ class ResolutionEvidence(models.Model):
                                    related_name="evidence")
     kind = models.CharField("类别", max_length=10, choices=Kind.choices)
     file = models.FileField(storage=private_storage, upload_to="resolutions/%Y/%m/")
-    original_name = models.CharField("文件名", max_length=200)
-    content_type = models.CharField(max_length=50)
-    size = models.PositiveIntegerField("大小(字节)")
-    sha256 = models.CharField(max_length=64)
-    note = models.CharField("说明", max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
     # What a passed vote should have on file; without them the page says so (a hint, not a block).
     EXPECTED_KINDS = (Kind.MINUTES, Kind.SIGN_IN)
@@ -636,9 +638,6 @@ class ResolutionEvidence(models.Model):
         verbose_name = "决议证明材料"
         verbose_name_plural = "决议证明材料"
         ordering = ["resolution_id", "uploaded_at", "id"]
-
-    def __str__(self):
-        return f"{self.kind} {self.original_name}"
 
     def get_additional_data(self):
         return {**self.resolution.get_additional_data(), "record": f"resolution:{self.resolution_id}"}
