@@ -218,7 +218,8 @@ class CompletionForm(forms.Form):
 class AttachmentForm(forms.Form):
     kind = forms.ChoiceField(label="类别", choices=Attachment.Kind.choices)
     file = forms.FileField(label="文件（PDF、JPG、PNG）")
-    note = forms.CharField(label="说明", required=False, max_length=200)
+    note = forms.CharField(label="说明", required=False, max_length=200,
+                           widget=forms.TextInput(attrs={"placeholder": "说明（可不填）"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
