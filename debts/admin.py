@@ -7,6 +7,7 @@ from .models import (
     Claim,
     ClaimEvent,
     Debt,
+    DiscountRule,
     DisputeTask,
     Entry,
     LegalAction,
@@ -42,7 +43,7 @@ class EntryAdmin(ReadOnlyAdmin):
     list_select_related = ["claim", "debt", "created_by"]
 
 
-for model in (ClaimEvent, MediationCase, MediationInstalment, LegalAction, ResolutionCover):
+for model in (ClaimEvent, MediationCase, MediationInstalment, LegalAction, ResolutionCover, DiscountRule):
     admin.site.register(model, ReadOnlyAdmin)
 
 

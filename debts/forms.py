@@ -1,5 +1,6 @@
 """Validation of claim, debt, entry and case forms. Writes happen in services."""
 import re
+import unicodedata
 from datetime import date
 
 from django import forms
@@ -17,7 +18,18 @@ from core.scoping import villages_for
 from core.submissions import OnceFormMixin
 from villages.selectors import party_list
 
-from .models import PENALTY_ORIGINS, Claim, ClaimEntryKind, Debt, DebtEntryKind, Entry, LegalAction
+from .models import (
+    DISCOUNTABLE_ORIGINS,
+    PENALTY_ORIGINS,
+    Claim,
+    ClaimEntryKind,
+    Debt,
+    DebtEntryKind,
+    DiscountRule,
+    Entry,
+    LegalAction,
+    check_discount_tiers,
+)
 from .selectors import EVENT_KINDS_BY_HAND
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -150,7 +162,8 @@ class EntryForm(OnceFormMixin, forms.Form):
             self.fields["kind"].choices.append((ClaimEntryKind.CROSS_OFFSET, "债权债务冲转（三方抵消）"))
         self.fields["resolution"].queryset = covering_resolutions(owner)
         self.fields["resolution"].empty_label = "（无）"
-        self.fields["resolution"].help_text = "只列出表决通过、并在决议页列明了本笔款项的决议。"
+        self.fields["resolution"].help_text = ("只列出表决通过、并在决议页列明了本笔款项的决议。"
+                                               "提前缴清的折扣减免请在债权页“按折扣结清”办理。")
         self.fields["resolution"].error_messages["invalid_choice"] = NOT_COVERING
         if isinstance(owner, Claim) and owner.debtor.status_flagged:
             # The usual ground for a write-off (DOMAIN.md §8), shown, never enforced: the vote decides.
@@ -330,3 +343,87 @@ class ResolutionCoverForm(forms.Form):
         if bool(cleaned.get("claim")) == bool(cleaned.get("debt")):
             raise ValidationError("请选择一笔债权或一笔债务（只选一项）。")
         return cleaned
+
+
+# --- Early-payment discounts ---------------------------------------------------------------------
+
+_TIER_SEPARATORS = re.compile(r"[,、;\n]+")
+# Days and percent apart by a colon, by 天(内)(减免), or by a space: never run together ("1030").
+_TIER = re.compile(r"^(\d+)(?:\s*天内?\s*(?:减免)?\s*|\s*:\s*|\s+)(\d+)\s*%?$")
+
+
+def parse_discount_tiers(text: str) -> list[list[int]]:
+    """`10:30, 20:20, 30:10` (or `10天内30%、20天内20%`) as [[10, 30], [20, 20], [30, 10]], held to the
+    rule's limits (debts.models.check_discount_tiers); anything else a Chinese message naming the step."""
+    # Full-width digits, colons and percent signs as a Chinese input method types them.
+    items = [item.strip() for item in _TIER_SEPARATORS.split(unicodedata.normalize("NFKC", text or ""))
+             if item.strip()]
+    tiers = []
+    for number, item in enumerate(items, start=1):
+        match = _TIER.match(item)
+        if not match:
+            raise ValidationError(f"第 {number} 档“{item}”无法识别：请写成“天数:减免比例”，天数和比例都是整数，"
+                                  "如 10:30（送达后10天内减免30%）。")
+        tiers.append([int(match[1]), int(match[2])])
+    try:
+        return [list(step) for step in check_discount_tiers(tiers)]
+    except ValidationError as error:
+        raise ValidationError(error.message_dict["tiers"]) from None
+
+
+class DiscountRuleForm(forms.Form):
+    tiers = forms.CharField(label="折扣档次", max_length=200,
+                            help_text="每档写“送达后天数:减免比例”，用逗号隔开，越早缴清减免越多，最多5档；"
+                                      "如 10:30, 20:20, 30:10 即送达后10天内减免30%、20天内20%、30天内10%。",
+                            widget=forms.TextInput(attrs={"placeholder": "10:30, 20:20, 30:10"}))
+    origins = forms.MultipleChoiceField(
+        label="适用的形成原因", required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(o.value, o.label) for o in DISCOUNTABLE_ORIGINS],
+        help_text="不选即为除税费尾欠、违约金、滞纳金以外的全部；违约金、滞纳金须明确勾选；税费尾欠一律不适用。")
+    valid_from = forms.DateField(label="活动开始日期", widget=DATE)
+    valid_to = forms.DateField(label="活动结束日期", widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["origins"].error_messages["invalid_choice"] = "形成原因“%(value)s”不能列入折扣规则。"
+        style_fields(self)
+        self.fields["origins"].widget.attrs["class"] = "form-check-input"
+
+    def clean_tiers(self):
+        return parse_discount_tiers(self.cleaned_data["tiers"])
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("valid_from"), cleaned.get("valid_to")
+        if start and end and end < start:
+            self.add_error("valid_to", "活动结束日期不能早于开始日期。")
+        return cleaned
+
+
+class DiscountDateForm(forms.Form):
+    """The payment date a claim page works a discount out for (`?paid_on=`): today unless chosen."""
+
+    paid_on = forms.DateField(label="付款日期", widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_fields(self)
+
+    def day(self) -> date:
+        return self.cleaned_data["paid_on"] if self.is_bound and self.is_valid() else timezone.localdate()
+
+
+class DiscountSettleForm(OnceFormMixin, forms.Form):
+    """按折扣结清 from the claim's page: the rule, the day paid and the cash the page showed."""
+
+    rule = forms.ModelChoiceField(label="折扣规则", queryset=DiscountRule.objects.none(), widget=forms.HiddenInput)
+    # Both as the page worked them out (the date chosen above the card): what is recorded is what was shown.
+    paid_on = forms.DateField(label="付款日期", widget=forms.HiddenInput)
+    cash = MoneyField(label="应收现金(元)", widget=forms.HiddenInput)
+    voucher_no = forms.CharField(label="凭证号", required=False, max_length=50)
+
+    def __init__(self, *args, claim, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule"].queryset = DiscountRule.objects.filter(resolution__village_id=claim.village_id)
+        self.fields["rule"].error_messages["invalid_choice"] = "所选折扣规则不是本村的，或已撤销。"
+        style_fields(self)

@@ -351,6 +351,126 @@ class ResolutionCover(models.Model):
         return {**self.resolution.get_additional_data(), "record": f"resolution:{self.resolution_id}"}
 
 
+# --- Early-payment discounts (DOMAIN.md §8) ------------------------------------------------------------
+
+# A rule has at most this many steps, each within this many days of the notice's delivery.
+DISCOUNT_MAX_TIERS = 5
+DISCOUNT_MAX_DAYS = 365
+# Below 100%: a discount leaves cash to pay. Waiving a whole balance is a 减免 or 核销 the villagers vote on
+# claim by claim (a resolution naming it), never a reward for paying nothing early.
+DISCOUNT_MAX_PERCENT = 99
+# A rule may name any origin a village collects; 税费尾欠 is sealed and never collected, so never discounted.
+DISCOUNTABLE_ORIGINS = tuple(o for o in ClaimOrigin if o != ClaimOrigin.TAX_ERA)
+# A rule that names no origin covers the arrears themselves: penalties and late fees only when the vote named
+# them (a village may choose to waive part of a penalty for prompt payment; it is not assumed).
+DISCOUNT_DEFAULT_ORIGINS = frozenset(o for o in DISCOUNTABLE_ORIGINS if o not in PENALTY_ORIGINS)
+
+
+def check_discount_tiers(tiers) -> list[tuple[int, int]]:
+    """The steps of a discount as (days, percent) pairs: 1 to 5 of them, days whole and strictly increasing
+    from 1 to 365, percents whole and strictly decreasing from 99 to 1 (the sooner paid, the more waived)."""
+    if not isinstance(tiers, (list, tuple)) or not tiers:
+        raise ValidationError({"tiers": "请至少填写一档折扣（送达后天数和减免比例）。"})
+    if len(tiers) > DISCOUNT_MAX_TIERS:
+        raise ValidationError({"tiers": f"折扣最多 {DISCOUNT_MAX_TIERS} 档，现有 {len(tiers)} 档。"})
+    steps = []
+    for number, tier in enumerate(tiers, start=1):
+        if not isinstance(tier, (list, tuple)) or len(tier) != 2:
+            raise ValidationError({"tiers": f"第 {number} 档须是“天数:减免比例”一对数字。"})
+        days, percent = tier
+        if type(days) is not int or not 1 <= days <= DISCOUNT_MAX_DAYS:
+            raise ValidationError({"tiers": f"第 {number} 档的天数须是 1 至 {DISCOUNT_MAX_DAYS} 之间的整数。"})
+        if type(percent) is not int or not 1 <= percent <= DISCOUNT_MAX_PERCENT:
+            raise ValidationError({"tiers": f"第 {number} 档的减免比例须是 1 至 {DISCOUNT_MAX_PERCENT} 之间的整数"
+                                            "（%）；全额减免须另行表决、逐笔列明。"})
+        if steps and days <= steps[-1][0]:
+            raise ValidationError({"tiers": f"第 {number} 档的天数（{days}天）须多于第 {number - 1} 档"
+                                            f"（{steps[-1][0]}天）：天数须逐档增加。"})
+        if steps and percent >= steps[-1][1]:
+            raise ValidationError({"tiers": f"第 {number} 档的减免比例（{percent}%）须低于第 {number - 1} 档"
+                                            f"（{steps[-1][1]}%）：越早缴清，减免越多。"})
+        steps.append((days, percent))
+    return steps
+
+
+def discount_tiers_label(tiers) -> str:
+    """`送达后10天内减免30%、20天内20%、30天内10%`."""
+    parts = [f"{days}天内{'减免' if n == 0 else ''}{percent}%" for n, (days, percent) in enumerate(tiers)]
+    return "送达后" + "、".join(parts)
+
+
+class DiscountRule(models.Model):
+    """清收折扣规则: a debtor who pays the balance within so many days of the 清缴通知书's delivery has a share of
+    it waived (DOMAIN.md §8). It is part of a resolution on a 折扣规则 subject: named while the resolution may
+    still be edited, locked with it once a discount rests on it. Applied only by `discount_settle`, as the cash
+    received and a 减免 entry resting on the resolution, which together clear the claim.
+    """
+
+    resolution = models.ForeignKey("contracts.Resolution", verbose_name="民主决策", on_delete=models.PROTECT,
+                                   related_name="discount_rules")
+    # [[days, percent], ...]: within `days` days of delivery, `percent`% of the balance is waived.
+    tiers = models.JSONField("折扣档次")
+    origins = models.JSONField("适用的形成原因", default=list, blank=True,
+                               help_text="不选即为除税费尾欠、违约金、滞纳金以外的全部")
+    valid_from = models.DateField("活动开始日期")
+    valid_to = models.DateField("活动结束日期")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "清收折扣规则"
+        verbose_name_plural = "清收折扣规则"
+        ordering = ["resolution_id", "valid_from", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_from__lte=models.F("valid_to")), name="discount_window_ordered",
+                                   violation_error_message="活动结束日期不能早于开始日期。"),
+        ]
+
+    def __str__(self):
+        return f"{self.tiers_label}（{self.valid_from:%Y-%m-%d} 至 {self.valid_to:%Y-%m-%d}）"
+
+    def get_additional_data(self):
+        return {**self.resolution.get_additional_data(), "record": f"resolution:{self.resolution_id}"}
+
+    def clean(self):
+        super().clean()
+        self.tiers = [list(step) for step in check_discount_tiers(self.tiers)]
+        origins = self.origins if self.origins is not None else []
+        if not isinstance(origins, (list, tuple)):
+            raise ValidationError({"origins": "适用的形成原因须是一组形成原因。"})
+        if ClaimOrigin.TAX_ERA in origins:
+            raise ValidationError(
+                {"origins": "税费尾欠（三提五统、农业税）一律封存，不由村组织清收，不能列入折扣规则。"})
+        if unknown := [o for o in origins if o not in DISCOUNTABLE_ORIGINS]:
+            raise ValidationError({"origins": f"形成原因“{'、'.join(map(str, unknown))}”无法识别。"})
+        self.origins = [o.value for o in DISCOUNTABLE_ORIGINS if o in origins]
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValidationError({"valid_to": "活动结束日期不能早于开始日期。"})
+
+    @property
+    def steps(self) -> list[tuple[int, int]]:
+        return [(int(days), int(percent)) for days, percent in self.tiers]
+
+    @property
+    def tiers_label(self) -> str:
+        return discount_tiers_label(self.steps)
+
+    @property
+    def applies_to(self) -> frozenset[str]:
+        return frozenset(self.origins) if self.origins else DISCOUNT_DEFAULT_ORIGINS
+
+    @property
+    def origins_label(self) -> str:
+        if not self.origins:
+            return "除税费尾欠、违约金、滞纳金以外的全部债权"
+        return "、".join(self.origins)
+
+    def tier_for(self, days: int) -> tuple[int, int] | None:
+        """The first step whose days reach `days` (day 10 of a 10-day step is still in it), or None."""
+        return next(((limit, percent) for limit, percent in self.steps if days <= limit), None)
+
+
 class ClaimEvent(models.Model):
     """A step on a claim's timeline that moves no money: a collector assigned, a seal, a
     served demand, a letter (the letters module adds those), a court filing."""
@@ -481,6 +601,7 @@ register_audited(Debt, exclude=("version", "created_at"))
 register_audited(Entry, exclude=("created_at",))
 register_audited(ClaimEvent, exclude=("created_at",))
 register_audited(ResolutionCover, exclude=("created_at", "created_by"))
+register_audited(DiscountRule, exclude=("created_at", "created_by"))
 register_audited(MediationCase, m2m=("parties", "claims"))
 register_audited(MediationInstalment)
 register_audited(LegalAction, m2m=("claims",))

@@ -24,6 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Round
 from django.utils import timezone
 
+from contracts.models import ResolutionSubject
 from contracts.rules import add_years
 from core.money import MONEY_SUM, ZERO, money_sum
 from core.scoping import scoped
@@ -34,6 +35,7 @@ from .models import (
     Claim,
     ClaimEvent,
     Debt,
+    DiscountRule,
     DisputeTask,
     Entry,
     LegalAction,
@@ -86,6 +88,15 @@ def claim_detail(user) -> QuerySet[Claim]:
 def claim_entries(claim: Claim) -> QuerySet[Entry]:
     return (claim.entries.select_related("created_by", "resolution", "reverses", "reversed_by")
             .order_by("entered_on", "id"))
+
+
+def discount_rules_for(claim: Claim) -> list[DiscountRule]:
+    """The early-payment discounts of passed votes of the claim's village that reach its origin, latest campaign
+    first (the claim's page works each out; debts.votes.discount_terms)."""
+    rules = (DiscountRule.objects.filter(resolution__village_id=claim.village_id, resolution__passed=True,
+                                         resolution__subject=ResolutionSubject.DISCOUNT)
+             .select_related("resolution").order_by("-valid_to", "-pk"))
+    return [rule for rule in rules if claim.origin in rule.applies_to]
 
 
 def debt_list(user) -> QuerySet[Debt]:

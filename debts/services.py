@@ -33,11 +33,11 @@ from .models import (
     ClaimOrigin,
     Debt,
     DebtEntryKind,
+    DiscountRule,
     Entry,
     LegalAction,
     MediationCase,
     MediationInstalment,
-    ResolutionCover,
 )
 
 ENTRY_PERMISSION = {
@@ -85,9 +85,10 @@ def _check_date(entered_on: date) -> date:
 
 
 def _check_resolution(kind: str, amount: Decimal, resolution: Resolution | None, owner: Claim | Debt,
-                      entered_on: date) -> None:
+                      entered_on: date, discount_rule: DiscountRule | None = None) -> None:
     """An entry that gives money away rests on a passed resolution of the owner's village, voted on or before
-    the entry's date, whose subject names this claim or debt (DOMAIN.md §7), within the amount it named."""
+    the entry's date, whose subject names this claim or debt (DOMAIN.md §7), within the amount it named; or,
+    for the 减免 of a discount settlement, whose discount rule reaches this claim."""
     if not rules.needs_resolution(kind, amount):
         return
     if resolution is None:
@@ -103,7 +104,7 @@ def _check_resolution(kind: str, amount: Decimal, resolution: Resolution | None,
     if resolution.resolved_on > entered_on:
         raise ValidationError({"resolution": f"所选决议 {resolution.resolved_on:%Y-%m-%d} 才表决通过，晚于业务日期 "
                                              f"{entered_on:%Y-%m-%d}：须先经民主决策，后{kind}。"})
-    rules.check_resolution_covers(resolution, owner, kind, amount)
+    rules.check_resolution_covers(resolution, owner, kind, amount, discount_rule=discount_rule)
 
 
 # --- Claims and debts -------------------------------------------------------------------
@@ -243,13 +244,13 @@ def entry_record_from_ledger(*, user, kind: str, amount: Decimal, entered_on: da
 
 
 def _post_entry(*, user, model, owner, kind, amount, entered_on, claim, debt, voucher_no, note, resolution,
-                date_unknown: bool = False) -> Entry:
+                date_unknown: bool = False, discount_rule: DiscountRule | None = None) -> Entry:
     _check_amount(amount)
     _check_date(entered_on)
     locked = lock_for_write(model, owner, user=user)
     if isinstance(locked, Claim):
         rules.check_entries_allowed(locked)
-    _check_resolution(kind, amount, resolution, locked, entered_on)
+    _check_resolution(kind, amount, resolution, locked, entered_on, discount_rule=discount_rule)
     balance = claim_balance(locked) if isinstance(locked, Claim) else debt_balance(locked)
     if amount > balance:
         raise ValidationError({"amount": f"金额 {format_yuan(amount)} 元超过余额 {format_yuan(balance)} 元。"})
@@ -301,43 +302,6 @@ def offset_claim_against_debt(*, user, claim: Claim, debt: Debt, amount: Decimal
     _carry_to_instalment(locked_claim, user)
     store_clocks([locked_claim])
     return claim_side, debt_side
-
-
-# --- What a resolution names ------------------------------------------------------------
-
-
-@transaction.atomic
-def resolution_cover_add(*, user, resolution: Resolution, claim: Claim | None = None, debt: Debt | None = None,
-                         amount: Decimal | None = None) -> ResolutionCover:
-    """Name a claim or debt in a resolution's subject (with the amount voted on, if any): only while the
-    resolution may still be edited, since the covers are what the villagers voted on."""
-    if (claim is None) == (debt is None):
-        raise ValueError("A cover names exactly one claim or one debt.")
-    locked = lock_for_write(Resolution, resolution, user=user, perm=perms.RESOLUTION_CHANGE,
-                            message="您的角色不能修改民主决策记录。", out_of_scope="该决议不在您的管理范围内。")
-    if resting := locked.resting_on_it():
-        raise ValidationError(f"本决议已是{'、'.join(resting)}的依据，已经锁定，不能再增加涵盖的债权债务；"
-                              "如须核销其他债权债务，请另行表决并登记新的决议。")
-    owner = claim if claim is not None else debt
-    require_village_in_scope(user, owner.village)
-    rules.check_cover_allowed(locked, owner)
-    if amount is not None:
-        _check_amount(amount)
-    cover = ResolutionCover(resolution=locked, claim=claim, debt=debt, amount=amount, created_by=user)
-    cover.full_clean()
-    with acting_as(user):
-        cover.save()
-    return cover
-
-
-@transaction.atomic
-def resolution_cover_remove(*, user, cover: ResolutionCover) -> None:
-    locked = lock_for_write(Resolution, cover.resolution_id, user=user, perm=perms.RESOLUTION_CHANGE,
-                            message="您的角色不能修改民主决策记录。", out_of_scope="该决议不在您的管理范围内。")
-    if resting := locked.resting_on_it():
-        raise ValidationError(f"本决议已是{'、'.join(resting)}的依据，已经锁定，涵盖的债权债务不能再移除。")
-    with acting_as(user):
-        ResolutionCover.objects.filter(pk=cover.pk, resolution=locked).delete()
 
 
 def _pair_of(entry: Entry) -> Entry | None:

@@ -18,20 +18,24 @@ from core.generic import (
     RecordDetailView,
     RecordListView,
     RecordUpdateView,
+    require_valid,
     run_action,
 )
 from core.money import format_yuan
 from core.scoping import ScopedMixin, check_perm, scope_q
 from core.submissions import FIELD as SUBMISSION_FIELD
-from core.submissions import SubmittedOnceMixin
+from core.submissions import SubmittedOnceMixin, submit_once
 from core.xlsx import Column, build_xlsx, xlsx_response
 
-from . import selectors, services
+from . import selectors, services, votes
 from .filters import ClaimFilter, DebtFilter, MediationFilter
 from .forms import (
     ClaimForm,
     CollectorForm,
     DebtForm,
+    DiscountDateForm,
+    DiscountRuleForm,
+    DiscountSettleForm,
     EntryForm,
     EventForm,
     LegalActionForm,
@@ -43,7 +47,7 @@ from .forms import (
     ReverseForm,
 )
 from .limitation import clocks_for
-from .models import Claim, ClaimOrigin, Entry, Letter, ResolutionCover
+from .models import Claim, ClaimOrigin, DiscountRule, Entry, Letter, ResolutionCover
 
 # --- Claims -------------------------------------------------------------------------
 
@@ -86,8 +90,28 @@ class ClaimDetailView(RecordDetailView):
             limitation_years=limitation_years(),
             event_form=EventForm(),
             reverse_form=ReverseForm(),
+            **self._discounts(claim, today),
         )
         return context
+
+    def _discounts(self, claim, today) -> dict:
+        """按折扣结清: what each discount of the village gives this claim paid on the chosen day (`?paid_on=`,
+        today by default). Worked out, never written: the form posts to `claim_discount_settle`."""
+        if claim.sealed or claim.balance <= 0:
+            return {"discounts": []}
+        offers = selectors.discount_rules_for(claim)
+        if not offers:
+            return {"discounts": []}
+        date_form = DiscountDateForm(self.request.GET if "paid_on" in self.request.GET else None,
+                                     initial={"paid_on": today}, auto_id="id_discount_%s")
+        paid_on = date_form.day()
+        terms = [votes.discount_terms(claim, rule, paid_on) for rule in offers]
+        may_settle = perms.has_perm(self.request.user, perms.LEDGER_RESOLVE) and paid_on <= today
+        settle_forms = {t.rule.pk: DiscountSettleForm(claim=claim, auto_id=f"id_discount{t.rule.pk}_%s",
+                                                      initial={"rule": t.rule.pk, "paid_on": paid_on, "cash": t.cash})
+                        for t in terms if may_settle and not t.refusal}
+        return {"discounts": [(t, settle_forms.get(t.rule.pk)) for t in terms], "discount_date_form": date_form,
+                "discount_paid_on": paid_on, "discount_future": paid_on > today}
 
 
 class _PartyPickerMixin:
@@ -376,7 +400,7 @@ def resolution_cover_add(request, pk):
         return redirect(resolution)
     data = form.cleaned_data
     owner = data["claim"] or data["debt"]
-    return run_action(request, resolution, lambda: services.resolution_cover_add(
+    return run_action(request, resolution, lambda: votes.resolution_cover_add(
         user=request.user, resolution=resolution, claim=data["claim"], debt=data["debt"], amount=data["amount"]),
         f"本决议已列明{owner._meta.verbose_name} {owner.number}。")
 
@@ -386,8 +410,57 @@ def resolution_cover_add(request, pk):
 def resolution_cover_remove(request, pk):
     cover = get_object_or_404(ResolutionCover.objects.filter(resolution__in=resolution_list(request.user)), pk=pk)
     check_perm(request.user, perms.RESOLUTION_CHANGE)
-    return run_action(request, cover.resolution, lambda: services.resolution_cover_remove(
+    return run_action(request, cover.resolution, lambda: votes.resolution_cover_remove(
         user=request.user, cover=cover), f"已移除{cover.owner._meta.verbose_name} {cover.owner.number}。")
+
+
+# --- Early-payment discounts ---------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def discount_rule_add(request, pk):
+    """Add a discount rule to a 折扣规则 resolution (a form on the resolution's page)."""
+    resolution = get_object_or_404(resolution_list(request.user), pk=pk)
+    check_perm(request.user, perms.RESOLUTION_CHANGE)
+    form = DiscountRuleForm(request.POST)
+
+    def act():
+        require_valid(form)
+        votes.discount_rule_create(user=request.user, resolution=resolution, **form.cleaned_data)
+
+    return run_action(request, resolution, act, "已登记折扣规则。")
+
+
+@require_POST
+@login_required
+def discount_rule_remove(request, pk):
+    rule = get_object_or_404(DiscountRule.objects.filter(resolution__in=resolution_list(request.user)), pk=pk)
+    check_perm(request.user, perms.RESOLUTION_CHANGE)
+    return run_action(request, rule.resolution, lambda: votes.discount_rule_remove(user=request.user, rule=rule),
+                      "已撤销该折扣规则。")
+
+
+@require_POST
+@login_required
+def claim_discount_settle(request, pk):
+    """按折扣结清 (a form on the claim's page): the cash and the 减免 recorded together, once per page."""
+    claim = get_object_or_404(selectors.claim_list(request.user), pk=pk)
+    check_perm(request.user, perms.LEDGER_RESOLVE)
+    form = DiscountSettleForm(request.POST, claim=claim)
+    back = f"{claim.get_absolute_url()}#discount"
+
+    def act() -> str:
+        require_valid(form)
+        data = form.cleaned_data
+        _cash, waiver = votes.discount_settle(user=request.user, claim=claim, rule=data["rule"],
+                                                 paid_on=data["paid_on"], voucher_no=data["voucher_no"],
+                                                 expected_cash=data["cash"])
+        return _entry_url(waiver)
+
+    return submit_once(request, label=f"债权 {claim.number}：{request.POST.get('paid_on', '')[:10]} 按折扣结清",
+                       write=act, fallback=back, success_message="已按折扣结清：实收现金和减免两条分录已记账。",
+                       repeated_message="这笔折扣结清已经登记过了（同一次提交），未重复记账。")
 
 
 # --- Debts --------------------------------------------------------------------------------

@@ -24,15 +24,20 @@ class Col:
 
 # --- Coded columns ----------------------------------------------------------------------------
 
+# Land the lists have no kind for, read as 其他 (the planner keeps the ledger's word where it has a note).
+LAND_OTHER = ("河滩地", "其它")
+OTHER = frozenset({"其他", "其它"})
+# 清收方式 / 化解方式 that record nothing: the amount was put on account (挂账), not collected.
+NOT_COLLECTED = frozenset({"挂账", "挂帐"})
 PARCEL_KINDS = Vocabulary({
     "耕地": (), "机动地": (), "四荒地": ("荒山", "荒沟", "荒丘", "荒滩", "四荒"), "林地": (),
-    "坑塘水面": ("坑塘", "水面", "鱼塘"), "建设用地": (), "其他": (),
+    "坑塘水面": ("坑塘", "水面", "鱼塘"), "建设用地": (), "其他": LAND_OTHER,
 })
 ASSET_KINDS = Vocabulary({"房屋": ("房产", "建筑物", "门面房"), "设施": (), "设备": (), "股权": ()})
 SUBJECT_KINDS = Vocabulary({
     "耕地": (), "机动地": (), "四荒地": ("荒山", "荒沟", "荒丘", "荒滩", "四荒"), "林地": (),
     "坑塘水面": ("坑塘", "水面", "鱼塘"), "建设用地": (),
-    "房屋": ("房产", "建筑物", "门面房"), "设施": (), "设备": (), "股权": (), "其他": (),
+    "房屋": ("房产", "建筑物", "门面房"), "设施": (), "设备": (), "股权": (), "其他": LAND_OTHER,
 })
 PARCEL_STATES = Vocabulary({s: () for s in Parcel.State.values})
 CONTRACT_KINDS = Vocabulary({"资源发包": ("资源", "发包"), "资产租赁": ("资产", "租赁"), "经营性": ("经营",),
@@ -57,15 +62,17 @@ PROBLEMS = Vocabulary({
     "P11": ("外来承包未经批准", "外来承包未批准"),
     "P12": ("其他问题", "其他"),
 })
+# What ledgers add to an origin's name: `三提五统尾欠` and `农业税尾欠款` are 税费尾欠.
+ORIGIN_SUFFIXES = ("尾欠款", "尾欠", "欠款", "款")
 CLAIM_ORIGINS = Vocabulary({
     "承包费拖欠": ("承包费", "租金拖欠", "拖欠承包费"), "借款": ("个人借款",), "垫付": ("垫付款",), "工程款": (),
     "分红款": (), "税费尾欠": ("三提五统", "农业税尾欠", "农业税"), "违约金": ("合同违约金",),
     "滞纳金": ("逾期滞纳金",), "其他": (),
-})
+}, suffixes=ORIGIN_SUFFIXES)
 DEBT_ORIGINS = Vocabulary({
     "工程欠款": ("工程款",), "借款": ("信用社贷款", "银行贷款", "村民借款", "贷款"), "应付劳务费": ("劳务费",),
     "应付工资": ("工资",), "其他": (),
-})
+}, suffixes=ORIGIN_SUFFIXES)
 CLAIM_ENTRY_KINDS = Vocabulary({
     "现金收回": ("现金", "收回", "现金清收"), "分红抵扣": (), "债权债务冲转": ("冲转", "三角债抵消"),
     "以资抵债": ("实物抵债",), "账务调整": ("调账",), "核销": ("冲销",), "减免": (),

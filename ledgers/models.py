@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from core.audit import register_audited
+
 
 class LedgerKind(models.TextChoices):
     PLACES = "places", "村组"
@@ -64,3 +66,37 @@ class LedgerImport(models.Model):
     @property
     def can_commit(self) -> bool:
         return self.state == self.State.READY
+
+
+class ColumnMapping(models.Model):
+    """A header of a county's ledgers confirmed as one column of a kind (ledgers/mapping.py), so that next
+    month's file with the same header maps itself. The header is kept normalised (`mapping.header_key`:
+    no units, spaces or full-width forms); an empty column means the header is not imported. `values`
+    maps the coded values the vocabulary does not know, as written (normalised), to its names."""
+
+    county = models.ForeignKey("places.County", verbose_name="县", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("台账类型", max_length=10, choices=LedgerKind.choices)
+    header_key = models.CharField("表头", max_length=200)
+    column = models.CharField("对应栏目", max_length=50, blank=True, help_text="空为不导入")
+    values = models.JSONField("代码对照", default=dict, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="确认人", on_delete=models.PROTECT,
+                                   related_name="+")
+    updated_at = models.DateTimeField("确认时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "表头对照"
+        verbose_name_plural = "表头对照"
+        ordering = ["county", "kind", "header_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["county", "kind", "header_key"], name="ledgers_column_mapping_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}台账「{self.header_key}」→ {self.column or '不导入'}"
+
+    def get_additional_data(self):
+        # The audit entry belongs to the county, like the mapping.
+        return {"county_id": self.county_id}
+
+
+register_audited(ColumnMapping, exclude=("updated_at",))

@@ -21,7 +21,18 @@ from villages.models import Asset, Parcel
 
 from . import kinds as K
 from .planning import BAD, Parties, PendingParty, Planner, combined_keys, read_id_number
-from .reading import CellError, amount, area, day, is_blank, normalize, split_list, text, yes_no
+from .reading import (
+    CellError,
+    Conversions,
+    area,
+    day,
+    id_cell,
+    is_blank,
+    normalize,
+    split_list,
+    text,
+    yes_no,
+)
 
 S = ContractState
 EARLY = (S.FOUND, S.INVESTIGATING)
@@ -97,11 +108,9 @@ class ContractPlanner(Planner):
     def plan(self):
         rows = []
         id_numbers = set()
-        sheet_rows = self.sheet.rows
-        for index, (row, values) in enumerate(sheet_rows):
-            self.progress(index + 1, f"已核对 {index + 1:,} 行")
-            if self.owns_sheet:
-                sheet_rows[index] = None      # the raw values are not needed again
+        self.conversions = Conversions(self.sheet.units)
+        for done, (row, values) in enumerate(self.data_rows(), start=1):
+            self.progress(done, f"已核对 {done:,} 行")
             parsed = self._parse(row, values)
             if parsed is not None:
                 rows.append(parsed)
@@ -111,6 +120,8 @@ class ContractPlanner(Planner):
                         id_numbers.add(read_id_number(raw_id)[0])
                     except CellError:
                         pass
+        for column, message in self.conversions.warnings():
+            self.warn(None, column, message)
         village_ids = {r.village.pk for r in rows}
         self.parties = Parties(self, id_numbers, village_ids)
         self._load_existing(village_ids)
@@ -132,6 +143,9 @@ class ContractPlanner(Planner):
 
     # --- Reading one row ------------------------------------------------------------------------
 
+    def _money(self, row, values, name):
+        return self.read(row, values, name, self.conversions.amount, name, row)
+
     def _parse(self, row, values):
         village = self.village(row, values)
         number = self.required_text(row, values, "合同编号", 60)
@@ -143,6 +157,9 @@ class ContractPlanner(Planner):
         self.required_text(row, values, "承包方", 100)
         self.optional_text(row, values, "联系电话", 30)
         d["subject_kind"] = self.read(row, values, "标的类型", K.SUBJECT_KINDS.read)
+        written = text(self.raw(values, "标的类型"))
+        # `河滩地` is 其他: the ledger's word is kept (in the note, and on a parcel made from the row).
+        d["subject_words"] = written if d["subject_kind"] == "其他" and normalize(written) not in K.OTHER else ""
         d["subject_name"] = self.optional_text(row, values, "标的名称", 100)
         d["codes"] = [c for c in split_list(self.raw(values, "地块编号")) if c] if self.has("地块编号") else None
         if self.has("面积(亩)"):
@@ -151,17 +168,21 @@ class ContractPlanner(Planner):
         if self.has("起始日期"):
             d["start_date"] = self.read(row, values, "起始日期", day)
         if self.has("终止日期"):
-            d["end_date"] = self.read(row, values, "终止日期", day, open_end=True)
+            d["end_date"] = self.read(row, values, "终止日期", day, open_end=True, end=True)
         start, end = d.get("start_date"), d.get("end_date")
         if start not in (None, BAD) and end not in (None, BAD) and end <= start:
             self.error(row, "终止日期", "终止日期须晚于起始日期")
         if self.has("年承包费(元)"):
-            d["annual_fee"] = self.read(row, values, "年承包费(元)", amount)
+            d["annual_fee"] = self._money(row, values, "年承包费(元)")
         if self.has("合同总额(元)"):
-            d["total_amount"] = self.read(row, values, "合同总额(元)", amount)
+            d["total_amount"] = self._money(row, values, "合同总额(元)")
         d["form"] = self.read(row, values, "签订形式", K.CONTRACT_FORMS.read) if self.has("签订形式") else None
         if self.has("备注"):
             d["note"] = self.optional_text(row, values, "备注", 5000)
+        if d["subject_words"]:
+            self._keep_subject_words(row, d)
+        if self.has("证件号码"):
+            self.read(row, values, "证件号码", id_cell)
         r.procedure = self.read(row, values, "民主程序", yes_no) if self.has("民主程序") else None
         r.state = self.read(row, values, "清理状态", K.CONTRACT_STATES.read) if self.has("清理状态") else None
         r.problems = self.read(row, values, "存在问题", read_problems) if self.has("存在问题") else None
@@ -171,6 +192,16 @@ class ContractPlanner(Planner):
         r.party_raw = (text(self.raw(values, "承包方")), self.raw(values, "证件号码"),
                        text(self.raw(values, "联系电话")) if self.has("联系电话") else "")
         return r
+
+    def _keep_subject_words(self, row, d):
+        words = d["subject_words"]
+        if not self.has("备注"):
+            self.warn(row, "标的类型", f"“{words}”记为“其他”")
+            return
+        tag = f"标的类型：{words}"
+        if tag not in d["note"]:
+            d["note"] = f"{d['note']}；{tag}"[:5000] if d["note"] else tag
+        self.warn(row, "标的类型", f"“{words}”记为“其他”，原文记入备注")
 
     def _load_existing(self, village_ids):
         self.contracts, self.parcels_by_code, self.assets_by_name = {}, {}, defaultdict(list)
@@ -224,10 +255,11 @@ class ContractPlanner(Planner):
                         self.error(row, "面积(亩)", f"地块 {code} 不在本村台账中，新建地块须填写面积")
                         continue
                     parcel_kind = kind if kind in PARCEL_KIND_NAMES else "其他"
-                    if kind not in PARCEL_KIND_NAMES:
+                    if kind not in PARCEL_KIND_NAMES and not d["subject_words"]:
                         self.warn(row, "标的类型", f"新建地块 {code} 没有地块类型，记为“其他”")
                     parcel = Parcel(village=village, code=code[:50], name=(name or code)[:100], kind=parcel_kind,
-                                    ledger_area_mu=d["area_mu"], state=Parcel.State.LET)
+                                    ledger_area_mu=d["area_mu"], state=Parcel.State.LET,
+                                    note=f"资源类型：{d['subject_words']}" if d["subject_words"] else "")
                     if d["measured"] not in (None, BAD):
                         parcel.measured_area_mu = d["measured"]
                     self.new_parcels[key] = parcel

@@ -22,14 +22,23 @@ from debts.services import entry_record_from_ledger
 
 from . import kinds as K
 from .planning import BAD, Parties, PendingParty, Planner, read_id_number
-from .reading import CellError, amount, day, is_blank, normalize, text, yes_no
+from .reading import (
+    CellError,
+    Conversions,
+    day,
+    id_cell,
+    is_blank,
+    normalize,
+    text,
+    yes_no,
+)
 
 IMPORTED = "台账导入"
 
 
 class MoneyRow:
     __slots__ = ("row", "village", "number", "existing", "party", "data", "cleared", "cleared_kind", "cleared_on",
-                 "sealed", "changes", "entry", "seal", "obj")
+                 "sealed", "changes", "entry", "seal", "obj", "on_account")
 
     def __init__(self, row, village, number):
         self.row, self.village, self.number = row, village, number
@@ -39,18 +48,20 @@ class MoneyRow:
         self.sealed = None
         self.entry = None        # amount of the entry to record
         self.seal = False
+        self.on_account = False  # 挂账: what the file shows as cleared was not collected
 
 
 class _MoneyPlanner(Planner):
     model = Claim
-    number_column = party_column = cleared_column = kind_column = date_column = ""
+    number_column = party_column = cleared_column = kind_column = date_column = entry_noun = ""
     origins = entry_kinds = None
     default_entry = ""
     noun = ""
 
     def plan(self):
         rows, id_numbers = [], set()
-        for done, (row, values) in enumerate(self.sheet.rows, start=1):
+        self.conversions = Conversions(self.sheet.units)
+        for done, (row, values) in enumerate(self.data_rows(), start=1):
             self.progress(done, f"已核对 {done:,} 行")
             parsed = self._parse(row, values)
             if parsed is None:
@@ -62,6 +73,8 @@ class _MoneyPlanner(Planner):
                     id_numbers.add(read_id_number(raw_id)[0])
                 except CellError:
                     pass
+        for column, message in self.conversions.warnings():
+            self.warn(None, column, message)
         village_ids = {r.village.pk for r, _ in rows}
         self.parties = Parties(self, id_numbers, village_ids)
         self.existing = {}
@@ -114,7 +127,7 @@ class _MoneyPlanner(Planner):
             d["origin"], d["origin_note"] = origin, note[:200]
         if self.has("发生日期"):
             d["occurred_on"] = self.read(row, values, "发生日期", day)
-        principal = self.read(row, values, "金额(元)", amount)
+        principal = self._money(row, values, "金额(元)")
         if principal is None:
             self.error(row, "金额(元)", "请填写")
         elif principal is not BAD and principal <= 0:
@@ -122,9 +135,14 @@ class _MoneyPlanner(Planner):
         r.data["principal"] = principal
         if self.has("备注"):
             d["note"] = self.optional_text(row, values, "备注", 5000)
-        r.cleared = self.read(row, values, self.cleared_column, amount) if self.has(self.cleared_column) else None
-        r.cleared_kind = self.read(row, values, self.kind_column, self.entry_kinds.read)
+        r.cleared = self._money(row, values, self.cleared_column) if self.has(self.cleared_column) else None
+        if normalize(self.raw(values, self.kind_column)) in K.NOT_COLLECTED:
+            self._on_account(r, text(self.raw(values, self.kind_column)))
+        else:
+            r.cleared_kind = self.read(row, values, self.kind_column, self.entry_kinds.read)
         r.cleared_on = self.read(row, values, self.date_column, day)
+        if self.has("证件号码"):
+            self.read(row, values, "证件号码", id_cell)
         self._parse_more(r, row, values)
         if village is None or self.is_bad(row):
             return None
@@ -133,6 +151,17 @@ class _MoneyPlanner(Planner):
         if self.is_bad(row):
             return None
         return r, values
+
+    def _money(self, row, values, name):
+        return self.read(row, values, name, self.conversions.amount, name, row)
+
+    def _on_account(self, r, word: str) -> None:
+        """挂账: the amount stands on the books, nothing came in; the row records no entry."""
+        what = "收回" if self.model is Claim else "偿还"
+        column = self.cleared_column.removesuffix("(元)")
+        shown = f"，{column} {r.cleared:,.2f} 元" if r.cleared not in (None, BAD) and r.cleared else ""
+        self.warn(r.row, self.kind_column, f"“{word}”表示未{what}{shown}不登记为{self.entry_noun}")
+        r.on_account, r.cleared = True, None
 
     def _check_entry(self, r) -> None:
         """The entry the row will record (the whole amount, or what a corrected file adds): its kind and date."""
@@ -176,7 +205,7 @@ class _MoneyPlanner(Planner):
             self.error(r.row, "金额(元)", f"系统中为 {existing.principal:,.2f} 元；金额不能由台账修改，"
                                           f"请在{self.noun}页面登记“账务调整”")
         before = self.cleared_before.get(existing.pk, 0)
-        if self.has(self.cleared_column) and cleared != before:
+        if self.has(self.cleared_column) and not r.on_account and cleared != before:
             if cleared < before:
                 self.error(r.row, self.cleared_column, f"系统中已登记 {before:,.2f} 元，台账金额更少；"
                                                        f"冲正请在{self.noun}页面办理")
@@ -237,6 +266,7 @@ class ClaimPlanner(_MoneyPlanner):
     noun = "债权"
     number_column, party_column, party_field = "债权编号", "债务人", "debtor"
     cleared_column, kind_column, date_column = "已清收金额(元)", "清收方式", "清收日期"
+    entry_noun = "清收"
     origins, entry_kinds, default_entry = K.CLAIM_ORIGINS, K.CLAIM_ENTRY_KINDS, ClaimEntryKind.CASH
 
     def _load(self, village_ids):
@@ -312,6 +342,7 @@ class DebtPlanner(_MoneyPlanner):
     noun = "债务"
     number_column, party_column, party_field = "债务编号", "债权人", "creditor"
     cleared_column, kind_column, date_column = "已化解金额(元)", "化解方式", "化解日期"
+    entry_noun = "化解"
     origins, entry_kinds, default_entry = K.DEBT_ORIGINS, K.DEBT_ENTRY_KINDS, "偿还"
 
     def _new(self, r, party):

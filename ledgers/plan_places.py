@@ -37,7 +37,7 @@ class PlacePlanner(Planner):
         self.new_counties, self.new_townships, self.new_villages, self.new_groups = {}, {}, {}, {}
         self.village_updates, self.group_updates = [], []
         seen = {}
-        for done, (row, values) in enumerate(self.sheet.rows, start=1):
+        for done, (row, values) in enumerate(self.data_rows(), start=1):
             self.progress(done, f"已核对 {done:,} 行")
             self._plan_row(row, values, seen)
 
@@ -175,7 +175,7 @@ class ParcelPlanner(Planner):
 
     def plan(self):
         parsed = []
-        for done, (row, values) in enumerate(self.sheet.rows, start=1):
+        for done, (row, values) in enumerate(self.data_rows(), start=1):
             self.progress(done, f"已核对 {done:,} 行")
             village = self.village(row, values)
             code = self.required_text(row, values, "地块编号", 50)

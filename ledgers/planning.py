@@ -19,7 +19,16 @@ from places.models import Village
 from villages.models import Party
 
 from . import kinds as K
-from .reading import UNCOMPUTED_REASON, CellError, Sheet, is_blank, normalize, text
+from .reading import (
+    EXAMPLE_TYPED_OVER,
+    UNCOMPUTED_REASON,
+    CellError,
+    Sheet,
+    is_blank,
+    normalize,
+    text,
+    typed_over,
+)
 
 MAX_LISTED = 1000   # errors and warnings kept for the preview page (all are counted)
 
@@ -344,6 +353,20 @@ class Planner:
         for row, column in sheet.uncomputed:
             self.error(row, column, UNCOMPUTED_REASON)
             self._uncomputed.add((row, column))
+
+    def data_rows(self):
+        """The rows to read: an example row typed over with a real record (its 示例 mark left in place), then
+        the sheet's; each let go once read when the sheet is the planner's own."""
+        examples = typed_over(self.sheet, self.kind.example)
+        self.outcome.rows += len(examples)
+        for row, values in examples:
+            self.warn(row, None, EXAMPLE_TYPED_OVER)
+            yield row, values
+        sheet_rows = self.sheet.rows
+        for index, item in enumerate(sheet_rows):
+            if self.owns_sheet:
+                sheet_rows[index] = None      # the raw values are not needed again
+            yield item
 
     @contextmanager
     def timed(self, name: str):

@@ -11,16 +11,23 @@ Two layers, both free of the database:
   says), hidden rows and columns are noted, and a formula saved without its
   value is told from an empty cell. The web process never runs this layer on
   an upload: ledgers/reader.py runs it in a process of its own under a memory
-  ceiling;
+  ceiling. It also notes which money columns are in 万元 (by the header,
+  `合同总金额（万元）`, or a `单位：万元` row above it), skips the row of column
+  numbers and 合计/小计 rows wherever the label stands, and keeps the rows
+  marked 示例 apart (the planner tells the template's example from one typed over);
 - the values: amounts (`12,345.00`, `1.2万`, `¥12345元`, number cells) that
-  fit a money column, areas in 亩, dates in every form the field writes them
-  (`2015.3.1`, `2015年3月1日`, `201503`, Excel serials, `至今`) within
-  core.bounds, 是/否, coded names with their synonyms and bracketed notes,
-  and lists of problems.
+  fit a money column, in 万元 converted to 元 exactly (and listed for the
+  preview), areas in 亩, dates in every form the field writes them
+  (`2015.3.1`, `2015年3月1日`, `201503`, `2015.03` as a number, Excel serials,
+  `至今`; a month that ends a period is its last day) within core.bounds,
+  periods in one cell (`2010.1.1-2030.12.31`, `20年`), ID numbers refused
+  when Excel stored them as numbers, 是/否, coded names with their synonyms,
+  bracketed notes and the suffixes ledgers add, and lists of problems.
 
 A value that cannot be read raises `CellError` with the reason in Chinese;
 the importer adds the row and the column.
 """
+import calendar
 import json
 import re
 import unicodedata
@@ -50,10 +57,17 @@ UNCOMPUTED_REASON = "公式未计算，请在 Excel 中重新计算并保存"
 
 _SPACE = re.compile(r"\s+")
 _TOTAL = re.compile(r"^(合计|小计|总计|累计)")
+# A cell that is nothing but a total's label (`本页小计`, `合计:`, `总计(元)`).
+_TOTAL_CELL = re.compile(r"^(本页|本村|本组|本镇|全村|全镇|全乡|各村)?(合计|小计|总计|累计)(:|\(.*\))?$")
 BLANK_MARKS = frozenset({"", "-", "--", "—", "——", "–", "/", "\\", "无数据"})
 OPEN_END = frozenset({"至今", "长期", "不定期", "无期限", "未约定"})
 EXAMPLE_MARKS = frozenset({"示例", "例", "样例", "填写示例"})
+# A template has one example row; a file marking more than this many is not told apart row by row.
+EXAMPLES_KEPT = 100
+# Beside the numbers of a row of column numbers.
+COLUMN_NUMBER_MARKS = frozenset({"栏次", "栏号", "列号", "甲", "乙", "丙", "丁"})
 IGNORED_HEADERS = frozenset({"序号", "序", "No.", "NO.", "no."})
+WAN = "万元"
 
 
 class BadFile(Exception):
@@ -83,6 +97,19 @@ def normalize(text) -> str:
 def without_note(text: str) -> str:
     """`税费尾欠(三提五统)` → `税费尾欠`; `面积(亩)` → `面积`."""
     return re.sub(r"\(.*\)$", "", text) if text.endswith(")") else text
+
+
+# The units a header may name in brackets instead of its column's own: by the column's unit, what each
+# means (a figure in 元 per year is in 元; one in 万元 is converted).
+HEADER_UNITS = {"元": {"元": "元", "元/年": "元", "万元": WAN, "万元/年": WAN}, "亩": {"亩": "亩"}}
+# `单位：万元` (`金额单位:元、亩`) in a title or unit row above the header.
+_UNIT_ROW = re.compile(r"单位:?(万元|元)")
+
+
+def unit_of(text) -> str:
+    """The unit in brackets at the end of a header or a column's name: `合同总金额（万元）` → `万元`."""
+    match = re.search(r"\(([^()]*)\)$", normalize(text))
+    return match[1] if match else ""
 
 
 # --- The file -----------------------------------------------------------------------
@@ -211,11 +238,16 @@ class Sheet:
     rows: list[tuple[int, list]] = field(default_factory=list)
     uncomputed: list[tuple[int, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Money columns written in 万元: column name → (unit, where the file says so).
+    units: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Rows marked as the template's example (示例), kept apart: see `typed_over`.
+    examples: list[tuple[int, list]] = field(default_factory=list)
 
     def dump(self, handle) -> None:
         """Write as JSON lines (a header line, then one line per row) to a binary file object."""
         head = {"name": self.name, "header_row": self.header_row, "columns": self.columns, "unknown": self.unknown,
-                "uncomputed": self.uncomputed, "notes": self.notes}
+                "uncomputed": self.uncomputed, "notes": self.notes, "units": self.units,
+                "examples": [[number, [_encode(v) for v in values]] for number, values in self.examples]}
         handle.write(json.dumps(head, ensure_ascii=False).encode() + b"\n")
         for number, values in self.rows:
             handle.write(json.dumps([number, [_encode(v) for v in values]], ensure_ascii=False).encode() + b"\n")
@@ -226,7 +258,9 @@ class Sheet:
         head = json.loads(handle.readline())
         sheet = cls(name=head["name"], header_row=head["header_row"], columns=head["columns"],
                     unknown=head["unknown"], uncomputed=[tuple(cell) for cell in head.get("uncomputed", [])],
-                    notes=head.get("notes", []))
+                    notes=head.get("notes", []),
+                    units={name: tuple(unit) for name, unit in head.get("units", {}).items()},
+                    examples=[(number, [_decode(v) for v in values]) for number, values in head.get("examples", [])])
         for line in handle:
             number, values = json.loads(line)
             sheet.rows.append((number, [_decode(v) for v in values]))
@@ -256,8 +290,10 @@ def _decode(value):
 def match_headers(cells, columns, hidden=frozenset()) -> tuple[dict[int, str], list[str]]:
     """Which cell of a row holds which known column (by the column's names), and the unknown headers.
 
-    A hidden column (by its index in `hidden`) that repeats a visible column's header gives way to it,
-    wherever it stands: people hide an old copy of a column and type the new one beside it."""
+    A header may leave out its column's unit (`面积` for `面积(亩)`) or name another unit of the same
+    measure (`合同总金额（万元）` for `合同总额(元)`; `header_units` says which figures to convert). A hidden
+    column (by its index in `hidden`) that repeats a visible column's header gives way to it, wherever it
+    stands: people hide an old copy of a column and type the new one beside it."""
     lookup = {}
     for column in columns:
         for name in (column.name, *column.aliases):
@@ -277,6 +313,11 @@ def match_headers(cells, columns, hidden=frozenset()) -> tuple[dict[int, str], l
         if name is None and not text.endswith(")"):
             # `面积` for `面积(亩)`: a header without its unit is still that column.
             name = bases.get(text)
+        elif name is None:
+            # `合同总金额(万元)` for `合同总额(元)`: a header naming another unit of the same measure.
+            candidate = bases.get(without_note(text))
+            if candidate is not None and unit_of(text) in HEADER_UNITS.get(unit_of(candidate), {}):
+                name = candidate
         if name is None:
             shown = str(cell).strip()
             if text not in IGNORED_HEADERS and shown not in unknown:
@@ -413,11 +454,13 @@ def _read_one(sheet, columns, report):
 def _find_and_read(title: str, rows: _Rows, columns, report):
     required = [c.name for c in columns if c.required]
     best = None
+    above = None    # the `单位：万元` of a title or unit row
     iterator = iter(rows)
     for number, cells, _ in iterator:
         if number > HEADER_SEARCH_ROWS:
             break
         cells = [None if cell is UNCOMPUTED else cell for cell in cells]
+        above = _unit_row(cells) or above
         hidden = rows.hidden_columns()
         found, unknown = match_headers(cells, columns, hidden)
         if len(found) < 2:
@@ -429,8 +472,36 @@ def _find_and_read(title: str, rows: _Rows, columns, report):
             continue
         sheet = _read_rows(title, rows, iterator, number, found, unknown, report)
         sheet.notes = _hidden_notes(title, cells, hidden, found, columns) + sheet.notes
+        sheet.units = header_units(cells, found, above)
         return sheet
     return best
+
+
+def _unit_row(cells) -> tuple[str, str] | None:
+    """(unit, as written) of a `单位：万元` (`单位：元、亩`) in a row above the header."""
+    for cell in cells:
+        if isinstance(cell, str) and "单位" in cell:
+            match = _UNIT_ROW.search(normalize(cell))
+            if match:
+                return match[1], str(cell).strip()
+    return None
+
+
+def header_units(cells, found: dict[int, str], above: tuple[str, str] | None = None) -> dict[str, tuple[str, str]]:
+    """The money columns whose figures are in 万元: by their header (`合同总金额（万元）`), or, for a header
+    naming no unit (`合同金额`), by the unit row above it (`单位：万元`). A header naming 元 is in 元 whatever
+    the unit row says."""
+    units = {}
+    for index, name in found.items():
+        if unit_of(name) != "元":
+            continue
+        written = unit_of(cells[index])
+        if written:
+            if HEADER_UNITS["元"].get(written) == WAN:
+                units[name] = (WAN, f"表头为“{str(cells[index]).strip()}”")
+        elif above and above[0] == WAN:
+            units[name] = (WAN, f"表头“{str(cells[index]).strip()}”未注明单位，表上方注明“{above[1]}”")
+    return units
 
 
 def _read_rows(title: str, rows: _Rows, iterator, header_row: int, found: dict[int, str], unknown: list[str],
@@ -438,25 +509,31 @@ def _read_rows(title: str, rows: _Rows, iterator, header_row: int, found: dict[i
     limit = settings.LEDGER_MAX_ROWS
     indexes = sorted(found)
     names = [found[i] for i in indexes]
-    serial = next((i for i, (_, name) in enumerate(sorted(found.items())) if name == "序号"), None)
-    data, uncomputed, hidden_rows = [], [], []
+    data, uncomputed, hidden_rows, examples = [], [], [], []
     first_cell_index = min(indexes)
     for number, cells, hidden in iterator:
         values = [cells[i] if i < len(cells) else None for i in indexes]
         if all(_blank(v) for v in values):
             continue
-        if _is_total_or_example(cells, first_cell_index, serial):
+        if _is_total(cells, first_cell_index) or _is_column_numbers(cells):
             continue
+        # A row marked 示例 is kept apart: the planner tells the template's example from one typed over.
+        example = _is_example(cells, first_cell_index)
         for i, value in enumerate(values):
             if value is UNCOMPUTED:
-                uncomputed.append((number, names[i]))
+                if not example:
+                    uncomputed.append((number, names[i]))
                 values[i] = None
             elif isinstance(value, str):
                 values[i] = value.strip()
+        if example:
+            if len(examples) < EXAMPLES_KEPT:
+                examples.append((number, values))
+            continue
         if hidden:
             hidden_rows.append(number)
         data.append((number, values))
-        if len(data) > limit:
+        if len(data) + len(examples) > limit:
             raise BadFile(f"数据超过每个文件 {limit:,} 行的上限；请按乡镇或村分成几个文件。")
         if report and len(data) % 2000 == 0:
             report(rows.done(), rows.size, f"已读取 {len(data):,} 行")
@@ -466,7 +543,7 @@ def _read_rows(title: str, rows: _Rows, iterator, header_row: int, found: dict[i
                                                               else " 行")
         notes.append(f"工作表“{title}”的第 {shown}是隐藏的行，已照常读取；如不应导入，请在 Excel 中删除这些行。")
     return Sheet(name=title, header_row=header_row, columns=names, unknown=unknown, rows=data,
-                 uncomputed=uncomputed, notes=notes)
+                 uncomputed=uncomputed, notes=notes, examples=examples)
 
 
 def _hidden_notes(title: str, header: list, hidden: frozenset[int], found: dict[int, str], columns) -> list[str]:
@@ -492,13 +569,64 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, str) and normalize(value) == "")
 
 
-def _is_total_or_example(cells, first_index: int, serial) -> bool:
-    """A 合计/小计 row, or the example row of a template (序号 “示例”), is not data."""
+def _leading(cells, first_index: int) -> str:
     leading = [c for c in cells[: first_index + 3] if not _blank(c)]
-    if not leading:
-        return False
-    head = normalize(leading[0])
-    return bool(_TOTAL.match(head)) or head in EXAMPLE_MARKS
+    return normalize(leading[0]) if leading else ""
+
+
+def _is_total(cells, first_index: int) -> bool:
+    """A 合计/小计/总计 row: its first cell starts so (`合计（3户）`), or any of its cells is such a label
+    (`本页小计`, `合计：`), wherever it stands (townships write it under the name, the village or the amount)."""
+    if _TOTAL.match(_leading(cells, first_index)):
+        return True
+    return any(isinstance(cell, str) and "计" in cell and len(cell) <= 12 and _TOTAL_CELL.match(normalize(cell))
+               for cell in cells)
+
+
+def _is_column_numbers(cells) -> bool:
+    """The row of column numbers under a header (1, 2, 3, …; `栏次`, `甲`, `乙` beside them): three or more,
+    from 1, one after another, and nothing else."""
+    numbers = []
+    for cell in cells:
+        if _blank(cell):
+            continue
+        if isinstance(cell, bool):
+            return False
+        if isinstance(cell, (int, float)) and float(cell).is_integer():
+            numbers.append(int(cell))
+        elif isinstance(cell, str) and normalize(cell).isdigit():
+            numbers.append(int(normalize(cell)))
+        elif not (isinstance(cell, str) and normalize(cell) in COLUMN_NUMBER_MARKS):
+            return False
+    return len(numbers) >= 3 and numbers == list(range(1, len(numbers) + 1))
+
+
+def _is_example(cells, first_index: int) -> bool:
+    """A row marked as the template's example (序号 “示例”)."""
+    return _leading(cells, first_index) in EXAMPLE_MARKS
+
+
+EXAMPLE_TYPED_OVER = "此行标为“示例”，但内容与模板的示例不同，已作为数据导入；如确是示例，请删除此行"
+
+
+def typed_over(sheet: Sheet, example: dict) -> list[tuple[int, list]]:
+    """Of the rows marked 示例, those that are not the template's example: the example row typed over with a
+    real record, its mark left in place. They are data (the planner reads them, and says so); a row the same
+    as the kind's example (`example`: column → value, as the template writes it) is not."""
+    found = []
+    for number, values in sheet.examples:
+        if any(_shown(value) != _shown(example.get(name)) for name, value in zip(sheet.columns, values, strict=True)):
+            found.append((number, values))
+    return found
+
+
+def _shown(value) -> str:
+    """A value as the template shows it: what an example cell and its reading are compared by."""
+    if is_blank(value):
+        return ""
+    if isinstance(value, date):
+        return f"{value:%Y-%m-%d}"
+    return normalize(text(value))
 
 
 # --- Values -------------------------------------------------------------------------
@@ -538,25 +666,107 @@ def _quoted(value) -> str:
 
 def amount(value, *, what: str = "金额", unit: str = "元") -> Decimal | None:
     """An amount that fits a money column (an area column for 亩): `1e30` or 27 digits is the row's error,
-    not the database's at the commit."""
+    not the database's at the commit.
+
+    `unit="万元"`: the column is in 万元 and the amount comes back in 元, exactly: a bare figure (a number
+    cell, `7.5`, `531.76`) is 万元 (75,000.00, 5,317,600.00 元); a figure that names its own unit
+    (`75000元`, `7.5万`) is read by it."""
+    if is_blank(value):
+        return None
+    if unit == WAN:
+        figure = bare_figure(value)
+        if figure is not None:
+            return _amount(_from_wan(figure, value), value, what, "元", "（本列以万元为单位）")
+        unit = "元"
+    return _amount(value, value, what, unit, "")
+
+
+def _amount(value, original, what: str, unit: str, note: str) -> Decimal:
     # Imported here: the reader process (ledgers/reader.py) reads files only and starts faster without it.
     from core.money import parse_amount
 
-    if is_blank(value):
-        return None
     too_large = f"{what}过大，不能超过 {AMOUNT_MAX[unit]:,.2f} {unit}"
     try:
         found = parse_amount(value, unit=unit)
     except ValidationError as error:
         reason = {"negative": f"{what}不能为负数", "precision": f"{what}超过两位小数", "too_large": too_large}.get(
             error.code, f"无法识别的{what}")
-        raise CellError(f"{reason} {_quoted(value)}") from None
+        raise CellError(f"{reason} {_quoted(original)}{note}") from None
     except InvalidOperation:
         # Only digits reach the arithmetic: it fails on more of them than a Decimal carries.
-        raise CellError(f"{too_large} {_quoted(value)}") from None
+        raise CellError(f"{too_large} {_quoted(original)}{note}") from None
     if found > AMOUNT_MAX[unit]:
-        raise CellError(f"{too_large} {_quoted(value)}")
+        raise CellError(f"{too_large} {_quoted(original)}{note}")
     return found
+
+
+_BARE_FIGURE = re.compile(r"^\d+(\.\d+)?$")
+_FLOAT_NOISE = Decimal("0.000001")
+
+
+def bare_figure(value) -> Decimal | None:
+    """The figure of a cell that names no unit (a number cell, `7.5`, `1,234.5`), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value)) if value == value and abs(value) != float("inf") else None
+    if not isinstance(value, str):
+        return None
+    cleaned = re.sub(r"[\s,¥]", "", unicodedata.normalize("NFKC", value))
+    return Decimal(cleaned) if _BARE_FIGURE.match(cleaned) else None
+
+
+def _from_wan(figure: Decimal, original) -> Decimal:
+    """万元 to 元, exactly; a number cell's binary noise within a millionth of a cent is that cent."""
+    found = figure * 10000
+    if isinstance(original, float) and found.copy_abs() <= AMOUNT_MAX["元"]:
+        cent = found.quantize(Decimal("0.01"))
+        if abs(found - cent) < _FLOAT_NOISE:
+            return cent
+    return found
+
+
+class Conversions:
+    """Amounts read in 万元 into a column in 元, per column: the preview lists them (the column, how many,
+    the cells with what each became), so that no figure changes silently.
+
+    `units` is the sheet's: the columns whose figures are written in 万元, with where the file says so."""
+
+    LISTED = 5      # cells named in a column's warning
+
+    def __init__(self, units: dict | None):
+        self.units = units or {}
+        self.cells: dict[str, list] = {}
+        self.counts: dict[str, int] = {}
+
+    def amount(self, value, column: str, row: int) -> Decimal | None:
+        """Planner.read's parser for a money column: `read(row, values, name, conversions.amount, name, row)`."""
+        unit = self.units.get(column, ("元", ""))[0]
+        found = amount(value, unit=unit)
+        if unit == WAN and found is not None and bare_figure(value) is not None:
+            self.counts[column] = self.counts.get(column, 0) + 1
+            listed = self.cells.setdefault(column, [])
+            if len(listed) < self.LISTED:
+                listed.append(f"第 {row} 行 {converted(value, found)}")
+        return found
+
+    def warnings(self) -> list[tuple[str, str]]:
+        """(column, what the preview says of its conversions)."""
+        found = []
+        for column, count in self.counts.items():
+            more = " 等" if count > len(self.cells[column]) else ""
+            found.append((column, f"{self.units[column][1]}，已按万元换算为元，共 {count:,} 格："
+                                  f"{'；'.join(self.cells[column])}{more}"))
+        return found
+
+
+def converted(value, found: Decimal) -> str:
+    """`7.5 万元 → 75,000.00 元`."""
+    return f"{text(value)} 万元 → {found:,.2f} 元"
 
 
 def area(value) -> Decimal | None:
@@ -598,17 +808,17 @@ EARLIEST, LATEST = DATE_MIN, DATE_MAX
 _DAYS: dict = {}
 
 
-def day(value, *, open_end: bool = False) -> date | None:
+def day(value, *, open_end: bool = False, end: bool = False) -> date | None:
     """A date as ledgers write it (see `_day`); text already read once is not read again."""
     if isinstance(value, str):
-        key = (value, open_end)
+        key = (value, open_end, end)
         if key in _DAYS:
             found = _DAYS[key]
             if isinstance(found, CellError):
                 raise found
             return found
         try:
-            found = _day(value, open_end=open_end)
+            found = _day(value, open_end=open_end, end=end)
         except CellError as error:
             found = error
         if len(_DAYS) > 100_000:
@@ -617,12 +827,14 @@ def day(value, *, open_end: bool = False) -> date | None:
         if isinstance(found, CellError):
             raise found
         return found
-    return _day(value, open_end=open_end)
+    return _day(value, open_end=open_end, end=end)
 
 
-def _day(value, *, open_end: bool = False) -> date | None:
-    """A date as ledgers write it. `至今` (and blank) is an open end where `open_end` allows it; a month
-    alone reads as its first day, a year alone as 1 January."""
+def _day(value, *, open_end: bool = False, end: bool = False) -> date | None:
+    """A date as ledgers write it. `至今` (and blank) is an open end where `open_end` allows it. A month
+    alone (`2025.12`, `2025年12月`) reads as its first day, a year alone as 1 January; where the date ends
+    a period (`end`), as the month's last day and 31 December: a contract `至2025年12月` runs through
+    December."""
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -632,7 +844,7 @@ def _day(value, *, open_end: bool = False) -> date | None:
     if isinstance(value, bool):
         raise CellError(f"无法识别的日期 {_quoted(value)}")
     if isinstance(value, (int, float)):
-        return _from_number(value, value)
+        return _from_number(value, value, end)
     raw = normalize(value)
     raw = re.sub(r"(\d)[T]?\d{1,2}:\d{2}(:\d{2})?$", r"\1", raw)
     if raw in BLANK_MARKS:
@@ -648,16 +860,16 @@ def _day(value, *, open_end: bool = False) -> date | None:
     for pattern in (_YM, _DIGITS6):
         match = pattern.match(raw)
         if match:
-            return _make(int(match[1]), int(match[2]), 1, value)
+            return _month(int(match[1]), int(match[2]), value, end)
     match = _YEAR.match(raw)
     if match and EARLIEST.year <= int(match[1]) <= LATEST.year:
-        return _make(int(match[1]), 1, 1, value)
+        return _make(int(match[1]), 12, 31, value) if end else _make(int(match[1]), 1, 1, value)
     if _SERIAL.match(raw):
-        return _from_number(Decimal(raw), value)
+        return _from_number(Decimal(raw), value, end)
     raise CellError(f"无法识别的日期 {_quoted(value)}")
 
 
-def _from_number(number, original) -> date:
+def _from_number(number, original, end: bool = False) -> date:
     if number != number:
         raise CellError(f"无法识别的日期 {_quoted(original)}")
     whole = int(number)
@@ -666,15 +878,36 @@ def _from_number(number, original) -> date:
         if len(digits) == 8:
             return _make(int(digits[:4]), int(digits[4:6]), int(digits[6:]), original)
         if len(digits) == 6:
-            return _make(int(digits[:4]), int(digits[4:]), 1, original)
+            return _month(int(digits[:4]), int(digits[4:]), original, end)
         if EARLIEST.year <= whole <= LATEST.year:
-            # A year alone (old ledgers date tax-era claims so): its first day.
-            return _make(whole, 1, 1, original)
+            # A year alone (old ledgers date tax-era claims so): its first day (its last, ending a period).
+            return _make(whole, 12, 31, original) if end else _make(whole, 1, 1, original)
+    elif isinstance(number, float) and EARLIEST.year <= whole <= LATEST.year:
+        # `2015.03` typed into a number cell: a year and a month, not an Excel serial of 1905.
+        return _float_month(number, original, end)
     if 1 <= number <= 80000:
         # An Excel serial day number (1900 date system; 60 is Excel's fictitious 1900-02-29).
         base = date(1899, 12, 30) if whole >= 61 else date(1899, 12, 31)
         return _check_day(base + timedelta(days=whole), original)
     raise CellError(f"无法识别的日期 {_quoted(original)}")
+
+
+def _float_month(number: float, original, end: bool) -> date:
+    """A year and a month typed as a number. The cell keeps the number, not what was typed: `2015.10` is
+    stored as 2015.1, so a single decimal 1 may be January or October and is refused; `2015.3` can only be
+    March (there is no month 30)."""
+    year, _, decimals = repr(number).partition(".")
+    if decimals == "1":
+        raise CellError(f"{year}.1 无法区分是1月还是10月，请写作 {year}-01 或 {year}-10（日期单元格存成了数字）")
+    if len(decimals) > 2 or not decimals.isdigit() or not 1 <= int(decimals) <= 12:
+        raise CellError(f"无法识别的日期 {_quoted(original)}（年月请写作 {year}-03 的形式）")
+    return _month(int(year), int(decimals), original, end)
+
+
+def _month(year: int, month: int, original, end: bool) -> date:
+    if end and 1 <= month <= 12 and 1 <= year:
+        return _make(year, month, calendar.monthrange(year, month)[1], original)
+    return _make(year, month, 1, original)
 
 
 def _make(year: int, month: int, day_: int, original) -> date:
@@ -688,6 +921,91 @@ def _check_day(value: date, original) -> date:
     if not EARLIEST <= value <= LATEST:
         raise CellError(f"日期超出合理范围（须在 {EARLIEST:%Y-%m-%d} 至 {LATEST:%Y-%m-%d} 之间） {_quoted(original)}")
     return value
+
+
+# What stands between the two dates of a period in one cell: `至`, `到`, `~`, dashes of every length.
+_PERIOD_SEPARATOR = re.compile(r"[至到~\-—–―]+")
+_YEARS = re.compile(r"^(\d{1,3}|[一二两三四五六七八九十百]+)年(整|期)?$")
+_CHINESE_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def period(value, start: date | None = None) -> tuple[date | None, date | None]:
+    """(start, end) of a period written in one cell: `2010.1.1-2030.12.31`, `2010.01.01至2030.12.31`,
+    `2010—2030` (1 January to 31 December), `2010年3月-2025年2月` (to the month's last day), `2010.3.1-至今`
+    (an open end), or a length from `start`: `20年`, `二十年` (to the day before the twentieth anniversary).
+    Raises CellError naming the value."""
+    if is_blank(value):
+        return None, None
+    if isinstance(value, (bool, date)):
+        raise CellError(f"应为起止日期，如 2010.1.1-2030.12.31 或 20年 {_quoted(value)}")
+    if isinstance(value, (int, float)):
+        if float(value).is_integer() and 1 <= value <= 999:
+            return _years_from(int(value), start, value)
+        raise CellError(f"应为起止日期，如 2010.1.1-2030.12.31 或 20年 {_quoted(value)}")
+    raw = normalize(value)
+    if raw in OPEN_END:
+        return None, None
+    match = _YEARS.match(raw)
+    if match:
+        return _years_from(_small_number(match[1], value), start, value)
+    raw = raw.removesuffix("止")
+    if raw.endswith("起") and not _PERIOD_SEPARATOR.search(raw):
+        return _day_in(raw[:-1], value), None
+    raw = re.sub(r"起(?=[至到~\-—–―])", "", raw)
+    for word in OPEN_END:
+        # `2010.3.1-至今`, `2010.3.1至今`: the 至 of 至今 is no separator.
+        if raw.endswith(word) and len(raw) > len(word):
+            return _day_in(raw[:-len(word)].rstrip("至到~-—–―"), value), None
+    # Dates may be written with dashes themselves (`2010-01-01-2030-12-31`): the period splits where both
+    # sides read as dates.
+    splits = []
+    for separator in _PERIOD_SEPARATOR.finditer(raw):
+        left, right = raw[:separator.start()], raw[separator.end():]
+        if not left or not right:
+            continue
+        try:
+            splits.append((day(left), day(right, open_end=True, end=True)))
+        except CellError:
+            continue
+    if not splits:
+        raise CellError(f"无法识别的起止日期 {_quoted(value)}"
+                        "（请写作 2010.1.1-2030.12.31、2010年3月至2030年2月或 20年）")
+    begins, ends = splits[0]
+    if begins and ends and ends <= begins:
+        raise CellError(f"止日不晚于起日 {_quoted(value)}")
+    return begins, ends
+
+
+def _day_in(raw: str, original) -> date | None:
+    try:
+        return day(raw)
+    except CellError:
+        raise CellError(f"无法识别的起始日期 {_quoted(original)}") from None
+
+
+def _small_number(written: str, original) -> int:
+    """`20` or `二十`, `三十`, `十五`, `七十`."""
+    if written.isdigit():
+        return int(written)
+    tens, _, units = written.partition("十")
+    if "十" not in written and len(written) == 1 and written in _CHINESE_DIGITS:
+        return _CHINESE_DIGITS[written]
+    if "十" in written and all(c in _CHINESE_DIGITS for c in tens + units) and len(tens) <= 1 and len(units) <= 1:
+        return (_CHINESE_DIGITS[tens] if tens else 1) * 10 + (_CHINESE_DIGITS[units] if units else 0)
+    raise CellError(f"无法识别的年限 {_quoted(original)}")
+
+
+def _years_from(years: int, start: date | None, original) -> tuple[date, date]:
+    if start is None:
+        raise CellError(f"只写了年限，没有起始日期，无法算出终止日期 {_quoted(original)}（请填写起始日期，"
+                        "或写作 2010.1.1-2030.12.31）")
+    if not 1 <= years <= 99:
+        raise CellError(f"年限应在 1 至 99 年之间 {_quoted(original)}")
+    try:
+        anniversary = start.replace(year=start.year + years)
+    except ValueError:
+        anniversary = date(start.year + years, 3, 1)     # from 29 February
+    return start, _check_day(anniversary - timedelta(days=1), original)
 
 
 YES = frozenset({"是", "√", "✓", "✔", "Y", "YES", "有", "已履行", "已封存", "封存", "TRUE", "1"})
@@ -708,10 +1026,12 @@ def yes_no(value) -> bool:
 
 
 class Vocabulary:
-    """A coded column's names: each canonical name with its synonyms (DOMAIN.md §14)."""
+    """A coded column's names: each canonical name with its synonyms (DOMAIN.md §14). `suffixes` are words
+    a ledger adds to a name (`三提五统尾欠`, `农业税尾欠款`): a value is also its name with them taken off."""
 
-    def __init__(self, names: dict[str, tuple[str, ...]]):
+    def __init__(self, names: dict[str, tuple[str, ...]], *, suffixes: tuple[str, ...] = ()):
         self.names = list(names)
+        self.suffixes = tuple(sorted((normalize(s) for s in suffixes), key=len, reverse=True))
         self._seen = {}
         self._lookup = {}
         for canonical, synonyms in names.items():
@@ -734,6 +1054,13 @@ class Vocabulary:
         bare = without_note(raw)
         if bare != raw and bare in self._lookup:
             return self._lookup[bare]
+        while self.suffixes:
+            shorter = next((bare[: -len(s)] for s in self.suffixes if bare.endswith(s) and len(bare) > len(s)), bare)
+            if shorter == bare:
+                return None
+            bare = shorter
+            if bare in self._lookup:
+                return self._lookup[bare]
         return None
 
     def read(self, value, default: str | None = None) -> str | None:
@@ -743,6 +1070,28 @@ class Vocabulary:
         if found is None:
             raise CellError(f"无法识别的值 {_quoted(value)}（可填：{'、'.join(self.names)}）")
         return found
+
+
+ID_AS_NUMBER = "证件号码被存成了数字，末几位已丢失，请把该列设为文本后重新填写"
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$")
+
+
+def id_cell(value):
+    """An ID number's cell, refused when it holds a number: Excel keeps 15 significant digits, so an 18-digit
+    身份证号 typed into a number cell lost its last three (and one whose check digit still passes is someone
+    else's), as did one shown as `1.41128E+17` and copied as text. A first-generation number of 15 digits
+    survives and reads as text."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float, Decimal)):
+        if value == value and abs(value) != float("inf") and float(value).is_integer() and 0 < value < 10**15:
+            return text(value)
+        # As Excel's formula bar shows it: the digits it kept, then zeros.
+        shown = format(Decimal(repr(value)), "f") if isinstance(value, float) else str(value)
+        raise CellError(f"{ID_AS_NUMBER} \"{shown}\"")
+    if isinstance(value, str) and _SCIENTIFIC.match(normalize(value).upper()):
+        raise CellError(f"{ID_AS_NUMBER} {_quoted(value)}")
+    return value
 
 
 _LIST_SEPARATORS = re.compile(r"[、，,;；\n\r]+")

@@ -36,3 +36,21 @@ def test_administrator_can_list_records_in_the_admin(personas, client_for, model
     url = reverse(f"admin:{model._meta.app_label}_{model_name}_changelist")
     assert client_for(personas.admin).get(url).status_code == 200
     assert client_for(personas.cadre).get(url).status_code == 302  # not staff: sent to the admin login
+
+
+def test_an_administrator_corrects_a_saved_header_mapping_and_the_change_is_audited(personas, client_for):
+    from core.models import AuditEntry
+    from ledgers.models import ColumnMapping
+
+    mapping = ColumnMapping.objects.create(county=personas.county, kind="contracts", header_key="年租金",
+                                           column="合同总额(元)", updated_by=personas.cadre)
+    url = reverse("admin:ledgers_columnmapping_change", args=[mapping.pk])
+    response = client_for(personas.admin).post(url, {"county": personas.county.pk, "kind": "contracts",
+                                                     "header_key": "年租金", "column": "年承包费(元)",
+                                                     "values": "{}"})
+    assert response.status_code == 302
+    mapping.refresh_from_db()
+    assert (mapping.column, mapping.updated_by) == ("年承包费(元)", personas.admin)
+    entry = AuditEntry.objects.filter(object_repr=str(mapping), action=AuditEntry.Action.UPDATE).get()
+    assert entry.actor == personas.admin
+    assert client_for(personas.cadre).get(url).status_code == 302

@@ -17,9 +17,8 @@ from debts.services import (
     entry_record,
     entry_reverse,
     offset_claim_against_debt,
-    resolution_cover_add,
-    resolution_cover_remove,
 )
+from debts.votes import resolution_cover_add, resolution_cover_remove
 from villages.factories import PartyFactory
 
 ON = date(2025, 5, 10)

@@ -16,6 +16,7 @@ from contracts import services as contract_services
 from contracts.factories import ContractFactory, ResolutionFactory
 from core.models import Job
 from debts import services as debt_services
+from debts import votes as debt_votes
 from debts.factories import ClaimFactory, DebtFactory, MoneyResolutionFactory
 from debts.letters import services as letter_services
 from debts.models import DisputeTask, Entry
@@ -62,7 +63,7 @@ RECORD_FOR_PREFIX = {
     "contracts/": "contract", "instalments/": "instalment", "attachments/": "attachment", "evidence/": "evidence",
     "resolutions/": "resolution", "claims/": "claim", "legal/": "legal", "entries/": "entry", "debts/": "debt",
     "mediation/": "mediation", "letters/": "letter", "letters/desk/": "letter", "letters/disputes/": "dispute",
-    "jobs/": "job", "ledgers/imports/": "ledger_import", "covers/": "cover",
+    "jobs/": "job", "ledgers/imports/": "ledger_import", "covers/": "cover", "discount-rules/": "discount_rule",
     "reports/county/": "county", "reports/township/": "township", "reports/village/": "village",
     "reports/progress-data/": "township", "reports/risk/village/": "village", "reports/risk/cases/": "risk_case",
     "reports/risk/tasks/": "risk_task", "reports/risk/relatives/": "cadre_relative", "reports/income/": "income",
@@ -123,8 +124,11 @@ def jicui_records(personas):
         "evidence": contract_services.resolution_evidence_add(user=user, resolution=resolution, kind="会议记录",
                                                               upload=SimpleUploadedFile("会议记录.pdf", PDF)),
         "entry": entry,
-        "cover": debt_services.resolution_cover_add(user=user, resolution=MoneyResolutionFactory(village=village),
+        "cover": debt_votes.resolution_cover_add(user=user, resolution=MoneyResolutionFactory(village=village),
                                                     claim=claim),
+        "discount_rule": debt_votes.discount_rule_create(
+            user=user, resolution=ResolutionFactory(village=village, subject="折扣规则", title="提前缴清折扣"),
+            tiers=[[10, 30], [20, 20]], origins=[], valid_from=date(2026, 3, 1), valid_to=date(2026, 12, 31)),
         "legal": debt_services.legal_action_create(user=user, village=village, kind="诉讼", claims=[claim],
                                                    body="方山县人民法院", filed_on=date(2026, 4, 1)),
         "mediation": debt_services.mediation_create(
