@@ -167,6 +167,15 @@ def build_county() -> dict:
     ContractProblem.objects.bulk_create(problems, batch_size=2000)
     Disposition.objects.bulk_create(dispositions, batch_size=2000)
     Instalment.objects.bulk_create(instalments, batch_size=2000)
+    # A completed termination takes its parcels back on the day the contract ended (as its service does).
+    recovered = {d.contract_id: d.termination_date for d in dispositions
+                 if d.kind == "终止撤销" and d.completed_at is not None}
+    back = []
+    for (n, _), parcel in zip(parcels, made, strict=True):
+        if contracts[n].pk in recovered:
+            parcel.state, parcel.recovered_on = "已收回", recovered[contracts[n].pk]
+            back.append(parcel)
+    Parcel.objects.bulk_update(back, ["state", "recovered_on"], batch_size=2000)
 
     from core.bounds import add_years
 
@@ -273,11 +282,17 @@ FROM
   (SELECT COALESCE(SUM(e.amount), 0) AS resolved
      FROM debts_entry e JOIN debts_debt d ON d.id = e.debt_id JOIN villages_village v ON v.id = d.village_id
      JOIN villages_township t ON t.id = v.township_id WHERE t.county_id = %(county)s AND e.entered_on <= %(today)s) de,
-  (SELECT COALESCE(SUM(s.land_recovered_mu), 0) AS land
-     FROM contracts_disposition s JOIN contracts_contract c ON c.id = s.contract_id
-     JOIN villages_village v ON v.id = c.village_id JOIN villages_township t ON t.id = v.township_id
-     WHERE t.county_id = %(county)s AND s.kind = '终止撤销' AND s.completed_at IS NOT NULL
-       AND s.termination_date <= %(today)s) l,
+  (SELECT (SELECT COALESCE(SUM(COALESCE(p.measured_area_mu, p.ledger_area_mu)), 0)
+             FROM villages_parcel p JOIN villages_village v ON v.id = p.village_id
+             JOIN villages_township t ON t.id = v.township_id
+             WHERE t.county_id = %(county)s AND (p.recovered_on <= %(today)s
+                   OR (p.recovered_on IS NULL AND p.state = '已收回')))
+        + (SELECT COALESCE(SUM(s.land_recovered_mu), 0)
+             FROM contracts_disposition s JOIN contracts_contract c ON c.id = s.contract_id
+             JOIN villages_village v ON v.id = c.village_id JOIN villages_township t ON t.id = v.township_id
+             WHERE t.county_id = %(county)s AND s.kind = '终止撤销' AND s.completed_at IS NOT NULL
+               AND s.termination_date <= %(today)s
+               AND NOT EXISTS (SELECT 1 FROM contracts_contract_parcels cp WHERE cp.contract_id = c.id)) AS land) l,
   (SELECT COALESCE(SUM(r.amount), 0) AS income
      FROM reports_incomerecord r JOIN villages_village v ON v.id = r.village_id
      JOIN villages_township t ON t.id = v.township_id WHERE t.county_id = %(county)s AND r.received_on <= %(today)s) i

@@ -498,10 +498,11 @@ def measures_by(place: Place, period: Period = Period(), *, level: str | None = 
         by_key[row[key]].letters_issued += row["issued"]
         by_key[row[key]].letters_served += row["served"]
         by_key[row[key]].letters_confirmed += row["confirmed"]
-    lettered = LetterItem.objects.filter(claim_id=OuterRef("claim_id"), letter__as_of__lte=OuterRef("entered_on")
-                                         ).exclude(letter__state=Letter.State.RETURNED)
-    key, rows = _grouped(_claim_entries(place, period).filter(in_period, Exists(lettered)), "claim__village", level,
-                         after=money_sum("amount"))
+    items = LetterItem.objects.exclude(letter__state=Letter.State.RETURNED)
+    lettered = items.filter(claim_id=OuterRef("claim_id"), letter__as_of__lte=OuterRef("entered_on"))
+    # The claims ever named by a letter, read once, narrow the entries before each is checked against its dates.
+    key, rows = _grouped(_claim_entries(place, period).filter(in_period, claim_id__in=items.values("claim_id"))
+                         .filter(Exists(lettered)), "claim__village", level, after=money_sum("amount"))
     for row in rows:
         by_key[row[key]].collected_after_letter += row["after"]
 
