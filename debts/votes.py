@@ -166,12 +166,9 @@ def discount_rule_create(*, user, resolution: Resolution, tiers, origins, valid_
                          valid_to: date) -> DiscountRule:
     """Add an early-payment discount to a 折扣规则 resolution: part of what was voted, so only while the
     resolution may still be edited (as its covers)."""
-    locked = lock_for_write(Resolution, resolution, user=user, perm=perms.RESOLUTION_CHANGE,
-                            message="您的角色不能修改民主决策记录。", out_of_scope="该决议不在您的管理范围内。")
+    locked = _vote_to_change(user, resolution)
     _check_discount_rule_place(locked)
-    if resting := locked.resting_on_it():
-        raise ValidationError(f"本决议已是{'、'.join(resting)}的依据，已经锁定，不能再增加折扣规则；"
-                              "如须调整折扣，请另行表决并登记新的决议。")
+    _refuse_once_resting(locked, "不能再增加折扣规则；如须调整折扣，请另行表决并登记新的决议。")
     if valid_from is None or valid_to is None:
         raise ValidationError({"valid_from" if valid_from is None else "valid_to": "请填写活动起止日期。"})
     check_date(valid_from, "活动开始日期")
@@ -191,12 +188,22 @@ def discount_rule_create(*, user, resolution: Resolution, tiers, origins, valid_
 
 @transaction.atomic
 def discount_rule_remove(*, user, rule: DiscountRule) -> None:
-    locked = lock_for_write(Resolution, rule.resolution_id, user=user, perm=perms.RESOLUTION_CHANGE,
-                            message="您的角色不能修改民主决策记录。", out_of_scope="该决议不在您的管理范围内。")
-    if resting := locked.resting_on_it():
-        raise ValidationError(f"本决议已是{'、'.join(resting)}的依据，已经锁定，折扣规则不能再撤销。")
+    locked = _vote_to_change(user, rule.resolution_id)
+    _refuse_once_resting(locked, "折扣规则不能再撤销。")
     with acting_as(user):
         DiscountRule.objects.filter(pk=rule.pk, resolution=locked).delete()
+
+
+def _vote_to_change(user, resolution) -> Resolution:
+    """The resolution's row locked for a change to what it decides (its covers, its discount rules)."""
+    return lock_for_write(Resolution, resolution, user=user, perm=perms.RESOLUTION_CHANGE,
+                          message="您的角色不能修改民主决策记录。", out_of_scope="该决议不在您的管理范围内。")
+
+
+def _refuse_once_resting(locked: Resolution, refusal: str) -> None:
+    """What a vote decided stands once money rests on it (DOMAIN.md §7)."""
+    if resting := locked.resting_on_it():
+        raise ValidationError(f"本决议已是{'、'.join(resting)}的依据，已经锁定，{refusal}")
 
 
 # --- What a resolution names ------------------------------------------------------------
@@ -209,11 +216,8 @@ def resolution_cover_add(*, user, resolution: Resolution, claim: Claim | None = 
     resolution may still be edited, since the covers are what the villagers voted on."""
     if (claim is None) == (debt is None):
         raise ValueError("A cover names exactly one claim or one debt.")
-    locked = lock_for_write(Resolution, resolution, user=user, perm=perms.RESOLUTION_CHANGE,
-                            message="您的角色不能修改民主决策记录。", out_of_scope="该决议不在您的管理范围内。")
-    if resting := locked.resting_on_it():
-        raise ValidationError(f"本决议已是{'、'.join(resting)}的依据，已经锁定，不能再增加涵盖的债权债务；"
-                              "如须核销其他债权债务，请另行表决并登记新的决议。")
+    locked = _vote_to_change(user, resolution)
+    _refuse_once_resting(locked, "不能再增加涵盖的债权债务；如须核销其他债权债务，请另行表决并登记新的决议。")
     owner = claim if claim is not None else debt
     require_village_in_scope(user, owner.village)
     rules.check_cover_allowed(locked, owner)
@@ -228,9 +232,7 @@ def resolution_cover_add(*, user, resolution: Resolution, claim: Claim | None = 
 
 @transaction.atomic
 def resolution_cover_remove(*, user, cover: ResolutionCover) -> None:
-    locked = lock_for_write(Resolution, cover.resolution_id, user=user, perm=perms.RESOLUTION_CHANGE,
-                            message="您的角色不能修改民主决策记录。", out_of_scope="该决议不在您的管理范围内。")
-    if resting := locked.resting_on_it():
-        raise ValidationError(f"本决议已是{'、'.join(resting)}的依据，已经锁定，涵盖的债权债务不能再移除。")
+    locked = _vote_to_change(user, cover.resolution_id)
+    _refuse_once_resting(locked, "涵盖的债权债务不能再移除。")
     with acting_as(user):
         ResolutionCover.objects.filter(pk=cover.pk, resolution=locked).delete()

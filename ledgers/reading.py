@@ -29,6 +29,7 @@ the importer adds the row and the column.
 """
 import calendar
 import json
+import math
 import re
 import unicodedata
 import zipfile
@@ -713,7 +714,8 @@ def bare_figure(value) -> Decimal | None:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
-        return Decimal(repr(value)) if value == value and abs(value) != float("inf") else None
+        # An Excel number cell arrives as a float: taken as the digits it shows, never computed with.
+        return Decimal(repr(value)) if math.isfinite(value) else None
     if not isinstance(value, str):
         return None
     cleaned = re.sub(r"[\s,¥]", "", unicodedata.normalize("NFKC", value))
