@@ -76,6 +76,13 @@ NEEDS_RESOLUTION_ABOVE_LIMIT = frozenset({
 })
 # The cash that actually came in, for 现金清收.
 CASH_KINDS = frozenset({ClaimEntryKind.CASH})
+# An amount a ledger file gave without its day (Entry.date_unknown), or the reversal of one: it was cleared at
+# some time before the import, so it belongs to no dated period; only figures that are not limited to a period
+# (a balance, 已清收 up to a day) count it (reports.measures). The reversal, though dated, cancels it there.
+UNDATED_ENTRY = Q(date_unknown=True) | Q(reverses__date_unknown=True)
+DATED_ENTRY = Q(date_unknown=False) & (Q(reverses__isnull=True) | Q(reverses__date_unknown=False))
+# How such an entry's day is shown, on pages and in exports, instead of the day of the import.
+UNDATED_LABEL = "日期不详（台账导入）"
 
 
 class Claim(VillageOwned):
@@ -281,12 +288,19 @@ class Entry(models.Model):
         indexes = [
             models.Index(fields=["claim", "kind"]), models.Index(fields=["debt", "kind"]),
             # Covers the dashboards' sums of the entries on a county's claims (reports/measures.py): read
-            # from the index alone, without a visit to each entry's row.
-            models.Index(fields=["claim", "entered_on", "kind", "amount"], name="entry_claim_measures_idx"),
+            # from the index alone, without a visit to each entry's row, undated amounts and their reversals
+            # told apart (UNDATED_ENTRY) by the last two columns.
+            models.Index(fields=["claim", "entered_on", "kind", "amount", "date_unknown", "reverses"],
+                         name="entry_claim_measures_idx"),
         ]
 
     def __str__(self):
-        return f"{self.entered_on:%Y-%m-%d} {self.kind} {self.amount}"
+        return f"{self.day_shown} {self.kind} {self.amount}"
+
+    @property
+    def day_shown(self) -> str:
+        """The entry's day as pages, notes and exports show it: never the import's day for an undated amount."""
+        return UNDATED_LABEL if self.date_unknown else f"{self.entered_on:%Y-%m-%d}"
 
     @property
     def owner(self):

@@ -86,8 +86,9 @@ def claim_detail(user) -> QuerySet[Claim]:
 
 
 def claim_entries(claim: Claim) -> QuerySet[Entry]:
+    # An amount a ledger gave without its day was cleared before the campaign: first, whatever its import day.
     return (claim.entries.select_related("created_by", "resolution", "reverses", "reversed_by")
-            .order_by("entered_on", "id"))
+            .order_by("-date_unknown", "entered_on", "id"))
 
 
 def discount_rules_for(claim: Claim) -> list[DiscountRule]:
@@ -109,7 +110,7 @@ def debt_list(user) -> QuerySet[Debt]:
 
 def debt_entries(debt: Debt) -> QuerySet[Entry]:
     return (debt.entries.select_related("created_by", "resolution", "reverses", "reversed_by", "counterpart__claim")
-            .order_by("entered_on", "id"))
+            .order_by("-date_unknown", "entered_on", "id"))
 
 
 def list_totals(queryset, *fields: str) -> dict[str, Decimal]:
@@ -168,8 +169,10 @@ def timeline(claim: Claim, entries, letters=()) -> list[dict]:
               "event": True} for e in claim.events.all()]
     items += [{"date": letter.as_of, "kind": f"出具{letter.kind}", "note": f"{letter.number}（{letter.state}）",
                "who": letter.created_by, "event": True, "url": letter.get_absolute_url()} for letter in letters]
-    items += [{"date": e.entered_on, "kind": e.kind, "note": e.note, "who": e.created_by, "amount": e.amount,
-               "event": False} for e in entries]
+    # An amount a ledger gave without its day was cleared before the campaign: first, under no day of its own.
+    items += [{"date": date.min if e.date_unknown else e.entered_on, "kind": e.kind, "note": e.note,
+               "who": e.created_by, "amount": e.amount, "event": False, "date_unknown": e.date_unknown,
+               "day_shown": e.day_shown} for e in entries]
     return sorted(items, key=lambda item: (item["date"], not item["event"]))
 
 

@@ -334,7 +334,7 @@ def entry_reverse(*, user, entry: Entry, reason: str, entered_on: date | None = 
             raise ValidationError(f"分录（{original}）已经冲正过。")
         reversal = Entry(claim_id=original.claim_id, debt_id=original.debt_id, kind=original.kind,
                          amount=-original.amount, entered_on=entered_on, voucher_no=original.voucher_no,
-                         note=f"冲正 {original.entered_on:%Y-%m-%d} {original.kind} {format_yuan(original.amount)} 元："
+                         note=f"冲正 {original.day_shown} {original.kind} {format_yuan(original.amount)} 元："
                               f"{reason.strip()}",
                          resolution=original.resolution, reverses=original, created_by=user)
         with acting_as(user):

@@ -360,7 +360,7 @@ class EntryReverseView(SubmittedOnceMixin, ObjectFormView):
     def submission_label(self, form):
         original = self.object
         return (f"冲正{'债权' if original.claim_id else '债务'} {original.owner.number} 的 "
-                f"{original.entered_on:%Y-%m-%d} {original.kind} {format_yuan(original.amount)} 元")
+                f"{original.day_shown} {original.kind} {format_yuan(original.amount)} 元")
 
     def act(self, form):
         self.reversal = services.entry_reverse(user=self.request.user, entry=self.object, **_entry_data(form))

@@ -452,7 +452,7 @@ class _CalamineBook(_Book):
 class _CalamineRows(_Source):
     def __init__(self, sheet, title: str, hidden_rows: frozenset[int], hidden_columns: frozenset[int],
                  unreadable: str):
-        self.title, self.unreadable = title, unreadable
+        self.title, self.unreadable, self.sheet = title, unreadable, sheet
         self.hidden_rows, self._hidden_columns = hidden_rows, hidden_columns
         # calamine 0.9 yields rows from the sheet's first row, but cells from its first used column.
         self.offset = sheet.start[1] if sheet.start else 0
@@ -468,6 +468,15 @@ class _CalamineRows(_Source):
 
     def hidden_columns(self) -> frozenset[int]:
         return self._hidden_columns
+
+    def merges(self) -> list[tuple[int, int, int, int]]:
+        """(first row, first column, last row, last column) of each merged range, rows from 1 and columns
+        from 0, as survey.xlsx.XmlRows.merges gives them."""
+        try:
+            ranges = self.sheet.merged_cell_ranges or []
+        except Exception:
+            return []
+        return [(top + 1, left, bottom + 1, right) for (top, left), (bottom, right) in ranges]
 
     def done(self) -> int:
         return self.number
@@ -609,6 +618,9 @@ class _CsvRows(_Source):
 
     def hidden_columns(self) -> frozenset[int]:
         return frozenset()
+
+    def merges(self) -> list:
+        return []
 
     def done(self) -> int:
         try:

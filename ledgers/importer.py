@@ -46,34 +46,38 @@ class ImportRefused(Exception):
 def parse(path, kind: str, *, report=None) -> Sheet:
     """Read the file into a sheet of raw values, in this process (raises BadFile). For files someone
     chose on the command line and for tests; an upload is read by `parse_apart`."""
-    return read_sheet(path, K.KINDS[kind].columns, report=report)
+    return read_sheet(path, K.KINDS[kind].read_columns, report=report)
 
 
 def parse_apart(path, kind: str, target, *, report=None, stats: dict | None = None) -> Sheet:
     """Read the file as `parse` does, but in a reader process under a memory ceiling and a time limit
     (ledgers/reader.py), keeping what was read at `target`. Raises BadFile, also for a file that makes the
     reader run out of memory or time."""
-    return read_isolated(path, K.KINDS[kind].columns, target, report=report, stats=stats)
+    return read_isolated(path, K.KINDS[kind].read_columns, target, report=report, stats=stats)
 
 
 def preview(sheet: Sheet, kind: str, rights: Rights, *, today: date | None = None, report=None,
-            release: bool = False) -> Outcome:
+            release: bool = False, decisions: dict | None = None) -> Outcome:
     """Plan every row without writing. `release`: the caller is done with the sheet, whose raw rows
-    may be let go as they are read."""
+    may be let go as they are read. `decisions`: the user's answers for rows that may be records already
+    registered under other numbers ({row: existing pk, or 0: a new record})."""
     planner = PLANNERS[kind](sheet, rights, today or timezone.localdate(), report)
     planner.owns_sheet = release
+    planner.decisions = decisions or {}
     planner.plan()
     planner.finish()
     return planner.outcome
 
 
-def commit(sheet, kind: str, rights: Rights, *, today: date | None = None, report=None) -> Outcome:
+def commit(sheet, kind: str, rights: Rights, *, today: date | None = None, report=None,
+           decisions: dict | None = None) -> Outcome:
     """Plan again and write, all or nothing. Raises ImportRefused when any row has an error.
 
     `sheet` may be a function that loads it: then the raw rows are let go once planned, before writing.
     """
     planner = PLANNERS[kind](sheet() if callable(sheet) else sheet, rights, today or timezone.localdate(), report)
     planner.owns_sheet = callable(sheet)
+    planner.decisions = decisions or {}
     sheet = None
     with transaction.atomic():
         with planner.timed("plan"):

@@ -96,23 +96,35 @@ ID_NUMBER = Col("证件号码", aliases=("身份证号", "身份证号码", "统
                 note="身份证号或统一社会信用代码；按校验位核验；同一证件号视为同一当事人")
 
 
+# The file's own row number. Not a column of the templates or the exports (the template's first column is its
+# 序号, core.xlsx), but read from a file: a record the system numbers keeps it (`台账序号 12` in its note).
+SERIAL = Col("序号", aliases=("序",), width=6)
+NUMBER_NOTE = "不填时由系统生成编号（村名-年份-顺序号），并在备注中记下台账序号"
+
+
 @dataclass(frozen=True)
 class Kind:
     key: str
     label: str
     columns: tuple[Col, ...]
     example: dict = field(default_factory=dict)
+    read_also: tuple[Col, ...] = ()     # read from a file beside `columns` (SERIAL)
 
     @property
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
     @property
+    def read_columns(self) -> tuple[Col, ...]:
+        """The columns a file is read by: the kind's, and those only read (the file's 序号)."""
+        return self.columns + self.read_also
+
+    @property
     def required(self) -> list[str]:
         return [c.name for c in self.columns if c.required]
 
     def column(self, name: str) -> Col:
-        return next(c for c in self.columns if c.name == name)
+        return next(c for c in self.read_columns if c.name == name)
 
 
 PLACES = Kind("places", "村组", (
@@ -135,7 +147,7 @@ PARCELS = Kind("parcels", "地块", (
             "状态": "已发包"})
 
 CONTRACTS = Kind("contracts", "合同", (
-    *PLACE, Col("合同编号", required=True, width=14), Col("合同名称", width=20, note="不填时按标的生成"),
+    *PLACE, Col("合同编号", width=14, note=NUMBER_NOTE), Col("合同名称", width=20, note="不填时按标的生成"),
     Col("合同类型", choices=tuple(CONTRACT_KINDS.names)),
     Col("承包方", required=True, aliases=("承包人", "承包方姓名", "承包方名称", "相对方"), width=12),
     ID_NUMBER, Col("联系电话", aliases=("电话", "手机号"), width=13),
@@ -156,10 +168,10 @@ CONTRACTS = Kind("contracts", "合同", (
             "标的名称": "前坪", "地块编号": "YK-JD-001", "面积(亩)": "12.50", "实测面积(亩)": "12.80",
             "起始日期": "2015-03-01", "终止日期": "2035-02-28", "年承包费(元)": "3,750.00",
             "合同总额(元)": "75,000.00", "签订形式": "书面合同", "民主程序": "是", "清理状态": "已查找",
-            "存在问题": "", "处置方式": ""})
+            "存在问题": "", "处置方式": "", SERIAL.name: "示例"}, read_also=(SERIAL,))
 
 CLAIMS = Kind("claims", "债权", (
-    *PLACE, Col("债权编号", required=True, width=14), Col("债务人", required=True, width=12), ID_NUMBER,
+    *PLACE, Col("债权编号", width=14, note=NUMBER_NOTE), Col("债务人", required=True, width=12), ID_NUMBER,
     Col("形成原因", required=True, choices=tuple(CLAIM_ORIGINS.names),
         note="不在列表中的原因记为“其他”并保留原文"),
     Col("关联合同编号", width=14), Col("发生日期"), Col("到期日期"),
@@ -171,10 +183,11 @@ CLAIMS = Kind("claims", "债权", (
     Col("清收日期"), Col("是否封存", choices=YES_NO, width=8), Col("备注", width=20),
 ), example={"乡镇": "峪口镇", "村": "峪口村", "债权编号": "ZQ-2016-001", "债务人": "李四", "形成原因": "承包费拖欠",
             "发生日期": "2016-03-01", "到期日期": "2016-12-31", "金额(元)": "12,000.00", "账内账外": "账内",
-            "已清收金额(元)": "2,000.00", "清收方式": "现金收回", "清收日期": "2025-06-30", "是否封存": "否"})
+            "已清收金额(元)": "2,000.00", "清收方式": "现金收回", "清收日期": "2025-06-30", "是否封存": "否",
+            SERIAL.name: "示例"}, read_also=(SERIAL,))
 
 DEBTS = Kind("debts", "债务", (
-    *PLACE, Col("债务编号", required=True, width=14), Col("债权人", required=True, width=14), ID_NUMBER,
+    *PLACE, Col("债务编号", width=14, note=NUMBER_NOTE), Col("债权人", required=True, width=14), ID_NUMBER,
     Col("形成原因", required=True, choices=tuple(DEBT_ORIGINS.names),
         note="不在列表中的原因记为“其他”并保留原文"),
     Col("发生日期"), Col("金额(元)", required=True, aliases=("债务金额(元)", "本金(元)"), money=True),
@@ -183,7 +196,7 @@ DEBTS = Kind("debts", "债务", (
     Col("化解日期"), Col("备注", width=20),
 ), example={"乡镇": "峪口镇", "村": "峪口村", "债务编号": "ZW-2018-001", "债权人": "方山县第二建筑公司",
             "形成原因": "工程欠款", "发生日期": "2018-06-01", "金额(元)": "50,000.00", "已化解金额(元)": "10,000.00",
-            "化解方式": "偿还", "化解日期": "2025-01-15"})
+            "化解方式": "偿还", "化解日期": "2025-01-15", SERIAL.name: "示例"}, read_also=(SERIAL,))
 
 KINDS = {k.key: k for k in (PLACES, PARCELS, CONTRACTS, CLAIMS, DEBTS)}
 
@@ -262,8 +275,11 @@ def _latest_kind(entries, default: str) -> tuple[str, object]:
     live = [e for e in entries if e.amount > 0]
     if not live:
         return "", None
-    latest = max(live, key=lambda e: (e.entered_on, e.pk))
-    return latest.kind or default, latest.entered_on
+    # A dated entry before an undated one (imported with no day: its entered_on is the import's day); an
+    # undated latest leaves the day blank, so that the file imported again does not date it (nor restart
+    # the limitation clock).
+    latest = max(live, key=lambda e: (not e.date_unknown, e.entered_on, e.pk))
+    return latest.kind or default, None if latest.date_unknown else latest.entered_on
 
 
 def claim_row(claim, mask: bool) -> list:

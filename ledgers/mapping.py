@@ -331,14 +331,15 @@ def _derived(kind: str) -> dict[str, Derived]:
 
 
 def targets(kind: str) -> list[str]:
-    """What a header of this kind may be mapped to: the kind's columns, then its derived fields."""
-    return [*K.KINDS[kind].names, *_derived(kind)]
+    """What a header of this kind may be mapped to: the kind's columns (and those only read from a file: its
+    序号), then its derived fields."""
+    return [c.name for c in K.KINDS[kind].read_columns] + list(_derived(kind))
 
 
 @cache
 def _words(kind: str) -> _Words:
     exact, synonyms, fuzzy = {}, {}, []
-    for col in K.KINDS[kind].columns:
+    for col in K.KINDS[kind].read_columns:
         for word in (col.name, *col.aliases):
             exact.setdefault(header_key(word), (col.name, word))
     for name in _derived(kind):
@@ -351,7 +352,9 @@ def _words(kind: str) -> _Words:
     for where in ("*", kind):
         for why, words in IGNORED.get(where, {}).items():
             for word in words:
-                synonyms.setdefault(header_key(word), (None, word, f"不导入：{why}"))
+                # 序号 is a column of the kinds that keep it (Kind.read_also): there it is read, not ignored.
+                if header_key(word) not in exact:
+                    synonyms.setdefault(header_key(word), (None, word, f"不导入：{why}"))
     # A word of one character (起, 东, 户) matches only as it is: compared loosely it is in too many headers.
     for key, (column, word) in exact.items():
         if len(key) > 1:

@@ -18,6 +18,7 @@ class LedgerKind(models.TextChoices):
 class LedgerImport(models.Model):
     class State(models.TextChoices):
         READING = "读取中", "读取中"
+        MAPPING = "待确认栏目", "待确认栏目"
         FAILED = "无法读取", "无法读取"
         ERRORS = "有错误", "有错误"
         READY = "待导入", "待导入"
@@ -29,8 +30,21 @@ class LedgerImport(models.Model):
     # Paths inside PRIVATE_ROOT chosen by the application, never from the upload's name.
     path = models.CharField(max_length=200)
     parsed_path = models.CharField(max_length=200, blank=True)
+    # The rows the preview (or the import) creates or changes, with what changes: gzip JSON beside the file.
+    listing_path = models.CharField(max_length=200, blank=True)
     size = models.PositiveIntegerField("大小(字节)")
     sha256 = models.CharField(max_length=64)
+    fmt = models.CharField("格式", max_length=5, default="xlsx")
+    # What the survey found (ledgers/survey: every sheet, its columns with samples and suggestions), and the
+    # mapping confirmed for it: {"sheets": [{"name", "columns": {index: field}, "village": id, "skip"}],
+    # "values": {field: {written: name}}, "confirmed_by": …}.
+    survey = models.JSONField("栏目识别", default=dict, blank=True)
+    mapping = models.JSONField("栏目对照", default=dict, blank=True)
+    # Every error listed, as {sheet, row, column, reason}; the records the file may already hold under other
+    # numbers ({row, …}) and what the user decided for each ({row: pk, or 0 for a new record}).
+    problems = models.JSONField("错误明细", default=list, blank=True)
+    matches = models.JSONField("疑似重复", default=list, blank=True)
+    decisions = models.JSONField("重复确认", default=dict, blank=True)
     state = models.CharField("状态", max_length=5, choices=State.choices, default=State.READING)
     sheet = models.CharField("工作表", max_length=100, blank=True)
     header_row = models.PositiveIntegerField("表头行", null=True, blank=True)

@@ -5,9 +5,16 @@ A new contract is recorded at the 清理状态 the ledger gives: at 已查找 or
 are proposed (to be confirmed in the investigation) beside those the rules propose; from 已认定 on they
 are confirmed, and 规范中 / 已规范 carry the disposition chosen. A contract already registered is
 updated in its facts only; the ledger does not move its workflow (that is done on its page).
+
+A row is matched by its 合同编号. A row without one, or with one not registered, that has the counterparty,
+subject, area and start of a registered contract may be that contract under another number: the user says
+which in the preview (planning.SameRecords); a row without a number equal to exactly one contract in every
+fact is that contract (a re-import of a ledger that has only 序号). A new contract without a number gets one
+(planning.Numbers) and keeps its row's 序号 in its note.
 """
 import re
 from collections import defaultdict
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -20,7 +27,23 @@ from core.models import Role
 from villages.models import Asset, Parcel
 
 from . import kinds as K
-from .planning import BAD, Parties, PendingParty, Planner, combined_keys, read_id_number
+from .planning import (
+    BAD,
+    CREATE,
+    SAME,
+    UPDATE,
+    Numbers,
+    Parties,
+    PendingParty,
+    Planner,
+    SameRecords,
+    combined_keys,
+    in_wan,
+    magnitude,
+    read_id_number,
+    serial_of,
+    with_serial,
+)
 from .reading import (
     CellError,
     Conversions,
@@ -42,6 +65,15 @@ ASSET_KIND_NAMES = frozenset(K.ASSET_KINDS.names)
 IMPORTED = "台账导入"
 CHUNK = 2500
 PROPOSED, CONFIRMED = ContractProblem.Status.PROPOSED, ContractProblem.Status.CONFIRMED
+
+# Figures more likely written in the wrong unit (万元 read as 元, or the reverse) than real: the preview warns,
+# nothing is changed. A year's fee under 1 元 a 亩 or over 100,000 元 a 亩 (farmland lets for tens to a couple of
+# thousand 元 a 亩, a building site in town for tens of thousands); without an area, a year's fee or a total
+# under 10 元; a total over 1 亿元 (no village contract comes near it).
+FEE_PER_MU_MIN = Decimal("1")
+FEE_PER_MU_MAX = Decimal("100000")
+CONTRACT_AMOUNT_MIN = Decimal("10")
+CONTRACT_AMOUNT_MAX = Decimal("100000000")
 
 
 def read_problems(value) -> list[tuple[str, str]]:
@@ -89,10 +121,12 @@ class RuleView:
 class Row:
     __slots__ = ("row", "village", "number", "existing", "party", "data", "parcels", "assets", "procedure",
                  "state", "problems", "disposition", "changes", "subject_changes", "new_problems", "obj",
-                 "resolution", "party_raw")
+                 "resolution", "party_raw", "written", "serial")
 
     def __init__(self, row, village, number):
         self.row, self.village, self.number = row, village, number
+        self.written = number     # the number in the file ("" for none: one is made, or a record found)
+        self.serial = ""          # the file's 序号
         self.existing = self.party = None
         self.data, self.changes = {}, {}
         self.parcels = self.assets = None
@@ -108,7 +142,7 @@ class ContractPlanner(Planner):
     def plan(self):
         rows = []
         id_numbers = set()
-        self.conversions = Conversions(self.sheet.units)
+        self.conversions = Conversions.of(self.sheet)
         for done, (row, values) in enumerate(self.data_rows(), start=1):
             self.progress(done, f"已核对 {done:,} 行")
             parsed = self._parse(row, values)
@@ -124,22 +158,38 @@ class ContractPlanner(Planner):
             self.warn(None, column, message)
         village_ids = {r.village.pk for r in rows}
         self.parties = Parties(self, id_numbers, village_ids)
+        self.numbers = Numbers()
+        self.same = SameRecords(self, "合同", "合同编号")
         self._load_existing(village_ids)
+        # A registered contract whose number the file lists is that row's, never another row's "same record".
+        self.in_file = set()
+        for r in rows:
+            if r.number:
+                self.in_file.add((r.village.pk, normalize(r.number)))
+                self.numbers.take(r.village.pk, r.number)
         seen = {}
         self.rows = []
         for r in rows:
-            if self.duplicate(seen, (r.village.pk, normalize(r.number)), r.row, "合同编号"):
+            if r.number and self.duplicate(seen, (r.village.pk, normalize(r.number)), r.row, "合同编号"):
                 continue
             self._resolve(r)
             if not self.is_bad(r.row):
                 self.rows.append(r)
         for r in self.rows:
+            if not r.number:
+                start = r.data.get("start_date")
+                r.number = self.numbers.make(r.village, start.year if start not in (None, BAD) else self.today.year)
+                self.warn(r.row, "合同编号", f"编号由系统生成：{r.number}")
+        for r in self.rows:
+            label = f"合同 {r.number} {getattr(r.party, 'name', '')}".strip()
             if r.existing is None:
-                self.outcome.create += 1
+                self.planned(r.row, CREATE, label)
             elif r.changes or r.subject_changes or r.new_problems or r.resolution is not None:
-                self.outcome.update += 1
+                more = "、".join(w for w, on in (("标的", r.subject_changes), ("问题", r.new_problems),
+                                                 ("民主程序", r.resolution is not None)) if on)
+                self.planned(r.row, UPDATE, label, r.existing, r.changes, f"另改{more}" if more else "")
             else:
-                self.outcome.unchanged += 1
+                self.planned(r.row, SAME, label)
 
     # --- Reading one row ------------------------------------------------------------------------
 
@@ -148,8 +198,9 @@ class ContractPlanner(Planner):
 
     def _parse(self, row, values):
         village = self.village(row, values)
-        number = self.required_text(row, values, "合同编号", 60)
+        number = self.optional_text(row, values, "合同编号", 60) if self.has("合同编号") else ""
         r = Row(row, village, number)
+        r.serial = serial_of(self.raw(values, "序号")) if self.has("序号") else ""
         d = r.data
         if self.has("合同名称"):
             d["title"] = self.optional_text(row, values, "合同名称", 200)
@@ -181,6 +232,7 @@ class ContractPlanner(Planner):
             d["note"] = self.optional_text(row, values, "备注", 5000)
         if d["subject_words"]:
             self._keep_subject_words(row, d)
+        self._magnitudes(row, d)
         if self.has("证件号码"):
             self.read(row, values, "证件号码", id_cell)
         r.procedure = self.read(row, values, "民主程序", yes_no) if self.has("民主程序") else None
@@ -192,6 +244,26 @@ class ContractPlanner(Planner):
         r.party_raw = (text(self.raw(values, "承包方")), self.raw(values, "证件号码"),
                        text(self.raw(values, "联系电话")) if self.has("联系电话") else "")
         return r
+
+    def _magnitudes(self, row, d):
+        """A fee or a total that looks written in the wrong unit is named in the preview (and kept as read)."""
+        fee, total, area_mu = (_ok(d.get(name)) for name in ("annual_fee", "total_amount", "area_mu"))
+        if fee:
+            wan = in_wan(self.conversions, "年承包费(元)", row)
+            if area_mu:
+                per_mu = fee / area_mu
+                if not FEE_PER_MU_MIN <= per_mu <= FEE_PER_MU_MAX:
+                    self.warn(row, "年承包费(元)",
+                              magnitude("年承包费", fee, per_mu < FEE_PER_MU_MIN, wan, per_mu=per_mu))
+            elif not CONTRACT_AMOUNT_MIN <= fee <= CONTRACT_AMOUNT_MAX:
+                self.warn(row, "年承包费(元)", magnitude("年承包费", fee, fee < CONTRACT_AMOUNT_MIN, wan))
+        if total:
+            wan = in_wan(self.conversions, "合同总额(元)", row)
+            if not CONTRACT_AMOUNT_MIN <= total <= CONTRACT_AMOUNT_MAX:
+                self.warn(row, "合同总额(元)", magnitude("合同总额", total, total < CONTRACT_AMOUNT_MIN, wan))
+            elif fee and total < fee:
+                self.warn(row, "合同总额(元)", f"合同总额 {total:,.2f} 元小于年承包费 {fee:,.2f} 元，"
+                                             "请核对单位是否为万元")
 
     def _keep_subject_words(self, row, d):
         words = d["subject_words"]
@@ -205,6 +277,7 @@ class ContractPlanner(Planner):
 
     def _load_existing(self, village_ids):
         self.contracts, self.parcels_by_code, self.assets_by_name = {}, {}, defaultdict(list)
+        self.by_party = defaultdict(list)
         ids = sorted(village_ids)
         for start in range(0, len(ids), 300):
             chunk = ids[start:start + 300]
@@ -213,6 +286,8 @@ class ContractPlanner(Planner):
                      .prefetch_related("parcels", "assets", "problems"))
             for contract in found:
                 self.contracts[(contract.village_id, normalize(contract.number))] = contract
+                self.by_party[(contract.village_id, contract.counterparty_id)].append(contract)
+                self.numbers.take(contract.village_id, contract.number)
             for parcel in Parcel.objects.filter(village_id__in=chunk):
                 self.parcels_by_code[(parcel.village_id, normalize(parcel.code))] = parcel
             for asset in Asset.objects.filter(village_id__in=chunk):
@@ -223,10 +298,18 @@ class ContractPlanner(Planner):
 
     def _resolve(self, r: Row):
         row, village = r.row, r.village
-        r.existing = existing = self.contracts.get((village.pk, normalize(r.number)))
+        r.existing = existing = self.contracts.get((village.pk, normalize(r.number))) if r.number else None
         name, id_raw, phone = r.party_raw
         r.party = self.parties.resolve(row, village, name, id_raw, phone, "证件号码", "承包方")
         self._subject(r)
+        if existing is None and r.party is not BAD and not self.is_bad(row):
+            r.existing = existing = self._same_record(r)
+        if self.is_bad(row):
+            return
+        if r.serial and not r.written:
+            # A record the system numbers keeps its row's 序号; a row matched to a record keeps the record's note.
+            r.data["note"] = with_serial(r.data["note"] if "note" in r.data else getattr(existing, "note", ""),
+                                         r.serial)
         state = r.state or (existing.state if existing else S.FOUND)
         if existing is None:
             self._check_new_workflow(r, state)
@@ -237,6 +320,71 @@ class ContractPlanner(Planner):
         if existing is None:
             return
         self._changes(r, existing)
+        if r.written != existing.number and (r.changes or r.subject_changes or r.new_problems or r.resolution):
+            written = f"台账编号 {r.written}" if r.written else "未填合同编号"
+            self.warn(row, "合同编号", f"{written}，按已登记的合同 {existing.number} 更新")
+
+    # --- The same contract under another number -------------------------------------------------
+
+    def _same_record(self, r: Row):
+        """The registered contract a row without a registered number is (see SameRecords), or None."""
+        if isinstance(r.party, PendingParty):
+            return None
+        pool = [c for c in self.by_party.get((r.village.pk, r.party.pk), [])
+                if (c.village_id, normalize(c.number)) not in self.in_file]
+        similar = [c for c in pool if self._similar(r, c)]
+        exact = [c for c in similar if self._exact(r, c)]
+        found = self.same.find(r.row, r.written, self._describe_row(r), similar, exact, self._describe)
+        if found is not None:
+            r.number = found.number
+        return found
+
+    def _same_subject(self, r: Row, contract):
+        """True, False, or None when the row names no subject and the contract has one."""
+        parcels, assets = list(contract.parcels.all()), list(contract.assets.all())
+        if r.parcels:
+            return all(p.pk for p in r.parcels) and {p.pk for p in r.parcels} == {p.pk for p in parcels}
+        if r.assets:
+            return {a.pk for a in r.assets} == {a.pk for a in assets}
+        d = r.data
+        if not d["subject_note"]:
+            return None if (parcels or assets or contract.subject_note) else True
+        if parcels or assets:
+            return normalize(d["subject_name"]) == normalize("、".join(x.name for x in parcels or assets))
+        return normalize(d["subject_note"]) == normalize(contract.subject_note)
+
+    def _similar(self, r: Row, contract) -> bool:
+        """The same counterparty (by the index), subject, area (when both have one) and start date (when
+        the file has the column)."""
+        d = r.data
+        if self._same_subject(r, contract) is False:
+            return False
+        area_mu = _ok(d.get("area_mu"))
+        if area_mu is not None and contract.area_mu is not None and area_mu != contract.area_mu:
+            return False
+        return "start_date" not in d or _ok(d["start_date"]) == contract.start_date
+
+    def _exact(self, r: Row, contract) -> bool:
+        d = r.data
+        return (self._same_subject(r, contract) is True and _ok(d.get("area_mu")) == contract.area_mu
+                and _ok(d.get("start_date")) == contract.start_date
+                and _ok(d.get("annual_fee")) == contract.annual_fee)
+
+    @staticmethod
+    def _facts(name, start, area_mu) -> str:
+        facts = [name]
+        if start:
+            facts.append(f"{start:%Y-%m-%d} 起")
+        if area_mu is not None:
+            facts.append(f"{area_mu:,.2f} 亩")
+        return "，".join(facts)
+
+    def _describe(self, contract) -> str:
+        return self._facts(contract.counterparty.name, contract.start_date, contract.area_mu)
+
+    def _describe_row(self, r: Row) -> str:
+        d = r.data
+        return self._facts(r.party.name, _ok(d.get("start_date")), _ok(d.get("area_mu")))
 
     def _subject(self, r: Row):
         """Parcels by 地块编号 (new ones made from the row), else an asset by name, else a note."""

@@ -5,6 +5,10 @@ dated 清收日期 (化解日期) or the import date, written by the debts ledge
 that shows more cleared than the ledger holds adds an entry for the difference; less is an error
 (an entry is undone by a reversal on the claim's page, never by a file). Amounts (本金) are not
 changed by a file either: that is an adjustment entry.
+
+Records are matched by number; a row without one (or with one not registered) that has the party, amount,
+origin and date of a registered record may be that record, as for contracts (plan_contracts); a new record
+without a number gets one (`峪口-ZQ-2016-001`, `峪口-ZW-2018-001`).
 """
 from collections import defaultdict
 from decimal import Decimal
@@ -21,7 +25,22 @@ from debts.rules import needs_resolution
 from debts.services import entry_record_from_ledger
 
 from . import kinds as K
-from .planning import BAD, Parties, PendingParty, Planner, read_id_number
+from .planning import (
+    BAD,
+    CREATE,
+    SAME,
+    UPDATE,
+    Numbers,
+    Parties,
+    PendingParty,
+    Planner,
+    SameRecords,
+    in_wan,
+    magnitude,
+    read_id_number,
+    serial_of,
+    with_serial,
+)
 from .reading import (
     CellError,
     Conversions,
@@ -35,13 +54,22 @@ from .reading import (
 
 IMPORTED = "台账导入"
 
+# Amounts more likely written in the wrong unit than real (a road built for 64 元 is 64 万元): the preview warns,
+# nothing is changed. Below the floor of its origin (SMALL_AMOUNT for an origin not listed: a tax-era arrear
+# of a few tens of 元 is real), or above LARGE_AMOUNT (one township reported 5,000 万 of debts in all).
+SMALL_AMOUNTS = {"工程款": Decimal("1000"), "工程欠款": Decimal("1000"), "借款": Decimal("100")}
+SMALL_AMOUNT = Decimal("10")
+LARGE_AMOUNT = Decimal("50000000")
+
 
 class MoneyRow:
     __slots__ = ("row", "village", "number", "existing", "party", "data", "cleared", "cleared_kind", "cleared_on",
-                 "sealed", "changes", "entry", "seal", "obj", "on_account")
+                 "sealed", "changes", "entry", "seal", "obj", "on_account", "written", "serial")
 
     def __init__(self, row, village, number):
         self.row, self.village, self.number = row, village, number
+        self.written = number     # the number in the file ("" for none: one is made, or a record found)
+        self.serial = ""          # the file's 序号
         self.existing = self.party = self.obj = None
         self.data, self.changes = {}, {}
         self.cleared = self.cleared_kind = self.cleared_on = None
@@ -57,10 +85,11 @@ class _MoneyPlanner(Planner):
     origins = entry_kinds = None
     default_entry = ""
     noun = ""
+    number_tag = ""           # in the numbers the system makes: 峪口-ZQ-2016-001
 
     def plan(self):
         rows, id_numbers = [], set()
-        self.conversions = Conversions(self.sheet.units)
+        self.conversions = Conversions.of(self.sheet)
         for done, (row, values) in enumerate(self.data_rows(), start=1):
             self.progress(done, f"已核对 {done:,} 行")
             parsed = self._parse(row, values)
@@ -78,11 +107,19 @@ class _MoneyPlanner(Planner):
         village_ids = {r.village.pk for r, _ in rows}
         self.parties = Parties(self, id_numbers, village_ids)
         self.existing = {}
+        self.by_party = defaultdict(list)
+        self.numbers = Numbers(self.number_tag)
+        self.same = SameRecords(self, self.noun, self.number_column)
         self.cleared_before = defaultdict(lambda: 0)
         self._load(sorted(village_ids))
+        self.in_file = set()
+        for r, _ in rows:
+            if r.number:
+                self.in_file.add((r.village.pk, normalize(r.number)))
+                self.numbers.take(r.village.pk, r.number)
         seen, self.rows = {}, []
         for r, values in rows:
-            if self.duplicate(seen, (r.village.pk, normalize(r.number)), r.row, self.number_column):
+            if r.number and self.duplicate(seen, (r.village.pk, normalize(r.number)), r.row, self.number_column):
                 continue
             self._resolve(r, values)
             if r.entry:
@@ -90,12 +127,21 @@ class _MoneyPlanner(Planner):
             if self.is_bad(r.row):
                 continue
             self.rows.append(r)
+            if not r.number:
+                on = r.data.get("occurred_on")
+                r.number = self.numbers.make(r.village, on.year if on not in (None, BAD) else self.today.year)
+                self.warn(r.row, self.number_column, f"编号由系统生成：{r.number}")
+            label = f"{self.noun} {r.number} {getattr(r.party, 'name', '')}".strip()
             if r.existing is None:
-                self.outcome.create += 1
+                self.planned(r.row, CREATE, label)
             elif r.changes or r.entry or r.seal:
-                self.outcome.update += 1
+                more = [f"补记{self.entry_noun} {r.entry:,.2f} 元" if r.entry else "", "封存" if r.seal else ""]
+                self.planned(r.row, UPDATE, label, r.existing, r.changes, "；".join(m for m in more if m))
+                if r.written != r.existing.number:
+                    written = f"台账编号 {r.written}" if r.written else f"未填{self.number_column}"
+                    self.warn(r.row, self.number_column, f"{written}，按已登记的{self.noun} {r.existing.number} 更新")
             else:
-                self.outcome.unchanged += 1
+                self.planned(r.row, SAME, label)
 
     def _load(self, village_ids):
         owner = "claim" if self.model is Claim else "debt"
@@ -104,13 +150,17 @@ class _MoneyPlanner(Planner):
             for record in self.model.objects.filter(village_id__in=chunk).select_related(
                     self.party_field, "village__township"):
                 self.existing[(record.village_id, normalize(record.number))] = record
+                self.by_party[(record.village_id, getattr(record, f"{self.party_field}_id"))].append(record)
+                self.numbers.take(record.village_id, record.number)
             for row in (Entry.objects.filter(**{f"{owner}__village_id__in": chunk}).values(owner)
                         .order_by().annotate(total=Sum("amount"))):
                 self.cleared_before[row[owner]] = row["total"]
 
     def _parse(self, row, values):
         village = self.village(row, values)
-        r = MoneyRow(row, village, self.required_text(row, values, self.number_column, 60))
+        number = self.optional_text(row, values, self.number_column, 60) if self.has(self.number_column) else ""
+        r = MoneyRow(row, village, number)
+        r.serial = serial_of(self.raw(values, "序号")) if self.has("序号") else ""
         self.required_text(row, values, self.party_column, 100)
         d = r.data
         origin_raw = self.raw(values, "形成原因")
@@ -133,6 +183,8 @@ class _MoneyPlanner(Planner):
         elif principal is not BAD and principal <= 0:
             self.error(row, "金额(元)", "必须大于0")
         r.data["principal"] = principal
+        if principal not in (None, BAD) and principal > 0 and d.get("origin"):
+            self._magnitude(row, principal, d["origin"])
         if self.has("备注"):
             d["note"] = self.optional_text(row, values, "备注", 5000)
         r.cleared = self._money(row, values, self.cleared_column) if self.has(self.cleared_column) else None
@@ -154,6 +206,11 @@ class _MoneyPlanner(Planner):
 
     def _money(self, row, values, name):
         return self.read(row, values, name, self.conversions.amount, name, row)
+
+    def _magnitude(self, row, principal, origin) -> None:
+        small = principal < SMALL_AMOUNTS.get(origin, SMALL_AMOUNT)
+        if small or principal > LARGE_AMOUNT:
+            self.warn(row, "金额(元)", magnitude("金额", principal, small, in_wan(self.conversions, "金额(元)", row)))
 
     def _on_account(self, r, word: str) -> None:
         """挂账: the amount stands on the books, nothing came in; the row records no entry."""
@@ -196,7 +253,15 @@ class _MoneyPlanner(Planner):
         name = text(self.raw(values, self.party_column))
         r.party = self.parties.resolve(r.row, r.village, name, self.raw(values, "证件号码"), "", "证件号码",
                                        self.party_column)
-        existing = r.existing = self.existing.get((r.village.pk, normalize(r.number)))
+        existing = r.existing = self.existing.get((r.village.pk, normalize(r.number))) if r.number else None
+        if existing is None and r.party is not BAD and not self.is_bad(r.row):
+            existing = r.existing = self._same_record(r)
+        if self.is_bad(r.row):
+            return
+        if r.serial and not r.written:
+            # A record the system numbers keeps its row's 序号; a row matched to a record keeps the record's note.
+            r.data["note"] = with_serial(r.data["note"] if "note" in r.data else getattr(existing, "note", ""),
+                                         r.serial)
         cleared = r.cleared or 0
         if existing is None:
             r.entry = cleared or None
@@ -216,6 +281,31 @@ class _MoneyPlanner(Planner):
             data[self.party_field] = r.party
         r.changes = {k: v for k, v in data.items()
                      if k == self.party_field or getattr(existing, k) != v}
+
+    # --- The same record under another number ---------------------------------------------------
+
+    def _same_record(self, r):
+        """The registered record a row without a registered number is (see SameRecords), or None: the same
+        party, principal and origin, and the same date it arose (when both have one; exactly, to be taken
+        without asking)."""
+        if isinstance(r.party, PendingParty):
+            return None
+        d = r.data
+        on = d.get("occurred_on")
+        similar = [c for c in self.by_party.get((r.village.pk, r.party.pk), [])
+                   if (c.village_id, normalize(c.number)) not in self.in_file and c.principal == d["principal"]
+                   and c.origin == d.get("origin") and (on is None or c.occurred_on is None or on == c.occurred_on)]
+        exact = [c for c in similar if c.occurred_on == on and c.origin_note == d.get("origin_note", "")]
+        found = self.same.find(r.row, r.written, self._describe(r.party.name, d["principal"], on), similar, exact,
+                               lambda c: self._describe(getattr(c, self.party_field).name, c.principal,
+                                                        c.occurred_on))
+        if found is not None:
+            r.number = found.number
+        return found
+
+    @staticmethod
+    def _describe(name, principal, on) -> str:
+        return "，".join([name, f"{principal:,.2f} 元", *([f"{on:%Y-%m-%d} 发生"] if on else [])])
 
     def write(self):
         user = self.rights.user
@@ -265,6 +355,7 @@ class ClaimPlanner(_MoneyPlanner):
     model = Claim
     noun = "债权"
     number_column, party_column, party_field = "债权编号", "债务人", "debtor"
+    number_tag = "ZQ"
     cleared_column, kind_column, date_column = "已清收金额(元)", "清收方式", "清收日期"
     entry_noun = "清收"
     origins, entry_kinds, default_entry = K.CLAIM_ORIGINS, K.CLAIM_ENTRY_KINDS, ClaimEntryKind.CASH
@@ -341,6 +432,7 @@ class DebtPlanner(_MoneyPlanner):
     model = Debt
     noun = "债务"
     number_column, party_column, party_field = "债务编号", "债权人", "creditor"
+    number_tag = "ZW"
     cleared_column, kind_column, date_column = "已化解金额(元)", "化解方式", "化解日期"
     entry_noun = "化解"
     origins, entry_kinds, default_entry = K.DEBT_ORIGINS, K.DEBT_ENTRY_KINDS, "偿还"

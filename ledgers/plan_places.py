@@ -1,4 +1,5 @@
 """Places (county, township, village, group) and parcels from their ledgers."""
+import re
 from collections import defaultdict
 
 from core.bulk import bulk_insert
@@ -6,12 +7,21 @@ from places.models import County, Group, Township, Village
 from villages.models import Parcel
 
 from . import kinds as K
-from .planning import BAD, Planner, cached_keys
+from .planning import BAD, CREATE, SAME, UPDATE, Planner, cached_keys
 from .reading import area, day, integer, normalize
 
 
 def _county_key(name: str) -> str:
     return normalize(name).removesuffix("县")
+
+
+# A side of 四至 as ledgers write it: `东至路`, `东：渠`, `南邻李家`, `西到山根`, `北接公路`.
+_SIDE = re.compile(r"([东南西北])(?:至|到|邻|临|接|靠|:)")
+
+
+def sides(boundaries: str) -> set[str]:
+    """Which of 东/南/西/北 a 四至 names."""
+    return set(_SIDE.findall(normalize(boundaries)))
 
 
 class PlacePlanner(Planner):
@@ -60,10 +70,10 @@ class PlacePlanner(Planner):
         village = self._child(self.villages, self.new_villages, township, village_name,
                               lambda parent: Village(name=village_name, search_keys=cached_keys(village_name)))
         if not group_name:
-            self._apply(village, data, self.village_updates, "村")
+            self._apply(row, village, data, self.village_updates, f"村 {township_name}{village_name}")
             return
         group = self._child(self.groups, self.new_groups, village, group_name, lambda parent: Group(name=group_name))
-        self._apply(group, data, self.group_updates, "村民小组")
+        self._apply(row, group, data, self.group_updates, f"村民小组 {village_name}{group_name}")
 
     def _county(self, row, name):
         county = self.counties.get(_county_key(name))
@@ -114,18 +124,18 @@ class PlacePlanner(Planner):
                     data[name] = value
         return data
 
-    def _apply(self, obj, data, updates, label):
+    def _apply(self, row, obj, data, updates, label):
         if obj.pk is None:
             for name, value in data.items():
                 setattr(obj, name, value)
-            self.outcome.create += 1
+            self.planned(row, CREATE, label)
             return
         changes = self.diff(obj, data)
         if changes:
             updates.append((obj, changes))
-            self.outcome.update += 1
+            self.planned(row, UPDATE, label, obj, changes)
         else:
-            self.outcome.unchanged += 1
+            self.planned(row, SAME, label)
 
     def write(self):
         from core.services import record_create
@@ -215,16 +225,30 @@ class ParcelPlanner(Planner):
             if self.duplicate(seen, (village.pk, normalize(code)), row, "地块编号"):
                 continue
             parcel = existing[village.pk].get(normalize(code))
+            label = f"地块 {code} {data.get('name', '')}".strip()
             if parcel is None:
                 self.new.append(Parcel(village=village, code=code, **data))
-                self.outcome.create += 1
+                self.planned(row, CREATE, label)
                 continue
             changes = self.diff(parcel, data)
+            if "boundaries" in changes:
+                self._keep_boundaries(row, parcel, changes)
             if changes:
                 self.updates.append((parcel, changes))
-                self.outcome.update += 1
+                self.planned(row, UPDATE, label, parcel, changes)
             else:
-                self.outcome.unchanged += 1
+                self.planned(row, SAME, label)
+
+    def _keep_boundaries(self, row, parcel, changes) -> None:
+        """A 四至 naming fewer sides than the registered one does not replace it (a file keeping only `东至路`
+        would lose three sides): the registered one stays, and the preview says so. A blank cell keeps it too."""
+        new, old = changes["boundaries"], parcel.boundaries
+        if len(sides(new)) >= len(sides(old)) and new:
+            return
+        del changes["boundaries"]
+        if new:
+            self.warn(row, "四至", f"台账为“{new}”（{len(sides(new))} 面），少于系统中的“{old}”"
+                                   f"（{len(sides(old))} 面），保留系统中的四至；如需修改，请在地块页面办理")
 
     def write(self):
         from villages.services import parcel_update

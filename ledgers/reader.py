@@ -31,6 +31,7 @@ from collections import namedtuple
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +49,54 @@ def command() -> list[str]:
 
 
 def read_isolated(path: Path, columns, target: Path, *, report=None, stats: dict | None = None):
-    """Read the ledger at `path` in a reader process and return its Sheet, also kept (gzip JSON lines) at
-    `target`. Raises BadFile: the file's own fault as reading.read_sheet words it, or the ceiling's
-    (memory, time). `stats`, if given, receives the reader's peak memory (MB), seconds and exit code."""
+    """Read the ledger at `path` (our template's layout) in a reader process and return its Sheet, also kept
+    (gzip JSON lines) at `target`. Raises BadFile: the file's own fault as reading.read_sheet words it, or
+    the ceiling's (memory, time). `stats`, if given, receives the reader's peak memory (MB), seconds and
+    exit code."""
     from .reading import Sheet
 
+    _run(path, {"mode": "sheet", "columns": [[c.name, list(c.aliases), bool(c.required)] for c in columns]},
+         target, report, stats)
+    with gzip.open(target, "rb") as handle:
+        return Sheet.load(handle)
+
+
+def survey_isolated(path: Path, kind: str, target: Path, *, fmt: str, original_name: str = "", saved=None,
+                    villages=(), report=None, stats: dict | None = None) -> dict:
+    """Survey the workbook (ledgers/survey) in a reader process: its JSON (Survey.as_json), also kept at
+    `target`. `villages`: the places a sheet's name or title may name, as survey.place_json gives them."""
+    _run(path, {"mode": "survey", "kind": kind, "fmt": fmt, "original_name": original_name, "saved": saved or {},
+                "villages": list(villages)}, target, report, stats)
+    with gzip.open(target, "rb") as handle:
+        return json.load(handle)
+
+
+def read_mapped_isolated(path: Path, surveyed: dict, chosen: list, target: Path, *, words: dict | None = None,
+                         report=None, stats: dict | None = None):
+    """Read the sheets `chosen` ([sheet name, {column index: field}, village as JSON or None]) of a surveyed
+    workbook by their confirmed mappings (survey.read_sheets) in a reader process: the Sheet, kept at
+    `target`."""
+    from .reading import Sheet
+
+    _run(path, {"mode": "read", "survey": surveyed, "chosen": chosen, "words": words or {}}, target, report, stats)
+    with gzip.open(target, "rb") as handle:
+        return Sheet.load(handle)
+
+
+def markup_isolated(path: Path, target: Path, *, fmt: str, mapping: dict, problems: list, kind: str,
+                    error_count: int, original_name: str, stats: dict | None = None) -> bytes:
+    """The file with its errors marked (ledgers/markup.py), made in a reader process: openpyxl opens the whole
+    workbook to write it back, and that is as large as the file makes it."""
+    _run(path, {"mode": "markup", "fmt": fmt, "mapping": mapping, "problems": problems, "kind": kind,
+                "error_count": error_count, "original_name": original_name}, target, None, stats)
+    return Path(target).read_bytes()
+
+
+def _run(path: Path, task: dict, target: Path, report, stats: dict | None) -> None:
     memory_mb = settings.LEDGER_READ_MEMORY_MB
     request = {
-        "path": str(path), "target": str(target), "memory_mb": memory_mb,
-        "columns": [[c.name, list(c.aliases), bool(c.required)] for c in columns],
+        **task, "path": str(path), "target": str(target), "memory_mb": memory_mb,
+        "settings_module": os.environ.get("DJANGO_SETTINGS_MODULE", "config.settings"),
         "settings": {name: getattr(settings, name) for name in dir(settings)
                      if name.startswith("LEDGER_") and isinstance(getattr(settings, name), int | float | str)},
     }
@@ -67,7 +107,7 @@ def read_isolated(path: Path, columns, target: Path, *, report=None, stats: dict
     outcome, errors, timed_out = None, b"", False
     try:
         try:
-            process.stdin.write(json.dumps(request, ensure_ascii=False).encode() + b"\n")
+            process.stdin.write(json.dumps(request, ensure_ascii=False, default=str).encode() + b"\n")
             process.stdin.close()
         except BrokenPipeError:
             pass    # it died at once: its exit code says how
@@ -84,8 +124,6 @@ def read_isolated(path: Path, columns, target: Path, *, report=None, stats: dict
                      check=failure.check if failure else "")
     if failure:
         raise failure
-    with gzip.open(target, "rb") as handle:
-        return Sheet.load(handle)
 
 
 def _failure(path, outcome: dict | None, code: int, errors: bytes, timed_out: bool, memory_mb: int):
@@ -167,17 +205,65 @@ def main() -> int:
         out.flush()
 
     try:
-        from django.conf import settings as lazy_settings
+        report = lambda done, total, message: send({"progress": [done, total, message]})  # noqa: E731
+        mode = request.get("mode", "sheet")
+        if mode == "sheet":
+            from django.conf import settings as lazy_settings
 
-        lazy_settings.configure(**request["settings"])
-        from .reading import BadFile, read_sheet
+            lazy_settings.configure(**request["settings"])
+        else:
+            # The survey suggests from the mapping's words (ledgers.mapping, which imports the models): Django
+            # is set up, but nothing here queries the database (the places and the county's saved mapping come
+            # in the request).
+            os.environ["DJANGO_SETTINGS_MODULE"] = request["settings_module"]
+            import django
 
-        columns = [Column(name, tuple(aliases), required) for name, aliases, required in request["columns"]]
+            django.setup()
+            from django.conf import settings as live_settings
+
+            for name, value in request["settings"].items():
+                setattr(live_settings, name, value)
+        from .reading import BadFile
+
         try:
-            sheet = read_sheet(Path(request["path"]), columns,
-                               report=lambda done, total, message: send({"progress": [done, total, message]}))
-            with gzip.open(request["target"], "wb", compresslevel=3) as handle:
-                sheet.dump(handle)
+            if mode == "sheet":
+                from .reading import read_sheet
+
+                columns = [Column(name, tuple(aliases), required) for name, aliases, required in request["columns"]]
+                sheet = read_sheet(Path(request["path"]), columns, report=report)
+                with gzip.open(request["target"], "wb", compresslevel=3) as handle:
+                    sheet.dump(handle)
+                rows = len(sheet.rows)
+            elif mode == "survey":
+                from .survey import place_object, survey
+
+                found = survey(Path(request["path"]), request["kind"], fmt=request["fmt"],
+                               original_name=request["original_name"], saved=request["saved"],
+                               villages=[place_object(v) for v in request["villages"]], report=report)
+                with gzip.open(request["target"], "wt", compresslevel=3, encoding="utf-8") as handle:
+                    json.dump(found.as_json(), handle, ensure_ascii=False)
+                rows = found.rows
+            elif mode == "markup":
+                from .markup import MarkupError, mark
+
+                try:
+                    content = mark(Path(request["path"]), fmt=request["fmt"], mapping=request["mapping"],
+                                   problems=request["problems"], kind=request["kind"],
+                                   error_count=request["error_count"], original_name=request["original_name"])
+                except MarkupError as error:
+                    raise BadFile(str(error)) from None
+                Path(request["target"]).write_bytes(content)
+                rows = len(request["problems"])
+            else:
+                from .survey import Survey, place_object, read_sheets
+
+                found = Survey.from_json(request["survey"], Path(request["path"]))
+                chosen = [(name, {int(i): f for i, f in mapping.items()}, place_object(village))
+                          for name, mapping, village in request["chosen"]]
+                sheet = read_sheets(found, chosen, words=request.get("words"), report=report)
+                with gzip.open(request["target"], "wb", compresslevel=3) as handle:
+                    sheet.dump(handle)
+                rows = len(sheet.rows)
         except BadFile as error:
             # Out of memory inside a C parser (expat, zlib) comes out as a broken file: near the ceiling,
             # memory is the reason.
@@ -185,7 +271,10 @@ def main() -> int:
                 raise MemoryError from error
             send({"error": str(error), "check": error.check})
             return 0
-        send({"ok": True, "rows": len(sheet.rows)})
+        except ValidationError as error:
+            send({"error": "；".join(error.messages), "check": "mapping"})
+            return 0
+        send({"ok": True, "rows": rows})
         return 0
     except MemoryError:
         # What the read held went with the frames that held it: there is room again to say so.

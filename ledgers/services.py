@@ -14,6 +14,7 @@ worker died without a word is settled when the import's page is next opened (`le
 """
 import gzip
 import hashlib
+import json
 import logging
 import threading
 import uuid
@@ -26,15 +27,18 @@ from django.utils import timezone
 
 from core import jobs
 from core.files import private_storage
-from core.jobs import JobError, job_create, job_runner
+from core.jobs import JobError, job_add_file, job_create, job_runner
 from core.models import Job
-from core.permissions import CLAIM_MANAGE
-from core.scoping import made_within_scope
+from core.permissions import CLAIM_MANAGE, LEDGER_IMPORT
+from core.scoping import made_within_scope, villages_for
 
-from . import importer
+from . import confirm, formats, importer
+from .mapping import remember, saved_mapping, saved_values
 from .models import LedgerImport
 from .planning import Issue
-from .reading import BadFile, Sheet, check_file
+from .reader import read_mapped_isolated, survey_isolated
+from .reading import BadFile, Sheet
+from .survey import place_json
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +64,9 @@ def _path(name: str) -> Path:
 
 
 def ledger_upload(*, user, kind: str, upload) -> LedgerImport:
-    """Check and store an upload, then hand it to the `ledger-preview` job. A bad file (by its size and its
-    zip directory: nothing is unpacked here) is refused with a ValidationError and nothing is kept."""
+    """Check and store an upload, then hand it to the `ledger-preview` job. A file that is no ledger (by its
+    size, its content and, for an .xlsx, its zip directory: nothing is unpacked here) is refused with a
+    ValidationError and nothing is kept."""
     if kind not in importer.K.KINDS:
         raise ValidationError({"kind": "请选择台账类型。"})
     if not importer.Rights.of(user).may_import(kind):
@@ -70,13 +75,18 @@ def ledger_upload(*, user, kind: str, upload) -> LedgerImport:
         raise ValidationError(f"文件太大（{upload.size / 1024 / 1024:.1f} MB），台账文件不能超过 "
                               f"{settings.LEDGER_MAX_MB} MB；请按乡镇或村分成几个文件。")
     storage = private_storage()
-    name = storage.save(f"{FOLDER}/{uuid.uuid4().hex}.xlsx", upload)
+    name = storage.save(f"{FOLDER}/{uuid.uuid4().hex}.upload", upload)
     path = _path(name)
+    original = (upload.name or "台账.xlsx")[:200]
     try:
-        check_file(path)
+        fmt = formats.detect(path, original)
     except BadFile as error:
         storage.delete(name)
         raise ValidationError(str(error)) from None
+    # Under the format's own extension: openpyxl opens a workbook only by its name.
+    named = storage.get_available_name(f"{name.rsplit('.', 1)[0]}.{fmt}")
+    path = path.rename(_path(named))
+    name = named
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -84,7 +94,7 @@ def ledger_upload(*, user, kind: str, upload) -> LedgerImport:
     eager = settings.CELERY_TASK_ALWAYS_EAGER
     with transaction.atomic():
         ledger_import = LedgerImport.objects.create(
-            kind=kind, original_name=(upload.name or "台账.xlsx")[:200], path=name, size=path.stat().st_size,
+            kind=kind, original_name=original, path=name, size=path.stat().st_size, fmt=fmt,
             sha256=digest.hexdigest(), created_by=user, county_id=user.county_id, township_id=user.township_id,
             village_id=user.village_id)
         job = job_create(user=user, kind="ledger-preview", title=f"读取{importer.K.KINDS[kind].label}台账",
@@ -97,17 +107,119 @@ def ledger_upload(*, user, kind: str, upload) -> LedgerImport:
     return ledger_import
 
 
+def villages_choosable(user) -> dict:
+    """The villages a sheet may be said to be in: those in the user's scope, by id."""
+    return {v.pk: v for v in villages_for(user).select_related("township").order_by("township__name", "name")}
+
+
+def _county(ledger_import: LedgerImport):
+    return ledger_import.county or (ledger_import.township.county if ledger_import.township_id else None)
+
+
+def _known(ledger_import: LedgerImport) -> dict:
+    county = _county(ledger_import)
+    return saved_values(county, ledger_import.kind) if county else {}
+
+
+def ledger_map(*, user, ledger_import: LedgerImport, mapping: dict) -> LedgerImport:
+    """The user's confirmed mapping (confirm.py's JSON): checked (a ValidationError names the sheet and the
+    column), remembered for the county, and read again by the `ledger-preview` job. Coded values no list knows
+    must each be mapped first (ValidationError listing them)."""
+    rights = importer.Rights.of(user)
+    if not rights.may_import(ledger_import.kind):
+        raise PermissionDenied(f"您的角色不能导入{ledger_import.get_kind_display()}台账。")
+    if ledger_import.state not in (LedgerImport.State.MAPPING, LedgerImport.State.READY,
+                                   LedgerImport.State.ERRORS):
+        raise ValidationError(f"该台账当前为“{ledger_import.state}”，不能修改栏目对照。")
+    villages = villages_choosable(user)
+    path = _path(ledger_import.path)
+    mapping = confirm.checked(ledger_import.survey, path, {**mapping, "auto": False}, ledger_import.kind, villages)
+    left = confirm.unknowns(ledger_import.survey, mapping, ledger_import.kind, _known(ledger_import))
+    if left:
+        raise ValidationError("请为以下代码选择对应项：" + "；".join(f"“{u.field}”中的“{u.value}”" for u in left))
+    county = _county(ledger_import)
+    eager = settings.CELERY_TASK_ALWAYS_EAGER
+    with transaction.atomic():
+        locked = LedgerImport.objects.select_for_update().get(pk=ledger_import.pk)
+        if locked.state != ledger_import.state:
+            raise ValidationError(f"该台账当前为“{locked.state}”，不能修改栏目对照。")
+        if county is not None:
+            remember(county=county, kind=locked.kind, user=user,
+                     mapping=confirm.remembered(locked.survey, mapping), values=mapping.get("values") or None)
+        locked.mapping = {**mapping, "confirmed_by": user.pk}
+        locked.state = LedgerImport.State.READING
+        locked.decisions = {}
+        job = job_create(user=user, kind="ledger-preview", title=f"读取{locked.get_kind_display()}台账",
+                         params={"import": locked.pk}, enqueue=not eager)
+        locked.job = job
+        locked.save(update_fields=["mapping", "state", "decisions", "job"])
+    if eager:
+        jobs.run(job.pk)
+    locked.refresh_from_db()
+    return locked
+
+
+def ledger_decide(*, user, ledger_import: LedgerImport, decisions: dict) -> LedgerImport:
+    """The user's answer to "same record?" for the rows the preview found ({row: existing pk, or 0: a new
+    record}), then the rows planned again (in the `ledger-preview` job, from what was read)."""
+    if not importer.Rights.of(user).may_import(ledger_import.kind):
+        raise PermissionDenied(f"您的角色不能导入{ledger_import.get_kind_display()}台账。")
+    offered = {str(m["row"]): {int(c["pk"]) for c in m.get("candidates", [m])} for m in ledger_import.matches}
+    chosen = {}
+    for row, answer in decisions.items():
+        if str(row) not in offered:
+            raise ValidationError("所选的行不在待确认之列，请刷新页面。")
+        answer = int(answer)
+        if answer and answer not in offered[str(row)]:
+            raise ValidationError("所选的记录不在候选之列，请刷新页面。")
+        chosen[str(row)] = answer
+    eager = settings.CELERY_TASK_ALWAYS_EAGER
+    with transaction.atomic():
+        locked = LedgerImport.objects.select_for_update().get(pk=ledger_import.pk)
+        if locked.state not in (LedgerImport.State.READY, LedgerImport.State.ERRORS):
+            raise ValidationError(f"该台账当前为“{locked.state}”，不能确认。")
+        locked.decisions = {**locked.decisions, **chosen}
+        locked.state = LedgerImport.State.READING
+        job = job_create(user=user, kind="ledger-preview", title=f"核对{locked.get_kind_display()}台账",
+                         params={"import": locked.pk}, enqueue=not eager)
+        locked.job = job
+        locked.save(update_fields=["decisions", "state", "job"])
+    if eager:
+        jobs.run(job.pk)
+    locked.refresh_from_db()
+    return locked
+
+
 def _store_outcome(ledger_import: LedgerImport, outcome, state: str) -> None:
     ledger_import.state = state
     ledger_import.sheet = outcome.sheet[:100]
     ledger_import.header_row = outcome.header_row
     ledger_import.counts = outcome.summary()
     ledger_import.errors = [str(e) for e in outcome.errors]
+    ledger_import.problems = [e.as_dict() for e in outcome.errors]
     ledger_import.error_count = outcome.error_count
     ledger_import.warnings = [str(w) for w in outcome.warnings]
     ledger_import.warning_count = outcome.warning_count
     ledger_import.unknown_columns = outcome.unknown
+    ledger_import.matches = list(getattr(outcome, "matches", []) or [])
+    if ledger_import.path:
+        if not ledger_import.listing_path:
+            base = ledger_import.path.rsplit(".", 1)[0]
+            ledger_import.listing_path = private_storage().get_available_name(f"{base}.rows.json.gz")
+        with gzip.open(_path(ledger_import.listing_path), "wt", compresslevel=3, encoding="utf-8") as handle:
+            json.dump(outcome.listing, handle, ensure_ascii=False)
     ledger_import.save()
+
+
+def listing(ledger_import: LedgerImport) -> list:
+    """The rows the preview (or the import) creates or changes: [where, 新建/修改, record, changes]."""
+    if not ledger_import.listing_path:
+        return []
+    try:
+        with gzip.open(_path(ledger_import.listing_path), "rt", encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return []
 
 
 def _fail(ledger_import: LedgerImport, message: str) -> None:
@@ -136,14 +248,42 @@ def ledger_preview(*, ledger_import: LedgerImport, report=None) -> LedgerImport:
 
 
 def _preview(ledger_import: LedgerImport, report) -> LedgerImport:
+    """Survey the file (once), then, with a mapping confirmed or sure enough to need nobody, read its sheets
+    by it and plan them. A mapping in doubt stops at 待确认栏目 for the user."""
     path = _path(ledger_import.path)
-    # Again, in the job: the limits may have been lowered since the upload, or the job restarted.
-    check_file(path)
-    parsed = private_storage().get_available_name(f"{ledger_import.path.removesuffix('.xlsx')}.jsonl.gz")
-    sheet = importer.parse_apart(path, ledger_import.kind, _path(parsed), report=report)
+    base = ledger_import.path.rsplit(".", 1)[0]
+    if not ledger_import.survey:
+        county = _county(ledger_import)
+        saved = saved_mapping(county, ledger_import.kind) if county else {}
+        villages = [place_json(v) for v in villages_for(ledger_import.created_by).select_related("township")]
+        target = _path(private_storage().get_available_name(f"{base}.survey.json.gz"))
+        try:
+            ledger_import.survey = survey_isolated(
+                path, ledger_import.kind, target, fmt=ledger_import.fmt, original_name=ledger_import.original_name,
+                saved=saved, villages=villages, report=report)
+        finally:
+            target.unlink(missing_ok=True)
+        ledger_import.save(update_fields=["survey"])
+    if not ledger_import.mapping:
+        mapping = confirm.proposed(ledger_import.survey, ledger_import.created_by)
+        ledger_import.mapping = mapping
+        if confirm.doubts(ledger_import.survey, mapping, ledger_import.kind, _known(ledger_import)):
+            ledger_import.state = LedgerImport.State.MAPPING
+            ledger_import.save(update_fields=["mapping", "state"])
+            return ledger_import
+        ledger_import.save(update_fields=["mapping"])
+    villages = {v.pk: v for v in villages_for(ledger_import.created_by).select_related("township")}
+    chosen = confirm.reader_request(ledger_import.survey, ledger_import.mapping, villages)
+    parsed = ledger_import.parsed_path or private_storage().get_available_name(f"{base}.jsonl.gz")
+    sheet = read_mapped_isolated(path, ledger_import.survey, chosen, _path(parsed),
+                                 words=confirm.words(ledger_import.mapping, _known(ledger_import)), report=report)
     ledger_import.parsed_path = parsed
+    return _plan(ledger_import, sheet, report)
+
+
+def _plan(ledger_import: LedgerImport, sheet: Sheet, report) -> LedgerImport:
     outcome = importer.preview(sheet, ledger_import.kind, importer.Rights.of(ledger_import.created_by),
-                               report=report, release=True)
+                               report=report, release=True, decisions=_decisions(ledger_import))
     state = LedgerImport.State.READY if outcome.ok else LedgerImport.State.ERRORS
     if outcome.rows == 0:
         outcome.error_count = 1
@@ -151,6 +291,10 @@ def _preview(ledger_import: LedgerImport, report) -> LedgerImport:
         state = LedgerImport.State.ERRORS
     _store_outcome(ledger_import, outcome, state)
     return ledger_import
+
+
+def _decisions(ledger_import: LedgerImport) -> dict:
+    return {int(row): int(pk) for row, pk in (ledger_import.decisions or {}).items()}
 
 
 def load_sheet(ledger_import: LedgerImport) -> Sheet:
@@ -189,7 +333,8 @@ def ledger_commit(*, user, ledger_import: LedgerImport, report=None) -> LedgerIm
         if locked.state not in (LedgerImport.State.READY, LedgerImport.State.COMMITTING):
             raise ValidationError(f"该台账当前为“{locked.state}”，不能导入。")
         try:
-            outcome = importer.commit(lambda: load_sheet(locked), locked.kind, rights, report=report)
+            outcome = importer.commit(lambda: load_sheet(locked), locked.kind, rights, report=report,
+                                      decisions=_decisions(locked))
         except importer.ImportRefused as refused:
             _store_outcome(locked, refused.outcome, LedgerImport.State.ERRORS)
             return locked
@@ -291,3 +436,28 @@ def run_commit_job(job, report) -> dict:
         ledger_import = ledger_commit(user=job.created_by, ledger_import=ledger_import, report=heartbeat.report)
     return {"rows": ledger_import.counts.get("rows", 0), "url": ledger_import.get_absolute_url(),
             "url_label": "查看导入结果"}
+
+
+@job_runner("ledger-markup", restart_permission=LEDGER_IMPORT)
+def run_markup_job(job, report) -> dict:
+    """The file of a large import given back with its errors marked (ledgers/markup.py), as the job's file."""
+    from .markup import MarkupError, download_name, marked_workbook
+
+    ledger_import = LedgerImport.objects.get(pk=job.params["import"])
+    report(0, 1, "正在标注错误")
+    try:
+        content = marked_workbook(ledger_import)
+    except MarkupError as error:
+        raise JobError(str(error)) from None
+    job_add_file(job, download_name(ledger_import), content)
+    return {"errors": ledger_import.error_count, "url": ledger_import.get_absolute_url(), "url_label": "返回预览"}
+
+
+def ledger_markup_start(*, user, ledger_import: LedgerImport):
+    """A job marking a large file's errors (its page offers the file when done)."""
+    eager = settings.CELERY_TASK_ALWAYS_EAGER
+    job = job_create(user=user, kind="ledger-markup", title=f"标注{ledger_import.get_kind_display()}台账的错误",
+                     params={"import": ledger_import.pk}, enqueue=not eager)
+    if eager:
+        jobs.run(job.pk)
+    return job

@@ -15,6 +15,13 @@ The period:
   had reached by then (the determination's and the completed disposition's timestamps). With no end,
   or an end of today, they are today's states. Parcel measurements carry no reliable date and count as
   they stand; a parcel recorded 已收回 without a day counts only in the open period (截至今日).
+- an amount a ledger file gave without its day (清查前已收回, an entry flagged `date_unknown`, dated the day
+  of the import) was cleared at some time before the import: it is in no dated period. A figure with a
+  start (本年, 本月, from … to …) leaves it out of 已清收, 现金清收, 已化解 and their rates; a figure up to a
+  day (no start: 截至今日, 截至 …) is a stock, and counts it once imported by that day, so that 已清收 still
+  equals 应清收 − the balance. Either way it is shown beside them (`cleared_undated`,
+  `debt_resolved_undated`: known by the end, whether or not the figure counts it), and it is never a
+  collection after a letter, nor a month's progress.
 
 Shared expressions: a claim's 已清收 is the sum of its ledger entries, reversals included (they carry
 the negative amount), as in debts.selectors; sealed claims leave 应清收 and their entries leave 已清收.
@@ -48,7 +55,17 @@ from contracts.models import (
     ProblemCode,
 )
 from core.money import ZERO, money_sum
-from debts.models import CASH_KINDS, Claim, ClaimEntryKind, Debt, Entry, Letter, LetterItem
+from debts.models import (
+    CASH_KINDS,
+    DATED_ENTRY,
+    UNDATED_ENTRY,
+    Claim,
+    ClaimEntryKind,
+    Debt,
+    Entry,
+    Letter,
+    LetterItem,
+)
 from places.models import County, Township, Village
 from villages.models import Parcel
 
@@ -221,9 +238,12 @@ class Measures:
     sealed_principal: Decimal = ZERO
     cleared: Decimal = ZERO
     cash_collected: Decimal = ZERO
+    # 清查前已收回（日期不详）: in `cleared` only when the period has no start (see the module's docstring).
+    cleared_undated: Decimal = ZERO
     debt_principal: Decimal = ZERO
     debt_interest: Decimal = ZERO
     debt_resolved: Decimal = ZERO
+    debt_resolved_undated: Decimal = ZERO
     land_recovered_mu: Decimal = ZERO
     new_resource_mu: Decimal = ZERO
     letters_issued: int = 0
@@ -289,9 +309,11 @@ class Measures:
             "claims_in_scope": self.claims_in_scope,
             "cleared": self.cleared,
             "cash_collected": self.cash_collected,
+            "cleared_undated": self.cleared_undated,
             "clearing_rate": self.clearing_rate,
             "debt_principal": self.debt_principal,
             "debt_resolved": self.debt_resolved,
+            "debt_resolved_undated": self.debt_resolved_undated,
             "debt_resolved_rate": self.debt_resolved_rate,
             "land_recovered_mu": self.land_recovered_mu,
             "new_resource_mu": self.new_resource_mu,
@@ -361,6 +383,12 @@ def _claim_entries(place: Place, period: Period):
                                 claim__sealed=False, entered_on__lte=period.last_day)
 
 
+def _in_period(period: Period) -> Q:
+    """Of the entries dated up to the period's end, those its flows count: with a start, the entries dated
+    from it on, and never an amount whose day is unknown; without one, all of them (a stock as at the end)."""
+    return Q(entered_on__gte=period.start) & DATED_ENTRY if period.start else Q()
+
+
 def measures_by(place: Place, period: Period = Period(), *, level: str | None = None,
                 charts: bool = False) -> Breakdown:
     """The measures of each child of `place` (or of each unit of `level` inside it) and their sum.
@@ -424,12 +452,15 @@ def measures_by(place: Place, period: Period = Period(), *, level: str | None = 
         by_key[row[key]].sealed_principal += row["sealed_sum"]
 
     # Entries on the claims in scope, one sum per clearing step (kind); reversals carry their kind and net out.
-    in_period = Q(entered_on__gte=period.start) if period.start else Q()
+    in_period = _in_period(period)
     kinds = {f"step_{n}": kind for n, kind in enumerate(ClaimEntryKind.values)}
     key, rows = _grouped(_claim_entries(place, period), "claim__village", level,
-                         **{name: money_sum("amount", filter=in_period & Q(kind=kind)) for name, kind in kinds.items()})
+                         undated=money_sum("amount", filter=UNDATED_ENTRY),
+                         # The kind first: most rows fail on it, before the period's conditions are looked at.
+                         **{name: money_sum("amount", filter=Q(kind=kind) & in_period) for name, kind in kinds.items()})
     for row in rows:
         m = by_key[row[key]]
+        m.cleared_undated += row["undated"]
         for name, kind in kinds.items():
             m.cleared += row[name]
             steps[kind] += row[name]
@@ -442,11 +473,13 @@ def measures_by(place: Place, period: Period = Period(), *, level: str | None = 
     for row in rows:
         by_key[row[key]].debt_principal += row["principal_sum"]
         by_key[row[key]].debt_interest += row["interest_sum"]
-    debt_entries = Entry.objects.filter(place.villages("debt__village"), period.dates("entered_on"),
-                                        period.arisen("debt__"), debt__isnull=False)
-    key, rows = _grouped(debt_entries, "debt__village", level, resolved=money_sum("amount"))
+    debt_entries = Entry.objects.filter(place.villages("debt__village"), period.arisen("debt__"), debt__isnull=False,
+                                        entered_on__lte=period.last_day)
+    key, rows = _grouped(debt_entries, "debt__village", level, resolved=money_sum("amount", filter=in_period),
+                         undated=money_sum("amount", filter=UNDATED_ENTRY))
     for row in rows:
         by_key[row[key]].debt_resolved += row["resolved"]
+        by_key[row[key]].debt_resolved_undated += row["undated"]
 
     # Dispositions by kind; land recovered by a termination in the period whose contract names no parcel
     # (the area its disposition records; parcels, where known, are counted below instead).
@@ -488,7 +521,8 @@ def measures_by(place: Place, period: Period = Period(), *, level: str | None = 
         by_key[row[key]].new_resource_mu += row["new_resource"]
 
     # Letters issued (by their date), served (by the day of delivery) and confirmed (by the day of the
-    # receipt); and collections on claims in scope, in the period, after a letter that named the claim.
+    # receipt); and collections on claims in scope, in the period, after a letter that named the claim (an
+    # amount whose day is unknown may have come before the letter: never counted).
     key, rows = _grouped(
         Letter.objects.filter(place.villages()), "village", level,
         issued=Count("pk", filter=period.dates("as_of")),
@@ -501,7 +535,8 @@ def measures_by(place: Place, period: Period = Period(), *, level: str | None = 
     items = LetterItem.objects.exclude(letter__state=Letter.State.RETURNED)
     lettered = items.filter(claim_id=OuterRef("claim_id"), letter__as_of__lte=OuterRef("entered_on"))
     # The claims ever named by a letter, read once, narrow the entries before each is checked against its dates.
-    key, rows = _grouped(_claim_entries(place, period).filter(in_period, claim_id__in=items.values("claim_id"))
+    dated = in_period if period.start else DATED_ENTRY
+    key, rows = _grouped(_claim_entries(place, period).filter(dated, claim_id__in=items.values("claim_id"))
                          .filter(Exists(lettered)), "claim__village", level, after=money_sum("amount"))
     for row in rows:
         by_key[row[key]].collected_after_letter += row["after"]
@@ -529,7 +564,11 @@ def problem_counts(place: Place, period: Period) -> dict[str, int]:
 
 def monthly_progress(place: Place, period: Period = Period()) -> list[dict]:
     """Month by month up to the period's end, the running totals of contracts found, determined and
-    standardised, and of 已清收 and 现金清收: four queries grouped by month."""
+    standardised, and of 已清收 and 现金清收: four queries grouped by month.
+
+    The money is the campaign's progress: entries by the month of their own day, never an amount whose day is
+    unknown, which runs apart (`undated`, 清查前已收回, from the month it was imported), so that a month's
+    `cleared` + `undated` is `measures_by`'s 已清收 up to that month's end."""
     months = defaultdict(lambda: defaultdict(Decimal))
 
     def add(rows, name, value="n"):
@@ -547,10 +586,13 @@ def monthly_progress(place: Place, period: Period = Period()) -> list[dict]:
         .annotate(month=LocalMonth("completed_at")).order_by().values("month").annotate(n=Count("pk")),
         "standardised")
     entries = (_claim_entries(place, period).annotate(month=DateMonth("entered_on")).order_by().values("month")
-               .annotate(n=money_sum("amount"), cash=money_sum("amount", filter=Q(kind__in=CASH_KINDS))))
+               .annotate(n=money_sum("amount", filter=DATED_ENTRY),
+                         cash=money_sum("amount", filter=DATED_ENTRY & Q(kind__in=CASH_KINDS)),
+                         undated=money_sum("amount", filter=UNDATED_ENTRY)))
     for row in entries:
         months[row["month"]]["cleared"] += row["n"]
         months[row["month"]]["cash"] += row["cash"]
+        months[row["month"]]["undated"] += row["undated"]
     running = defaultdict(Decimal)
     progress = []
     for month in sorted(months):
@@ -558,7 +600,8 @@ def monthly_progress(place: Place, period: Period = Period()) -> list[dict]:
             running[name] += value
         progress.append({"month": month, "found": int(running["found"]), "determined": int(running["determined"]),
                          "standardised": int(running["standardised"]), "cleared": running["cleared"],
-                         "cash": running["cash"], "cleared_in_month": months[month]["cleared"]})
+                         "cash": running["cash"], "cleared_in_month": months[month]["cleared"],
+                         "undated": running["undated"]})
     return progress
 
 

@@ -48,9 +48,11 @@ MEASURE_ROWS = [
     ("claims_in_scope", "应清收（元）", "money"),
     ("cleared", "已清收（元）", "money"),
     ("cash_collected", "其中现金清收（元）", "money"),
+    ("cleared_undated", "清查前已收回（日期不详）（元）", "money"),
     ("clearing_rate", "清收率", "rate"),
     ("debt_principal", "债务本金（元）", "money"),
     ("debt_resolved", "已化解债务（元）", "money"),
+    ("debt_resolved_undated", "清查前已化解（日期不详）（元）", "money"),
     ("debt_resolved_rate", "化解率", "rate"),
     ("land_recovered_mu", "收回土地（亩）", "area"),
     ("new_resource_mu", "新增资源（亩）", "area"),
@@ -61,8 +63,8 @@ MEASURE_ROWS = [
     ("new_income", "新增收入（元）", "money"),
 ]
 TABLE_COLUMNS = ["contracts", "found_rate", "investigated_rate", "problem_contracts", "standardised_rate",
-                 "claims_in_scope", "cleared", "clearing_rate", "debt_resolved_rate", "land_recovered_mu",
-                 "new_income"]
+                 "claims_in_scope", "cleared", "cleared_undated", "clearing_rate", "debt_resolved_rate",
+                 "land_recovered_mu", "new_income"]
 LABELS = {key: label for key, label, _ in MEASURE_ROWS}
 RATE_KEYS_ORDER = ("found_rate", "area_checked_rate", "investigated_rate", "standardised_rate", "clearing_rate",
                    "debt_resolved_rate")
@@ -222,9 +224,10 @@ def render_report_xlsx(context: dict) -> bytes:
                         [[s["kind"], s["amount"]] for s in context["steps"]], subtitle=subtitle, name="清收环节"))
     sheets.append(Sheet("月度进展（累计）", [Column("月份", 10), Column("已查找", 10), Column("已认定", 10),
                                         Column("已规范", 10), Column("已清收(元)", 16, money=True),
-                                        Column("其中现金(元)", 16, money=True), Column("当月清收(元)", 16, money=True)],
+                                        Column("其中现金(元)", 16, money=True), Column("当月清收(元)", 16, money=True),
+                                        Column("清查前已收回（日期不详）(元)", 20, money=True)],
                         [[p["month"], p["found"], p["determined"], p["standardised"], p["cleared"], p["cash"],
-                          p["cleared_in_month"]] for p in context["progress"]],
+                          p["cleared_in_month"], p["undated"]] for p in context["progress"]],
                         subtitle=subtitle, total_label=None, name="月度进展"))
     sheets.append(Sheet("重点案件", [Column("乡镇", 10), Column("村", 10), Column("合同编号", 18),
                                    Column("处置方式", 10),

@@ -37,11 +37,7 @@ def client(personas, client_for):
 
 
 def test_a_pdf_renamed_to_xlsx_is_not_a_workbook(client):
-    assert "这不是 Excel 表格文件（.xlsx）" in refused(client, b"%PDF-1.4\n%%EOF\n")
-
-
-def test_a_csv_file_is_not_a_workbook(client):
-    assert "这不是 Excel 表格文件" in refused(client, "乡镇,村,合同编号\n".encode(), "台账.csv")
+    assert "这是 PDF 文件，不是表格文件" in refused(client, b"%PDF-1.4\n%%EOF\n")
 
 
 def test_a_word_document_is_not_a_workbook(client, tmp_path):
@@ -49,7 +45,7 @@ def test_a_word_document_is_not_a_workbook(client, tmp_path):
 
     with zipfile.ZipFile(tmp_path / "a.docx", "w") as archive:
         archive.writestr("word/document.xml", "<document/>")
-    assert "可能是 Word 文档" in refused(client, (tmp_path / "a.docx").read_bytes())
+    assert "这是 Word 文档（.docx），不是表格文件" in refused(client, (tmp_path / "a.docx").read_bytes())
 
 
 def test_an_old_xls_is_told_to_save_as_xlsx(client):
@@ -89,17 +85,20 @@ def test_a_sheet_without_a_recognisable_header_is_refused(client):
     response = upload(client, workbook(["姓名", "年龄"], [["张三", 30]], title_rows=1))
     detail = LedgerImport.objects.get()
     assert response.status_code == 302 and detail.state == LedgerImport.State.FAILED
-    assert "没有找到表头行" in detail.errors[0]
+    assert detail.errors == ["没有找到表头：工作表“台账”前 15 行中没有可识别的栏目名称。"]
     assert Contract.objects.count() == 0
     page = client.get(detail.get_absolute_url()).content.decode()
-    assert "没有找到表头行" in page and "确认导入" not in page
+    assert "没有找到表头" in page and "确认导入" not in page
 
 
-def test_a_header_missing_a_required_column_names_it(client):
-    upload(client, workbook(["乡镇", "村", "承包方", "年承包费(元)"], [["峪口镇", "峪口村", "张三", 1]]))
+def test_a_header_missing_a_required_column_asks_for_it(client):
+    response = upload(client, workbook(["乡镇", "村", "合同编号", "年承包费(元)"], [["峪口镇", "峪口村", "HT-1", 1]]))
     detail = LedgerImport.objects.get()
-    assert detail.state == LedgerImport.State.FAILED
-    assert detail.errors == ["工作表“台账”的表头缺少必填的列：合同编号。"]
+    assert detail.state == LedgerImport.State.MAPPING
+    assert response.url == reverse("ledgers:import-mapping", args=[detail.pk])
+    page = client.get(response.url).content.decode()
+    assert "工作表“台账”没有“承包方”一栏" in page
+    assert Contract.objects.count() == 0
 
 
 def test_a_sheet_over_the_row_limit_is_refused(client, settings):

@@ -93,7 +93,8 @@ SAME = "栏目名称一致"
     ("contracts", "发包方", Suggestion(None, 0.95, "不导入：发包方即本村集体：村取自“村”一栏、工作表名或标题")),
     ("contracts", "甲方", Suggestion(None, 0.95, "不导入：发包方即本村集体：村取自“村”一栏、工作表名或标题")),
     ("contracts", "签订日期", Suggestion(None, 0.95, "不导入：合同台账没有签订日期一栏")),
-    ("contracts", "序号", Suggestion(None, 0.95, "不导入：序号和签字不是台账的数据")),
+    ("contracts", "序号", Suggestion("序号", 1.0, "栏目名称一致")),
+    ("parcels", "序号", Suggestion(None, 0.95, "不导入：序号和签字不是台账的数据")),
     ("claims", "原欠金额", Suggestion("金额(元)", 0.95, "同义词“原欠金额”")),
     ("claims", "欠款金额", Suggestion("金额(元)", 0.95, "同义词“欠款金额”")),
     ("claims", "已收回", Suggestion("已清收金额(元)", 0.95, "同义词“已收回”")),
@@ -163,9 +164,12 @@ def test_every_word_of_the_dictionary_names_a_column_once_and_repeats_no_name():
                 key = header_key(word)
                 assert key not in words.exact, (kind, word)
                 assert seen.setdefault(key, column) == column, (kind, word)
+        kept = {header_key(c.name) for c in KINDS[kind].read_also} | {header_key(a) for c in KINDS[kind].read_also
+                                                                       for a in c.aliases}
         for where in ("*", kind):
             for synonyms in M.IGNORED.get(where, {}).values():
-                assert not any(header_key(w) in words.exact or header_key(w) in seen for w in synonyms)
+                assert not any(header_key(w) not in kept and (header_key(w) in words.exact or header_key(w) in seen)
+                               for w in synonyms)
 
 
 # --- Values ----------------------------------------------------------------------------------------------
@@ -261,8 +265,9 @@ def test_required_columns_no_header_got_are_reported():
                ("备用列", ())]
     proposal = suggest_all("contracts", headers)
     assert [s.column for s in proposal.suggestions] == [
-        None, None, "承包方", "证件号码", "承包期限", "年承包费(元)", "合同总额(元)", None, "民主程序", None]
-    assert proposal.missing == ["乡镇", "村", "合同编号"]
+        "序号", None, "承包方", "证件号码", "承包期限", "年承包费(元)", "合同总额(元)", None, "民主程序", None]
+    # 合同编号 is not required: a row without one is numbered by the system (tests/test_ledger_numbers.py).
+    assert proposal.missing == ["乡镇", "村"]
 
 
 def test_a_parcels_sheet_with_its_four_sides():

@@ -98,7 +98,7 @@ def test_a_two_row_header_composes_each_parent_with_its_sub_columns(personas, tm
                               ("F", "承包期限/起"), ("G", "承包期限/止"), ("H", "合同金额"), ("I", "承包费（元/年）"),
                               ("J", "经办人")]
     assert [c.key for c in found.columns][5:9] == ["承包期限/起", "承包期限/止", "合同金额", "承包费"]
-    assert suggested(found) == {"序号": None, "村": "村", "合同编号": "合同编号", "承包方": "承包方",
+    assert suggested(found) == {"序号": "序号", "村": "村", "合同编号": "合同编号", "承包方": "承包方",
                                 "身份证号码": "证件号码", "承包期限/起": "起始日期", "承包期限/止": "终止日期",
                                 "合同金额": "合同总额(元)", "承包费（元/年）": "年承包费(元)", "经办人": None}
     assert found.column(5).suggestion == Suggestion("起始日期", 0.95, "同义词“承包期限/起”")
@@ -446,9 +446,15 @@ def test_a_template_file_reads_as_the_reader_reads_it(personas, tmp_path):
     workbook(header, rows, title_rows=2, path=path, hidden_rows=(5,), hidden_columns=("Y",))
     found = survey(path, "contracts").sheets[0]
     assert found.missing == [] and found.header_rows == (3, 3)
-    ours, theirs = found.to_sheet(confirmed(found)), read_sheet(path, KINDS["contracts"].columns)
-    assert (ours.columns, ours.rows, ours.examples, ours.uncomputed, ours.units, ours.header_row) == (
-        theirs.columns, theirs.rows, theirs.examples, theirs.uncomputed, theirs.units, theirs.header_row)
+    ours, theirs = found.to_sheet(confirmed(found)), read_sheet(path, KINDS["contracts"].read_columns)
+    def by_name(sheet, rows):
+        return [(number, dict(zip(sheet.columns, values, strict=True))) for number, values in rows]
+
+    # The same columns (in their own orders: the planners take them by name) and the same values.
+    assert sorted(ours.columns) == sorted(theirs.columns)
+    assert by_name(ours, ours.rows) == by_name(theirs, theirs.rows)
+    assert by_name(ours, ours.examples) == by_name(theirs, theirs.examples)
+    assert (ours.uncomputed, ours.units, ours.header_row) == (theirs.uncomputed, theirs.units, theirs.header_row)
     assert ours.unknown == theirs.unknown == ["经办人"]
     assert ours.notes == theirs.notes == [
         "工作表“台账”的第 5 行是隐藏的行，已照常读取；如不应导入，请在 Excel 中删除这些行。"]
@@ -458,8 +464,8 @@ def test_a_township_contracts_ledger_imports_through_its_survey(personas, tmp_pa
     found = survey(township_contracts(tmp_path), "contracts").sheets[0]
     sheet = found.to_sheet(confirmed(found))
     assert sheet.columns == ["乡镇", "村", "合同编号", "承包方", "证件号码", "起始日期", "终止日期", "年承包费(元)",
-                             "合同总额(元)"]
-    assert sheet.rows[1] == (7, ["峪口镇", "峪口村", "YK-002", "李四", ID_LI, "2016年1月1日", "至今", 600, "1.2"])
+                             "合同总额(元)", "序号"]
+    assert sheet.rows[1] == (7, ["峪口镇", "峪口村", "YK-002", "李四", ID_LI, "2016年1月1日", "至今", 600, "1.2", 2])
     assert sheet.unknown == ["经办人"] and sheet.header_row == 4
     rights = Rights.of(personas.cadre)
     outcome = importer.preview(sheet, "contracts", rights)
@@ -494,7 +500,7 @@ def test_a_claims_sheet_named_by_its_village_imports_into_that_village(personas,
     sheet.append(["合计", None, None, None, 1.33])
     found = survey(save(book, tmp_path), "claims").sheets[0]
     assert (found.place.village, found.place.source) == (personas.tuwu, "工作表名“土屋村”")
-    assert suggested(found) == {"序号": None, "编号": "债权编号", "欠款人": "债务人", "欠款原因": "形成原因",
+    assert suggested(found) == {"序号": "序号", "编号": "债权编号", "欠款人": "债务人", "欠款原因": "形成原因",
                                 "欠款金额（万元）": "金额(元)", "已收回": "已清收金额(元)", "备注": "备注"}
     assert found.column(4).unit == "万元"
     rights = Rights.of(personas.cadre)

@@ -16,11 +16,12 @@ from places.models import County
 
 KEYS = ["expected_contracts", "contracts", "found_rate", "area_checked_rate", "investigated_rate",
         "problem_contracts", "standardised_contracts", "standardised_rate", "claims_principal", "sealed_principal",
-        "claims_in_scope", "cleared", "cash_collected", "clearing_rate", "debt_principal", "debt_resolved",
-        "debt_resolved_rate", "land_recovered_mu", "new_resource_mu", "letters_issued", "letters_served",
-        "letters_confirmed", "collected_after_letter", "new_income"]
-AMOUNTS = ["claims_principal", "sealed_principal", "claims_in_scope", "cleared", "cash_collected", "debt_principal",
-           "debt_resolved", "land_recovered_mu", "new_resource_mu", "collected_after_letter", "new_income"]
+        "claims_in_scope", "cleared", "cash_collected", "cleared_undated", "clearing_rate", "debt_principal",
+        "debt_resolved", "debt_resolved_undated", "debt_resolved_rate", "land_recovered_mu", "new_resource_mu",
+        "letters_issued", "letters_served", "letters_confirmed", "collected_after_letter", "new_income"]
+AMOUNTS = ["claims_principal", "sealed_principal", "claims_in_scope", "cleared", "cash_collected", "cleared_undated",
+           "debt_principal", "debt_resolved", "debt_resolved_undated", "land_recovered_mu", "new_resource_mu",
+           "collected_after_letter", "new_income"]
 RATES = ["found_rate", "area_checked_rate", "investigated_rate", "standardised_rate", "clearing_rate",
          "debt_resolved_rate"]
 

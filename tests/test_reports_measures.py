@@ -101,7 +101,8 @@ YUKOU = {
     "investigated_rate": D("0.7500"), "problem_contracts": 2, "standardised_contracts": 1,
     "standardised_rate": D("0.5000"), "claims_principal": D("23000.00"), "sealed_principal": D("5000.00"),
     "claims_in_scope": D("18000.00"), "cleared": D("5000.00"), "cash_collected": D("3000.00"),
-    "clearing_rate": D("0.2778"), "debt_principal": D("50000.00"), "debt_resolved": D("20000.00"),
+    "cleared_undated": D("0.00"), "clearing_rate": D("0.2778"), "debt_principal": D("50000.00"),
+    "debt_resolved": D("20000.00"), "debt_resolved_undated": D("0.00"),
     # 化解率: 20,000.00 of 50,000.00 principal and 1,000.00 interest.
     "debt_resolved_rate": D("0.3922"), "land_recovered_mu": D("10.50"), "new_resource_mu": D("10.50"),
     "letters_issued": 0, "letters_served": 0, "letters_confirmed": 0, "collected_after_letter": D("0.00"),
@@ -169,7 +170,7 @@ def test_the_sum_of_measures_is_field_by_field_and_keys_are_the_commands():
     a = Measures(contracts=1, cleared=D("1.10"))
     b = Measures(contracts=2, cleared=D("2.20"))
     assert (a + b).contracts == 3 and (a + b).cleared == D("3.30")
-    assert MEASURE_KEYS[0] == "expected_contracts" and MEASURE_KEYS[-1] == "new_income" and len(MEASURE_KEYS) == 24
+    assert MEASURE_KEYS[0] == "expected_contracts" and MEASURE_KEYS[-1] == "new_income" and len(MEASURE_KEYS) == 26
     assert rate(1, 3) == D("0.3333") and rate(2, 3) == D("0.6667") and rate(1, 0) is None
 
 

@@ -33,24 +33,35 @@ passes reading.check_file), header.py finds the header and the unit row, rows.py
 rest and fills merged cells, gazetteer.py finds the sheet's place, convert.py makes the planners' Sheet.
 The database is read only for the places (`villages`); the county's `saved` mapping is passed in.
 """
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.conf import settings
 from openpyxl.utils import get_column_letter
 
-from places.models import Village
-
+from .. import formats
 from .. import kinds as K
-from ..mapping import column_type, header_key, header_unit, suggest, suggest_all
+from ..mapping import Suggestion, column_type, header_key, header_unit, suggest, suggest_all
 from ..reading import EXAMPLES_KEPT, UNCOMPUTED, BadFile, Sheet, check_file, text
 from . import header as H
 from .convert import Plan
 from .gazetteer import Gazetteer, Place
 from .rows import EXAMPLE, REASONS, Passed, classified, empty, listed
-from .xlsx import XmlRows, load, open_sheet
+from .xlsx import XlsxBook
 
 SAMPLES = 5               # values kept per column
+DISTINCT = 60             # a column's text values counted (for the coded values a list does not know) up to so many
+
+
+def open_book(path: Path, fmt: str = formats.XLSX, original_name: str = ""):
+    """The workbook as the survey reads it: `.sheets` ((title, hidden)), `.rows(title)` (each source with
+    `merges()`, `hidden_columns()`, `done()`, `size`, `close()`), `.close()`. An .xlsx by expat (xlsx.py),
+    the other formats by formats.py."""
+    if fmt == formats.XLSX:
+        return XlsxBook(path)
+    return formats.open_book(path, fmt, original_name=original_name)
 
 __all__ = ["Column", "Passed", "Place", "SheetSurvey", "Survey", "survey"]
 
@@ -76,6 +87,21 @@ class Column:
     suggestion: object = None           # mapping.Suggestion
     filled: int = 0
     uncomputed: int = 0
+    # Each text value and how often it occurs, for a column of at most DISTINCT of them (None: more).
+    values: dict | None = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        found = {name: getattr(self, name) for name in ("index", "letter", "header", "key", "hidden", "unit",
+                                                        "unit_from", "filled", "uncomputed", "values")}
+        found["samples"] = [_sample(v) for v in self.samples]
+        found["suggestion"] = asdict(self.suggestion) if self.suggestion is not None else None
+        return found
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Column":
+        column = cls(**{k: v for k, v in data.items() if k != "suggestion"})
+        column.suggestion = Suggestion(**data["suggestion"]) if data.get("suggestion") else None
+        return column
 
 
 @dataclass
@@ -102,6 +128,33 @@ class SheetSurvey:
     path: Path | None = None
     merged: list[tuple[int, int, int]] = field(default_factory=list, repr=False)
     first_index: int = 0
+    fmt: str = formats.XLSX
+    original_name: str = ""
+
+    _SIMPLE = ("name", "kind", "titles", "header_rows", "unit_row", "money_unit", "area_unit", "missing", "rows",
+               "merged", "first_index", "fmt", "original_name")
+
+    def as_json(self) -> dict:
+        """What the survey found, as JSON (kept with the import, shown on the mapping page, and given back to
+        the reader process to read the sheet by the confirmed mapping)."""
+        found = {name: getattr(self, name) for name in self._SIMPLE}
+        found["columns"] = [c.as_json() for c in self.columns]
+        found["place"] = _place_json(self.place)
+        found["passed"] = [asdict(p) for p in self.passed]
+        found["hidden_rows"] = asdict(self.hidden_rows)
+        found["notes"] = self.notes()
+        return found
+
+    @classmethod
+    def from_json(cls, data: dict, path: Path) -> "SheetSurvey":
+        found = cls(**{name: data[name] for name in cls._SIMPLE if name in data},
+                    columns=[Column.from_json(c) for c in data["columns"]], place=_place_from(data["place"]))
+        found.header_rows = tuple(found.header_rows)
+        found.merged = [tuple(m) for m in found.merged]
+        found.passed = [Passed(**p) for p in data.get("passed", [])]
+        found.hidden_rows = Passed(**data.get("hidden_rows", {"reason": "隐藏的行"}))
+        found.path = Path(path)
+        return found
 
     def column(self, index: int) -> Column:
         return next(c for c in self.columns if c.index == index)
@@ -129,14 +182,19 @@ class SheetSurvey:
                 found.append(f"「{column.header}」有 {column.uncomputed:,} 格公式未计算，请在 Excel 中重新计算并保存")
         return found
 
-    def to_sheet(self, mapping: dict, *, village=None, report=None) -> Sheet:
+    def to_sheet(self, mapping: dict, *, village=None, words: dict | None = None, report=None) -> Sheet:
         """The sheet's data as reading.Sheet, for importer.preview and importer.commit: `mapping` is the
         confirmed {column index → the kind's column, a derived field (mapping.DERIVED), or None/"": not
         imported}. Without a 村 column every row is in `village` (by default the sheet's place); without a
         乡镇 column, in its township. Raises ValidationError for a mapping that cannot be read, BadFile for
         the file (as `survey`)."""
-        plan = Plan(self, mapping, village)
-        book, rows = open_sheet(self.path, self.name)
+        plan = Plan(self, mapping, village, words)
+        book = open_book(self.path, self.fmt, self.original_name)
+        try:
+            rows = book.rows(self.name)
+        except BaseException:
+            book.close()
+            raise
         sheet = Sheet(name=self.name, header_row=self.header_rows[1], columns=plan.columns, unknown=plan.unknown,
                       notes=list(plan.notes), units=plan.units)
         limit = settings.LEDGER_MAX_ROWS
@@ -181,49 +239,159 @@ class Survey:
     def sheet(self, name: str) -> SheetSurvey:
         return next(s for s in self.sheets if s.name == name)
 
+    def as_json(self) -> dict:
+        return {"kind": self.kind, "sheets": [s.as_json() for s in self.sheets], "hidden_sheets": self.hidden_sheets,
+                "passed_over": [list(p) for p in self.passed_over]}
 
-def survey(path, kind: str, *, saved: dict | None = None, villages=None, report=None) -> Survey:
+    @classmethod
+    def from_json(cls, data: dict, path: Path) -> "Survey":
+        return cls(path=Path(path), kind=data["kind"], sheets=[SheetSurvey.from_json(s, path) for s in data["sheets"]],
+                   hidden_sheets=data.get("hidden_sheets", []),
+                   passed_over=[tuple(p) for p in data.get("passed_over", [])])
+
+
+ROW_BASE = 10_000_000     # a row's number in a workbook read into one Sheet: the sheet's base plus its row
+
+
+def read_sheets(found: Survey, chosen: list, *, words: dict | None = None, report=None) -> Sheet:
+    """The sheets `chosen` ((sheet name, confirmed mapping, village or None), in the file's order) read by
+    their mappings into the one Sheet the planners take. With more than one, each row's number is its sheet's
+    base (ROW_BASE apart) plus its row (Sheet.parts, reading.where), each sheet's 万元 columns its own
+    (Sheet.sheet_units), its notes kept; the columns are every sheet's, in the kind's order."""
+    read = [(found.sheet(name).to_sheet(mapping, village=village, words=words, report=report), name)
+            for name, mapping, village in chosen]
+    if len(read) == 1:
+        return read[0][0]
+    names = [c.name for c in K.KINDS[found.kind].read_columns]
+    present = {c for sheet, _ in read for c in sheet.columns}
+    columns = [name for name in names if name in present]
+    combined = Sheet(name="、".join(name for _, name in read)[:100], header_row=read[0][0].header_row,
+                     columns=columns)
+    for k, (sheet, name) in enumerate(read):
+        base = k * ROW_BASE
+        combined.parts.append([name, base])
+        at = [columns.index(c) for c in sheet.columns]
+
+        def laid(values, at=at):
+            row = [None] * len(columns)
+            for position, value in zip(at, values, strict=True):
+                row[position] = value
+            return row
+
+        combined.rows.extend((base + number, laid(values)) for number, values in sheet.rows)
+        combined.examples.extend((base + number, laid(values)) for number, values in sheet.examples)
+        combined.uncomputed.extend((base + number, column) for number, column in sheet.uncomputed)
+        combined.notes.extend(sheet.notes)
+        combined.unknown.extend(f"{name}：{u}" for u in sheet.unknown)
+        if sheet.units:
+            combined.sheet_units[name] = dict(sheet.units)
+        sheet.rows = []
+    return combined
+
+
+def _sample(value):
+    """A sample as JSON holds it: dates as text (2015-03-01), numbers and text as they are."""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10] if not getattr(value, "hour", 0) and not getattr(value, "minute", 0) \
+            else value.isoformat(sep=" ")
+    if isinstance(value, float | int | str | bool) or value is None:
+        return value
+    return str(value)
+
+
+class PlaceRef(SimpleNamespace):
+    """A village or township as the reader process knows it: compared and hashed by its id and name, as the
+    gazetteer compares model instances."""
+
+    def __hash__(self):
+        return hash((self.id, self.name))
+
+    def __eq__(self, other):
+        return isinstance(other, PlaceRef) and (self.id, self.name) == (other.id, other.name)
+
+
+def place_object(data: dict | None):
+    """A village or township as JSON ({id, name, township: {id, name}}) as an object with the attributes the
+    survey reads (id, pk, name, township, township_id, is_township_body)."""
+    if not data:
+        return None
+    township = place_object(data["township"]) if data.get("township") else None
+    return PlaceRef(id=data["id"], pk=data["id"], name=data["name"], township=township,
+                           township_id=township.id if township else None,
+                           is_township_body=data.get("is_township_body", False))
+
+
+def place_json(obj) -> dict | None:
+    if obj is None:
+        return None
+    found = {"id": obj.pk, "name": obj.name}
+    if getattr(obj, "township_id", None):
+        found["township"] = {"id": obj.township.pk, "name": obj.township.name}
+        found["is_township_body"] = bool(getattr(obj, "is_township_body", False))
+    return found
+
+
+def _place_json(place: Place) -> dict:
+    return {"village": place_json(place.village), "township": place_json(place.township), "source": place.source,
+            "notes": place.notes, "text": str(place)}
+
+
+def _place_from(data: dict) -> Place:
+    return Place(township=place_object(data.get("township")), village=place_object(data.get("village")),
+                 source=data.get("source", ""), notes=data.get("notes", []))
+
+
+def survey(path, kind: str, *, fmt: str = formats.XLSX, original_name: str = "", saved: dict | None = None,
+           villages=None, report=None) -> Survey:
     """Survey the workbook at `path` for a ledger of `kind` (see the module's notes). `saved`: the county's
     confirmed mapping (mapping.saved_mapping), for the suggestions; `villages`: the villages a sheet's place
     is looked for among (a Village queryset; by default every one); `report(done, total, message)` hears of
-    the progress (bytes of the sheets' XML parsed). Raises BadFile, in Chinese, for a file that cannot be
-    read, or none of whose sheets has a header."""
+    the progress (bytes of the sheets' XML parsed). `fmt`: formats.py's name of the file's format (a CSV's
+    one sheet is named after `original_name`). Raises BadFile, in Chinese, for a file that cannot be read,
+    or none of whose sheets has a header."""
     path = Path(path)
     if kind not in K.KINDS:
         raise ValueError(f"unknown kind {kind!r}")
-    check_file(path)
-    book = load(path)
-    places = Gazetteer(Village.objects.all() if villages is None else villages)
+    if fmt == formats.XLSX:
+        check_file(path)
+    if villages is None:
+        from places.models import Village
+
+        villages = Village.objects.all()
+    places = Gazetteer(villages)
+    book = open_book(path, fmt, original_name)
     found = Survey(path=path, kind=kind, sheets=[])
     try:
         visible = []
-        for sheet in book.worksheets:
-            if getattr(sheet, "sheet_state", "visible") != "visible":
-                found.hidden_sheets.append(sheet.title)
+        for title, hidden in book.sheets:
+            if hidden:
+                found.hidden_sheets.append(title)
             else:
-                visible.append(sheet)
-        total = sum(book._archive.getinfo(s._worksheet_path).file_size for s in visible)
+                visible.append(title)
+        sizes = book.sizes(visible) if hasattr(book, "sizes") else {}
+        total = sum(sizes.values()) or len(visible)
         before = 0
-        for sheet in visible:
-            rows = XmlRows(book, sheet)
+        for title in visible:
+            rows = book.rows(title)
+            size = sizes.get(title, 1)
             progress = None
             if report:
-                def progress(done, _total, message, before=before, title=sheet.title):
-                    report(before + done, total, f"工作表“{title}”：{message}")
+                def progress(done, of, message, before=before, title=title, size=size):
+                    report(before + round(size * done / max(of, 1)), total, f"工作表“{title}”：{message}")
             try:
                 allowance = settings.LEDGER_MAX_ROWS - found.rows
-                surveyed = _Surveyor(sheet.title, kind, saved, progress, allowance).read(rows)
+                surveyed = _Surveyor(title, kind, saved, progress, allowance).read(rows)
             finally:
-                before += rows.size
+                before += size
                 rows.close()
             if report:
-                report(before, total, f"工作表“{sheet.title}”：已读取"
+                report(before, total, f"工作表“{title}”：已读取"
                                       + (f" {surveyed.rows:,} 行" if not isinstance(surveyed, str) else ""))
             if isinstance(surveyed, str):
-                found.passed_over.append((sheet.title, surveyed))
+                found.passed_over.append((title, surveyed))
                 continue
-            surveyed.path = path
-            surveyed.place = places.place(sheet.title, surveyed.titles)
+            surveyed.path, surveyed.fmt, surveyed.original_name = path, fmt, original_name
+            surveyed.place = places.place(title, surveyed.titles)
             _finish(surveyed, saved)
             found.sheets.append(surveyed)
     finally:
@@ -236,10 +404,17 @@ def survey(path, kind: str, *, saved: dict | None = None, villages=None, report=
 
 def _finish(found: SheetSurvey, saved: dict | None) -> None:
     """Suggestions (all columns together), units and what the sheet's place makes no longer missing."""
-    proposal = suggest_all(found.kind, [(c.header, c.samples) for c in found.columns], saved)
-    for column, suggestion in zip(found.columns, proposal.suggestions, strict=True):
+    # A hidden column with the header of a visible one is not read (the visible one is): not suggested either.
+    visible = {c.key for c in found.columns if not c.hidden and c.key}
+    shadowed = [c for c in found.columns if c.hidden and c.key in visible]
+    read = [c for c in found.columns if c not in shadowed]
+    proposal = suggest_all(found.kind, [(c.header, c.samples) for c in read], saved)
+    for column in shadowed:
+        column.suggestion = Suggestion(None, 1.0, "与可见的同名列重复，以可见的列为准")
+    for column, suggestion in zip(read, proposal.suggestions, strict=True):
         column.suggestion = suggestion
-        column.unit, column.unit_from = _unit(found, column, suggestion.column)
+    for column in found.columns:
+        column.unit, column.unit_from = _unit(found, column, column.suggestion.column)
     given = set()
     if found.place.village is not None:
         given = {"村", "乡镇"}
@@ -269,7 +444,7 @@ class _Surveyor:
         self.allowance = allowance          # rows the file may still hold (LEDGER_MAX_ROWS)
         self._known: dict[str, bool] = {}
 
-    def read(self, rows: "XmlRows") -> SheetSurvey | str:
+    def read(self, rows) -> SheetSurvey | str:
         """The sheet surveyed, or why it was passed over."""
         merges = rows.merges()
         iterator = iter(rows)
@@ -308,6 +483,8 @@ class _Surveyor:
         width = min(H.MAX_COLUMNS, max(columns) + 11)
         wanting = list(range(width))
         seen: dict[int, set] = {index: set() for index in wanting}
+        counting = list(range(width))
+        counts: dict[int, Counter | None] = {index: Counter() for index in counting}
 
         def column_at(index: int) -> Column:
             if index not in columns:
@@ -326,6 +503,14 @@ class _Surveyor:
                 found.hidden_rows.add(number)
             for index in filled:
                 column_at(index).filled += 1
+            for index in counting:
+                value = cells[index] if index < len(cells) else None
+                if value.__class__ is str and value.strip():
+                    tally = counts[index]
+                    tally[value.strip()] += 1
+                    if len(tally) > DISTINCT:
+                        counting = [i for i in counting if i != index]
+                        counts[index] = None
             size, full = len(cells), False
             for index in wanting:
                 if index >= size:
@@ -348,6 +533,11 @@ class _Surveyor:
             if self.report and found.rows % 2000 == 0:
                 self.report(rows.done(), rows.size, f"已读取 {found.rows:,} 行")
         found.passed = [passed[reason] for reason in REASONS if passed[reason].count]
+        for index, tally in counts.items():
+            if tally is None:
+                column_at(index).values = None
+            elif tally:
+                column_at(index).values = dict(tally.most_common())
 
 
 def _chain(head: list, iterator):

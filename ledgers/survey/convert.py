@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from .. import kinds as K
 from ..mapping import DERIVED, column_type, header_key, header_unit, targets
-from ..reading import IGNORED_HEADERS, UNCOMPUTED, WAN, CellError, is_blank, period, text
+from ..reading import IGNORED_HEADERS, UNCOMPUTED, WAN, CellError, is_blank, normalize, period, text
 from .header import states_unit
 from .rows import Passed, listed
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 class Plan:
     """How a confirmed mapping turns the file's cells into the kind's columns."""
 
-    def __init__(self, found: "SheetSurvey", mapping: dict, village):
+    def __init__(self, found: "SheetSurvey", mapping: dict, village, words: dict | None = None):
         self.found = found
         kind = found.kind
         names = set(targets(kind))
@@ -60,9 +60,11 @@ class Plan:
         self.notes = []
         self.constant = self._place(present, village)
         present.update(self.constant)
-        self.columns = [name for name in K.KINDS[kind].names if name in present]
+        self.columns = [c.name for c in K.KINDS[kind].read_columns if c.name in present]
         self.position = {name: i for i, name in enumerate(self.columns)}
         self.direct = [(i, self.position[n]) for i, n in sorted(by_index.items()) if n in self.position]
+        # Coded values the user or the county mapped (field → {written, normalised: name}), by position.
+        self.words = {self.position[n]: w for n, w in (words or {}).items() if n in self.position and w}
         self.unknown = [c.header for c in found.columns
                         if c.index not in by_index and c.header and header_key(c.header) not in IGNORED_HEADERS]
         self.units = self._units()
@@ -123,6 +125,11 @@ class Plan:
             if column.filled:
                 self.notes.append(f"工作表“{found.name}”的「{column.header}」{column.filled:,} 行为合并单元格，"
                                   "已按上一行填充。")
+        keys = {found.column(i).key for i in self.by_index}
+        for column in found.columns:
+            if column.hidden and column.index not in self.by_index and column.key in keys:
+                self.notes.append(f"工作表“{found.name}”的 {column.letter} 列「{column.header}」是隐藏的列，"
+                                  "与可见的同名列重复，以可见的列为准，未读取。")
         hidden = [f"{c.letter} 列「{c.header}」" for c in found.columns if c.hidden and c.index in self.by_index]
         if hidden:
             self.notes.append(f"工作表“{found.name}”的 {'、'.join(hidden)}是隐藏的列，已照常读取。")
@@ -137,6 +144,9 @@ class Plan:
                 value = None
             elif isinstance(value, str):
                 value = value.strip()
+                said = self.words.get(position)
+                if said:
+                    value = said.get(normalize(value), value)
             values[position] = value
         for name, value in self.constant.items():
             values[self.position[name]] = value

@@ -35,7 +35,8 @@ class Gazetteer:
     their 镇/乡 or 村 (`峪口` for 峪口村, not where it is 峪口镇's)."""
 
     def __init__(self, villages):
-        self.villages = list(villages.select_related("township"))
+        self.villages = list(villages.select_related("township") if hasattr(villages, "select_related")
+                             else villages)
         self.townships = list({v.township_id: v.township for v in self.villages}.values())
 
     def townships_in(self, text_: str) -> list:

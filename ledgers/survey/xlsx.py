@@ -44,14 +44,33 @@ def load(path: Path):
         raise BadFile("文件无法打开，可能已损坏或不是 Excel 工作簿。请在 Excel 中打开后另存为 .xlsx。") from None
 
 
-def open_sheet(path: Path, title: str):
-    """(the workbook, the rows of its sheet `title`): both to be closed by the caller."""
-    book = load(path)
-    sheet = next((s for s in book.worksheets if s.title == title), None)
-    if sheet is None:
-        book.close()
-        raise BadFile(f"文件中没有名为“{title}”的工作表。")
-    return book, XmlRows(book, sheet)
+class XlsxBook:
+    """An .xlsx as the survey reads it (survey.open_book): `sheets` as (title, hidden), `rows(title)` as
+    XmlRows, `sizes(titles)` of their XML, `close()`."""
+
+    def __init__(self, path: Path):
+        self.book = load(path)
+        self.sheets = [(sheet.title, getattr(sheet, "sheet_state", "visible") != "visible")
+                       for sheet in self.book.worksheets]
+
+    def rows(self, title: str) -> "XmlRows":
+        sheet = next((s for s in self.book.worksheets if s.title == title), None)
+        if sheet is None:
+            raise BadFile(f"文件中没有名为“{title}”的工作表。")
+        return XmlRows(self.book, sheet)
+
+    def sizes(self, titles) -> dict[str, int]:
+        return {s.title: self.book._archive.getinfo(s._worksheet_path).file_size
+                for s in self.book.worksheets if s.title in titles}
+
+    def close(self) -> None:
+        self.book.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 _MAIN = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://purl.oclc.org/ooxml/spreadsheetml/main")

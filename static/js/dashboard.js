@@ -75,15 +75,20 @@
         return { type: "line", name: name, yAxisIndex: axis, showSymbol: false,
                  data: rows.map(function (r) { return axis ? wan(r[key]) : number(r[key]); }) };
       }
+      var lines = [line("已查找", "found", 0), line("已认定", "determined", 0), line("已规范", "standardised", 0),
+                   line("已清收", "cleared", 1), line("现金清收", "cash", 1)];
+      // Amounts a ledger gave without their day are no month's progress: a line of their own, where there are any.
+      if (rows.some(function (r) { return Number(r.undated); })) {
+        lines.push(line("清查前已收回（日期不详）", "undated", 1));
+      }
       return {
-        color: ["#2563eb", "#d97706", "#059669", "#9b1c1c", "#db2777"],
+        color: ["#2563eb", "#d97706", "#059669", "#9b1c1c", "#db2777", "#6b7280"],
         tooltip: { trigger: "axis" },
         legend: { top: 0 },
         grid: { left: 45, right: 55, top: 35, bottom: 30 },
         xAxis: { type: "category", data: months },
         yAxis: [{ type: "value", name: "份", minInterval: 1 }, { type: "value", name: "万元" }],
-        series: [line("已查找", "found", 0), line("已认定", "determined", 0), line("已规范", "standardised", 0),
-                 line("已清收", "cleared", 1), line("现金清收", "cash", 1)]
+        series: lines
       };
     }
   };

@@ -6,7 +6,8 @@
 
 `--county` without a name means the only county there is. In JSON, amounts (元, and 亩 for
 land_recovered_mu and new_resource_mu) are strings with two decimals, rates are numbers between 0 and 1 with four
-decimals, and a rate with nothing to divide by is null.
+decimals, and a rate with nothing to divide by is null. cleared_undated and debt_resolved_undated (清查前已收回 /
+已化解, amounts a ledger gave without their day) are inside cleared and debt_resolved only without --from.
 """
 import json
 from datetime import date
@@ -23,9 +24,11 @@ LABELS = {
     "area_checked_rate": "面积核对率", "investigated_rate": "调查完成率", "problem_contracts": "问题合同",
     "standardised_contracts": "已规范问题合同", "standardised_rate": "清理规范率", "claims_principal": "债权总额(元)",
     "sealed_principal": "打包封存(元)", "claims_in_scope": "应清收(元)", "cleared": "已清收(元)",
-    "cash_collected": "现金清收(元)", "clearing_rate": "清收率", "debt_principal": "债务本金(元)",
-    "debt_resolved": "已化解(元)", "debt_resolved_rate": "化解率", "land_recovered_mu": "收回土地(亩)",
-    "new_resource_mu": "新增资源(亩)", "letters_issued": "发出函件", "letters_served": "已送达函件",
+    "cash_collected": "现金清收(元)", "cleared_undated": "清查前已收回（日期不详）(元)", "clearing_rate": "清收率",
+    "debt_principal": "债务本金(元)", "debt_resolved": "已化解(元)",
+    "debt_resolved_undated": "清查前已化解（日期不详）(元)", "debt_resolved_rate": "化解率",
+    "land_recovered_mu": "收回土地(亩)", "new_resource_mu": "新增资源(亩)", "letters_issued": "发出函件",
+    "letters_served": "已送达函件",
     "letters_confirmed": "已确认函件", "collected_after_letter": "发函后清收(元)", "new_income": "新增收入(元)",
 }
 
