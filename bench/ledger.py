@@ -13,7 +13,10 @@ Then, for each database, a child process of its own (so that its peak memory is 
 places, and times:
 
 - the raw read: openpyxl in read-only mode reading every row of the file, nothing else;
-- the preview, as the upload page's job runs it (read, keep what was read, plan every row);
+- the preview, as the upload page's job runs it: the survey of every sheet and the suggested mapping in the
+  reader process (the file's headers are mapped with confidence, so nobody is asked, and the same process
+  reads the rows it kept by that mapping: "survey"; "read" is a second reader process, for a mapping a user
+  confirmed, not needed here), then every row planned;
 - the commit, as the 确认导入 job runs it (plan again against the database, write everything in one
   transaction with an audit entry per new record);
 - the export of the contract list with every row, as the list's export job writes it.
@@ -220,10 +223,28 @@ def child(work: Path, ledger: Path) -> None:
     ledger_import = LedgerImport.objects.create(kind="contracts", original_name=ledger.name, path=name,
                                                 size=ledger.stat().st_size, sha256="-", created_by=user,
                                                 county=county)
+    # The preview's phases: the survey of the sheets (reader process), the sheets read by the mapping (reader
+    # process), the rows planned (here).
+    phases = {}
+
+    def timed(name, fn):
+        def run(*args, **kwargs):
+            began = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                phases[name] = phases.get(name, 0) + time.perf_counter() - began
+        return run
+
+    services.survey_isolated = timed("survey", services.survey_isolated)
+    services.read_mapped_isolated = timed("read", services.read_mapped_isolated)
     started = time.perf_counter()
     services.ledger_preview(ledger_import=ledger_import)
     figures["preview"] = time.perf_counter() - started
+    figures["phases"] = {**phases, "plan": figures["preview"] - sum(phases.values())}
+    figures["mapping"] = "自动（无需确认）" if ledger_import.mapping.get("auto") else "须确认"
     figures["peak_preview"] = peak_mb()
+    figures["peak_reader"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
     if ledger_import.state != LedgerImport.State.READY:
         raise SystemExit(f"preview found errors: {ledger_import.errors[:5]}")
     started = time.perf_counter()
@@ -274,10 +295,13 @@ def report(figures: dict) -> None:
     records = "; ".join(f"{what} {', '.join(f'{a} {n:,}' for a, n in actions.items())}"
                         for what, actions in figures["counts"]["records"].items())
     print(f"  created: {records}")
+    print("  preview: " + ", ".join(f"{k} {v:.1f} s" for k, v in figures["phases"].items())
+          + f"; mapping {figures['mapping']}; reader process peak rss {figures['peak_reader']} MB")
     print("  commit: " + ", ".join(f"{k} {v:.1f} s" for k, v in figures["timings"].items())
           + f"; peak rss after the raw read {figures['peak_raw']} MB, after preview {figures['peak_preview']} MB")
     verdict = [("import ≤ 30 s", imported <= 30), ("ratio ≤ 7", imported / figures["raw"] <= 7),
-               ("export ≤ 20 s", figures["export"] <= 20), ("peak ≤ 500 MB", figures["peak"] <= 500)]
+               ("export ≤ 20 s", figures["export"] <= 20),
+               ("peak ≤ 500 MB", max(figures["peak"], figures["peak_reader"]) <= 500)]
     print("  targets: " + ", ".join(f"{name} {'met' if ok else 'NOT MET'}" for name, ok in verdict))
 
 

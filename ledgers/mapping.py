@@ -176,7 +176,7 @@ DERIVED = {
 
 # --- Headers ----------------------------------------------------------------------------------------------
 
-_UNITS = {"元": "元", "万元": "万元", "亩": "亩",
+_UNITS = {"元": "元", "万元": "万元", "亩": "亩", "公顷": "公顷",
           "平方米": "平方米", "平米": "平方米", "平方": "平方米", "m2": "平方米"}   # ㎡ and m² are m2 once normalised
 # A unit the importer converts, per year or per 亩 (元/年, 元/亩 are 元); per month is not a yearly fee and
 # is not read as one.

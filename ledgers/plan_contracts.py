@@ -47,7 +47,6 @@ from .planning import (
 from .reading import (
     CellError,
     Conversions,
-    area,
     day,
     id_cell,
     is_blank,
@@ -193,6 +192,9 @@ class ContractPlanner(Planner):
 
     # --- Reading one row ------------------------------------------------------------------------
 
+    def _area(self, row, values, name):
+        return self.read(row, values, name, self.conversions.area, name, row)
+
     def _money(self, row, values, name):
         return self.read(row, values, name, self.conversions.amount, name, row)
 
@@ -214,8 +216,8 @@ class ContractPlanner(Planner):
         d["subject_name"] = self.optional_text(row, values, "标的名称", 100)
         d["codes"] = [c for c in split_list(self.raw(values, "地块编号")) if c] if self.has("地块编号") else None
         if self.has("面积(亩)"):
-            d["area_mu"] = self.positive(row, "面积(亩)", self.read(row, values, "面积(亩)", area))
-        d["measured"] = self.positive(row, "实测面积(亩)", self.read(row, values, "实测面积(亩)", area))
+            d["area_mu"] = self.positive(row, "面积(亩)", self._area(row, values, "面积(亩)"))
+        d["measured"] = self.positive(row, "实测面积(亩)", self._area(row, values, "实测面积(亩)"))
         if self.has("起始日期"):
             d["start_date"] = self.read(row, values, "起始日期", day)
         if self.has("终止日期"):

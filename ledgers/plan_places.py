@@ -8,7 +8,7 @@ from villages.models import Parcel
 
 from . import kinds as K
 from .planning import BAD, CREATE, SAME, UPDATE, Planner, cached_keys
-from .reading import area, day, integer, normalize
+from .reading import Conversions, day, integer, normalize
 
 
 def _county_key(name: str) -> str:
@@ -36,6 +36,7 @@ class PlacePlanner(Planner):
                       "应有合同数": "expected_contracts"}
 
     def plan(self):
+        self.conversions = Conversions.of(self.sheet)
         rights = self.rights
         counties = County.objects.all() if rights.county_id is None else County.objects.filter(pk=rights.county_id)
         self.counties = {_county_key(c.name): c for c in counties}
@@ -50,6 +51,8 @@ class PlacePlanner(Planner):
         for done, (row, values) in enumerate(self.data_rows(), start=1):
             self.progress(done, f"已核对 {done:,} 行")
             self._plan_row(row, values, seen)
+        for column, message in self.conversions.warnings():
+            self.warn(None, column, message)
 
     def _plan_row(self, row, values, seen):
         county_name = self.required_text(row, values, "县", 50)
@@ -110,7 +113,7 @@ class PlacePlanner(Planner):
             elif column == "集体经济组织":
                 value = self.optional_text(row, values, column, 100)
             else:
-                value = self.read(row, values, column, area)
+                value = self.read(row, values, column, self.conversions.area, column, row)
             if value is not BAD:
                 data[name] = value
         return data
@@ -183,7 +186,11 @@ class PlacePlanner(Planner):
 class ParcelPlanner(Planner):
     kind = K.PARCELS
 
+    def _area(self, row, values, name):
+        return self.read(row, values, name, self.conversions.area, name, row)
+
     def plan(self):
+        self.conversions = Conversions.of(self.sheet)
         parsed = []
         for done, (row, values) in enumerate(self.data_rows(), start=1):
             self.progress(done, f"已核对 {done:,} 行")
@@ -194,13 +201,12 @@ class ParcelPlanner(Planner):
             if kind is None:
                 self.error(row, "资源类型", "请填写")
             data["kind"] = kind
-            ledger = self.positive(row, "台账面积(亩)", self.read(row, values, "台账面积(亩)", area))
+            ledger = self.positive(row, "台账面积(亩)", self._area(row, values, "台账面积(亩)"))
             if ledger is None:
                 self.error(row, "台账面积(亩)", "请填写")
             data["ledger_area_mu"] = ledger
             if self.has("实测面积(亩)"):
-                data["measured_area_mu"] = self.positive(row, "实测面积(亩)",
-                                                         self.read(row, values, "实测面积(亩)", area))
+                data["measured_area_mu"] = self.positive(row, "实测面积(亩)", self._area(row, values, "实测面积(亩)"))
             if self.has("四至"):
                 data["boundaries"] = self.optional_text(row, values, "四至", 300)
             if self.has("状态"):
@@ -214,6 +220,8 @@ class ParcelPlanner(Planner):
             if village is None or self.is_bad(row):
                 continue
             parsed.append((row, village, code, data))
+        for column, message in self.conversions.warnings():
+            self.warn(None, column, message)
         existing = defaultdict(dict)
         village_ids = sorted({village.pk for _, village, _, _ in parsed})
         for start in range(0, len(village_ids), 500):

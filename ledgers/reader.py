@@ -62,11 +62,18 @@ def read_isolated(path: Path, columns, target: Path, *, report=None, stats: dict
 
 
 def survey_isolated(path: Path, kind: str, target: Path, *, fmt: str, original_name: str = "", saved=None,
-                    villages=(), report=None, stats: dict | None = None) -> dict:
+                    villages=(), report=None, stats: dict | None = None, read_to: Path | None = None,
+                    own_village: int | None = None, known: dict | None = None) -> dict:
     """Survey the workbook (ledgers/survey) in a reader process: its JSON (Survey.as_json), also kept at
-    `target`. `villages`: the places a sheet's name or title may name, as survey.place_json gives them."""
+    `target`. `villages`: the places a sheet's name or title may name, as survey.place_json gives them.
+
+    With `read_to`: when the suggested mapping needs nobody to confirm it (confirm.doubts; `own_village` is
+    the uploader's village, `known` the county's words for codes), the sheets are read by it in the same
+    process, from the rows the survey kept (no second pass over the file), into the Sheet kept at `read_to`;
+    the JSON then has the mapping taken under "mapping"."""
     _run(path, {"mode": "survey", "kind": kind, "fmt": fmt, "original_name": original_name, "saved": saved or {},
-                "villages": list(villages)}, target, report, stats)
+                "villages": list(villages), "read_to": str(read_to) if read_to else "", "own_village": own_village,
+                "known": known or {}}, target, report, stats)
     with gzip.open(target, "rb") as handle:
         return json.load(handle)
 
@@ -237,11 +244,21 @@ def main() -> int:
             elif mode == "survey":
                 from .survey import place_object, survey
 
+                read_to = request.get("read_to")
                 found = survey(Path(request["path"]), request["kind"], fmt=request["fmt"],
                                original_name=request["original_name"], saved=request["saved"],
-                               villages=[place_object(v) for v in request["villages"]], report=report)
+                               villages=[place_object(v) for v in request["villages"]], report=report,
+                               keep_rows=bool(read_to))
+                surveyed = found.as_json()
+                if read_to:
+                    taken = _read_if_sure(found, surveyed, request, report)
+                    if taken is not None:
+                        mapping, sheet = taken
+                        with gzip.open(read_to, "wb", compresslevel=3) as handle:
+                            sheet.dump(handle)
+                        surveyed["mapping"] = mapping
                 with gzip.open(request["target"], "wt", compresslevel=3, encoding="utf-8") as handle:
-                    json.dump(found.as_json(), handle, ensure_ascii=False)
+                    json.dump(surveyed, handle, ensure_ascii=False)
                 rows = found.rows
             elif mode == "markup":
                 from .markup import MarkupError, mark
@@ -283,6 +300,23 @@ def main() -> int:
         except MemoryError:
             pass
         return 3
+
+
+def _read_if_sure(found, surveyed: dict, request: dict, report):
+    """(the mapping, the Sheet read by it) when the survey's suggestions need nobody to confirm them; else None."""
+    from types import SimpleNamespace
+
+    from . import confirm
+    from .survey import place_object, read_sheets
+
+    kind, known = request["kind"], request.get("known") or {}
+    mapping = confirm.proposed(surveyed, SimpleNamespace(village_id=request.get("own_village")))
+    if confirm.doubts(surveyed, mapping, kind, known):
+        return None
+    villages = {v["id"]: place_object(v) for v in request["villages"]}
+    chosen = [(name, {int(i): f for i, f in columns.items()}, place_object(village))
+              for name, columns, village in confirm.reader_request(surveyed, mapping, villages)]
+    return mapping, read_sheets(found, chosen, words=confirm.words(mapping, known), report=report)
 
 
 if __name__ == "__main__":

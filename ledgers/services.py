@@ -149,10 +149,11 @@ def ledger_map(*, user, ledger_import: LedgerImport, mapping: dict) -> LedgerImp
         locked.mapping = {**mapping, "confirmed_by": user.pk}
         locked.state = LedgerImport.State.READING
         locked.decisions = {}
+        locked.save(update_fields=["mapping", "state", "decisions"])
+        # Saved before the job is made: a job run at once (by a test's runner) must not be overwritten.
         job = job_create(user=user, kind="ledger-preview", title=f"读取{locked.get_kind_display()}台账",
                          params={"import": locked.pk}, enqueue=not eager)
-        locked.job = job
-        locked.save(update_fields=["mapping", "state", "decisions", "job"])
+        LedgerImport.objects.filter(pk=locked.pk).update(job=job)
     if eager:
         jobs.run(job.pk)
     locked.refresh_from_db()
@@ -180,10 +181,10 @@ def ledger_decide(*, user, ledger_import: LedgerImport, decisions: dict) -> Ledg
             raise ValidationError(f"该台账当前为“{locked.state}”，不能确认。")
         locked.decisions = {**locked.decisions, **chosen}
         locked.state = LedgerImport.State.READING
+        locked.save(update_fields=["decisions", "state"])
         job = job_create(user=user, kind="ledger-preview", title=f"核对{locked.get_kind_display()}台账",
                          params={"import": locked.pk}, enqueue=not eager)
-        locked.job = job
-        locked.save(update_fields=["decisions", "state", "job"])
+        LedgerImport.objects.filter(pk=locked.pk).update(job=job)
     if eager:
         jobs.run(job.pk)
     locked.refresh_from_db()
@@ -257,12 +258,22 @@ def _preview(ledger_import: LedgerImport, report) -> LedgerImport:
         saved = saved_mapping(county, ledger_import.kind) if county else {}
         villages = [place_json(v) for v in villages_for(ledger_import.created_by).select_related("township")]
         target = _path(private_storage().get_available_name(f"{base}.survey.json.gz"))
+        parsed = ledger_import.parsed_path or private_storage().get_available_name(f"{base}.jsonl.gz")
         try:
-            ledger_import.survey = survey_isolated(
+            # A mapping sure enough to need nobody is read at once, in the same pass (reader.survey_isolated).
+            surveyed = survey_isolated(
                 path, ledger_import.kind, target, fmt=ledger_import.fmt, original_name=ledger_import.original_name,
-                saved=saved, villages=villages, report=report)
+                saved=saved, villages=villages, report=report, read_to=_path(parsed),
+                own_village=ledger_import.created_by.village_id, known=_known(ledger_import))
         finally:
             target.unlink(missing_ok=True)
+        taken = surveyed.pop("mapping", None)
+        ledger_import.survey = surveyed
+        if taken is not None:
+            ledger_import.mapping, ledger_import.parsed_path = taken, parsed
+            ledger_import.save(update_fields=["survey", "mapping", "parsed_path"])
+            with gzip.open(_path(parsed), "rb") as handle:
+                return _plan(ledger_import, Sheet.load(handle), report)
         ledger_import.save(update_fields=["survey"])
     if not ledger_import.mapping:
         mapping = confirm.proposed(ledger_import.survey, ledger_import.created_by)

@@ -338,3 +338,30 @@ def test_a_row_that_may_be_a_registered_contract_is_decided_on_the_preview(perso
     registered.refresh_from_db()
     assert Contract.objects.count() == 1
     assert (registered.number, registered.annual_fee) == ("峪口村-2026-047", Decimal("3600.00"))
+
+
+def test_areas_in_square_metres_or_hectares_are_converted_to_mu_and_shown(personas, cadre):
+    from villages.models import Parcel
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "峪口村"
+    sheet.append(["峪口镇峪口村集体资源地块台账"])
+    sheet.append(["面积单位：公顷"])
+    sheet.append(["地块编号", "地名", "资源类型", "台账面积（平方米）", "实测面积", "东至", "南至", "西至", "北至"])
+    sheet.append(["YK-JD-101", "前坪", "机动地", 800, 0.5, "路", "渠", "李家", "山"])
+    sheet.append(["YK-JD-102", "后沟", "四荒地", "8,000", None, "沟", None, None, "梁"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    upload(cadre, buffer.getvalue(), kind="parcels")
+    ledger_import = LedgerImport.objects.get()
+    assert ledger_import.state == LedgerImport.State.READY, (ledger_import.state, ledger_import.errors)
+    preview = cadre.get(ledger_import.get_absolute_url()).content.decode()
+    assert "已按平方米换算为亩，共 2 格：第 4 行 800 平方米 → 1.20 亩；第 5 行 8,000 平方米 → 12.00 亩" in preview
+    assert "已按公顷换算为亩，共 1 格：第 4 行 0.5 公顷 → 7.50 亩" in preview
+    commit(cadre, ledger_import)
+    parcels = {p.code: p for p in Parcel.objects.all()}
+    front, back = parcels["YK-JD-101"], parcels["YK-JD-102"]
+    assert (front.ledger_area_mu, front.measured_area_mu) == (Decimal("1.20"), Decimal("7.50"))
+    assert (back.ledger_area_mu, back.measured_area_mu) == (Decimal("12.00"), None)
+    assert front.boundaries == "东至路，南至渠，西至李家，北至山" and back.boundaries == "东至沟，北至梁"

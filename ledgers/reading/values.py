@@ -13,7 +13,7 @@ import math
 import re
 import unicodedata
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 
@@ -211,36 +211,58 @@ class Conversions:
 
     def amount(self, value, column: str, row: int) -> Decimal | None:
         """Planner.read's parser for a money column: `read(row, values, name, conversions.amount, name, row)`."""
+        return self._read(value, column, row, "元")
+
+    def area(self, value, column: str, row: int) -> Decimal | None:
+        """Planner.read's parser for an area column (亩), one in 平方米 or 公顷 converted."""
+        return self._read(value, column, row, "亩")
+
+    def _read(self, value, column: str, row: int, own: str) -> Decimal | None:
         name, at = where(self.parts, row)
         units = self.sheet_units.get(name, self.units) if name else self.units
-        unit, why = units.get(column, ("元", ""))
-        found = amount(value, unit=unit)
-        if unit == WAN and found is not None and bare_figure(value) is not None:
-            key = (name, column, why)
+        unit, why = units.get(column, (own, ""))
+        found = amount(value, unit=unit) if own == "元" else area(value, unit=unit)
+        if unit != own and found is not None and bare_figure(value) is not None:
+            key = (name, column, why, unit, own)
             self.counts[key] = self.counts.get(key, 0) + 1
             listed = self.cells.setdefault(key, [])
             if len(listed) < self.LISTED:
-                listed.append(f"第 {at} 行 {converted(value, found)}")
+                listed.append(f"第 {at} 行 {converted(value, found, unit, own)}")
         return found
 
     def warnings(self) -> list[tuple[str, str]]:
         """(column, what the preview says of its conversions)."""
         found = []
-        for (name, column, why), count in self.counts.items():
-            cells = self.cells[(name, column, why)]
+        for key, count in self.counts.items():
+            name, column, why, unit, own = key
+            cells = self.cells[key]
             more = " 等" if count > len(cells) else ""
             sheet = f"工作表“{name}”：" if name else ""
-            found.append((column, f"{sheet}{why}，已按万元换算为元，共 {count:,} 格："
+            found.append((column, f"{sheet}{why}，已按{unit}换算为{own}，共 {count:,} 格："
                                   f"{'；'.join(cells)}{more}"))
         return found
 
 
-def converted(value, found: Decimal) -> str:
-    """`7.5 万元 → 75,000.00 元`."""
-    return f"{text(value)} 万元 → {found:,.2f} 元"
+def converted(value, found: Decimal, unit: str = WAN, own: str = "元") -> str:
+    """`7.5 万元 → 75,000.00 元`, `800 平方米 → 1.20 亩`."""
+    return f"{text(value)} {unit} → {found:,.2f} {own}"
 
 
-def area(value) -> Decimal | None:
+# 亩 in one 平方米 and one 公顷 (1 亩 = 10000/15 平方米; 1 公顷 = 15 亩).
+PER_SQUARE_METRE = Decimal(15) / Decimal(10000)
+PER_HECTARE = Decimal(15)
+AREA_UNITS = {"平方米": PER_SQUARE_METRE, "公顷": PER_HECTARE}
+
+
+def area(value, unit: str = "亩") -> Decimal | None:
+    """An area in 亩. `unit` 平方米 or 公顷: the column is in that unit, and a bare figure (a number cell,
+    `800`) is converted to 亩 to the hundredth (half up), as the column keeps it; a figure naming its own
+    unit (`12.5亩`) is read by it."""
+    if unit in AREA_UNITS and not is_blank(value):
+        figure = bare_figure(value)
+        if figure is not None:
+            mu = (figure * AREA_UNITS[unit]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            return _amount(mu, value, "面积", "亩", f"（本列以{unit}为单位）")
     return amount(value, what="面积", unit="亩")
 
 

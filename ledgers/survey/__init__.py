@@ -130,6 +130,7 @@ class SheetSurvey:
     first_index: int = 0
     fmt: str = formats.XLSX
     original_name: str = ""
+    kept: object = field(default=None, repr=False)      # Kept: the rows read, when the survey keeps them
 
     _SIMPLE = ("name", "kind", "titles", "header_rows", "unit_row", "money_unit", "area_unit", "missing", "rows",
                "merged", "first_index", "fmt", "original_name")
@@ -189,12 +190,15 @@ class SheetSurvey:
         乡镇 column, in its township. Raises ValidationError for a mapping that cannot be read, BadFile for
         the file (as `survey`)."""
         plan = Plan(self, mapping, village, words)
-        book = open_book(self.path, self.fmt, self.original_name)
-        try:
-            rows = book.rows(self.name)
-        except BaseException:
-            book.close()
-            raise
+        if self.kept is not None:
+            book, rows = None, self.kept.replay()
+        else:
+            book = open_book(self.path, self.fmt, self.original_name)
+            try:
+                rows = book.rows(self.name)
+            except BaseException:
+                book.close()
+                raise
         sheet = Sheet(name=self.name, header_row=self.header_rows[1], columns=plan.columns, unknown=plan.unknown,
                       notes=list(plan.notes), units=plan.units)
         limit = settings.LEDGER_MAX_ROWS
@@ -216,7 +220,8 @@ class SheetSurvey:
                         report(rows.done(), rows.size, f"已读取 {len(sheet.rows):,} 行")
         finally:
             rows.close()
-            book.close()
+            if book is not None:
+                book.close()
         sheet.notes.extend(plan.finish())
         return sheet
 
@@ -342,13 +347,14 @@ def _place_from(data: dict) -> Place:
 
 
 def survey(path, kind: str, *, fmt: str = formats.XLSX, original_name: str = "", saved: dict | None = None,
-           villages=None, report=None) -> Survey:
+           villages=None, report=None, keep_rows: bool = False) -> Survey:
     """Survey the workbook at `path` for a ledger of `kind` (see the module's notes). `saved`: the county's
     confirmed mapping (mapping.saved_mapping), for the suggestions; `villages`: the villages a sheet's place
     is looked for among (a Village queryset; by default every one); `report(done, total, message)` hears of
     the progress (bytes of the sheets' XML parsed). `fmt`: formats.py's name of the file's format (a CSV's
-    one sheet is named after `original_name`). Raises BadFile, in Chinese, for a file that cannot be read,
-    or none of whose sheets has a header."""
+    one sheet is named after `original_name`). `keep_rows`: each sheet keeps the rows it read, for
+    `to_sheet` to read them again without a second pass over the file. Raises BadFile, in Chinese, for a file
+    that cannot be read, or none of whose sheets has a header."""
     path = Path(path)
     if kind not in K.KINDS:
         raise ValueError(f"unknown kind {kind!r}")
@@ -373,6 +379,8 @@ def survey(path, kind: str, *, fmt: str = formats.XLSX, original_name: str = "",
         before = 0
         for title in visible:
             rows = book.rows(title)
+            if keep_rows:
+                rows = Kept(rows)
             size = sizes.get(title, 1)
             progress = None
             if report:
@@ -391,6 +399,8 @@ def survey(path, kind: str, *, fmt: str = formats.XLSX, original_name: str = "",
                 found.passed_over.append((title, surveyed))
                 continue
             surveyed.path, surveyed.fmt, surveyed.original_name = path, fmt, original_name
+            if keep_rows:
+                surveyed.kept = rows
             surveyed.place = places.place(title, surveyed.titles)
             _finish(surveyed, saved)
             found.sheets.append(surveyed)
@@ -434,6 +444,50 @@ def _unit(found: SheetSurvey, column: Column, target: str | None) -> tuple[str |
     if what == "number" and target.endswith("(亩)") and found.area_unit:
         return found.area_unit, f"表上方“{found.unit_row}”"
     return None, ""
+
+
+class Kept:
+    """A sheet's row source that keeps every row it yields (the survey's pass), and replays them for the
+    second read (`to_sheet`) as the same kind of source."""
+
+    def __init__(self, source, rows: list | None = None):
+        self.source, self.rows = source, rows
+        self.size = getattr(source, "size", 0)
+        self._hidden = source.hidden_columns() if rows is not None else None
+        self._merges = None
+        self.read = 0
+
+    def merges(self):
+        if self._merges is None:
+            self._merges = self.source.merges()
+        return self._merges
+
+    def hidden_columns(self):
+        return self._hidden if self._hidden is not None else self.source.hidden_columns()
+
+    def done(self) -> int:
+        return self.read if self.rows is not None else self.source.done()
+
+    def __iter__(self):
+        if self.rows is not None:
+            total = len(self.rows) or 1
+            for number, (row, cells, hidden) in enumerate(self.rows, start=1):
+                self.read = self.size * number // total
+                yield row, cells, hidden
+            return
+        kept = self.kept_rows = []
+        for item in self.source:
+            kept.append(item)
+            yield item
+
+    def replay(self) -> "Kept":
+        replay = Kept(self, getattr(self, "kept_rows", []))
+        replay._merges = self.merges()
+        return replay
+
+    def close(self) -> None:
+        if self.rows is None:
+            self.source.close()
 
 
 class _Surveyor:

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from .. import kinds as K
 from ..mapping import DERIVED, column_type, header_key, header_unit, targets
-from ..reading import IGNORED_HEADERS, UNCOMPUTED, WAN, CellError, is_blank, normalize, period, text
+from ..reading import AREA_UNITS, IGNORED_HEADERS, UNCOMPUTED, WAN, CellError, is_blank, normalize, period, text
 from .header import states_unit
 from .rows import Passed, listed
 
@@ -113,9 +113,9 @@ class Plan:
                     units[name] = (WAN, f"表头“{column.header}”未注明单位，表上方注明“{found.unit_row}”")
             elif name.endswith("(亩)"):
                 unit = own or found.area_unit
-                if unit and unit != "亩":
-                    self.notes.append(f"工作表“{found.name}”的「{column.header}」以{unit}为单位，导入时未换算为亩，"
-                                      "请在 Excel 中换算后重新上传。")
+                if unit in AREA_UNITS:
+                    where = "表头" if own else f"表上方“{found.unit_row}”"
+                    units[name] = (unit, f"{where}注明以{unit}为单位（“{column.header}”）")
         return units
 
     def _mapped_notes(self) -> None:

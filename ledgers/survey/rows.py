@@ -60,12 +60,16 @@ def classified(rows, header_end: int, first_index: int, merged: list[tuple[int, 
         filled = []
         if active:
             active = [a for a in active if a[1] >= number]
+            copied = False
             for column, _, value in active:
                 if value is None:
                     continue
                 if column >= len(cells):
-                    cells = cells + [None] * (column + 1 - len(cells))
+                    cells, copied = cells + [None] * (column + 1 - len(cells)), True
                 if empty(cells[column]):
+                    if not copied:
+                        # The row as read stays as it was (the survey may keep it, to be read again).
+                        cells, copied = list(cells), True
                     cells[column] = value
                     filled.append(column)
         for column, bottom in starts.pop(number, ()):
