@@ -158,6 +158,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Scans, generated letters and exports live here, outside any public URL; they
 # are served only through views that check the user's scope.
 PRIVATE_ROOT = Path(env("PRIVATE_ROOT", default=str(BASE_DIR / "var" / "private")))
+# The project's own face for printed documents (copied from npm by `make install`; see core/pdf/fonts.py).
+PDF_FONT_DIR = Path(env("PDF_FONT_DIR", default=str(BASE_DIR / "static" / "vendor" / "fonts")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
