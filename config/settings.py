@@ -288,6 +288,9 @@ ABSOLUTE_LIMIT_YEARS = env.int("ABSOLUTE_LIMIT_YEARS", default=20)
 LIMITATION_WARNING_DAYS = env.int("LIMITATION_WARNING_DAYS", default=180)
 # The reply deadline a reconciliation letter gives the debtor.
 LETTER_REPLY_DAYS = env.int("LETTER_REPLY_DAYS", default=30)
+# A debtor who had a letter of the same kind within so many days is shown before a batch and left out of it
+# unless the user says otherwise.
+LETTER_REPEAT_DAYS = env.int("LETTER_REPEAT_DAYS", default=30)
 # 账务调整 and 资产抵债 above this amount (元) need the township and a passed resolution, as a write-off does.
 ADJUSTMENT_LIMIT = Decimal(env.str("ADJUSTMENT_LIMIT", default="1000"))
 # Contracts at or above this amount, and every court case, need the county's approval.
