@@ -209,6 +209,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "debts.tasks.check_mediation_cases",
         "schedule": crontab(hour=1, minute=30),
     },
+    "parcels-follow-contracts": {
+        "task": "contracts.tasks.parcels_follow_contracts",
+        "schedule": crontab(hour=1, minute=10),
+    },
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=17),

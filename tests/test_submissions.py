@@ -108,7 +108,8 @@ def _other_case(kind, personas, client) -> Case:
     if kind == "letter-batch":
         ClaimFactory(village=personas.yukou)
         url = reverse("letters:letter-batch")
-        data = batch_previewed(client, url, {"villages": [personas.yukou.pk], "kind": "对账函", "as_of": ON.isoformat()})
+        data = batch_previewed(client, url,
+                               {"villages": [personas.yukou.pk], "kind": "对账函", "as_of": ON.isoformat()})
         return Case("cadre", url, data, lambda: Job.objects.filter(kind="letters").count(), 1)
     if kind == "ledger-commit":
         header = ["序号", "乡镇", "村", "合同编号", "承包方", "年承包费(元)", "起始日期", "终止日期"]
