@@ -474,7 +474,9 @@ def _recover_subjects(contract: Contract, user, on) -> Decimal:
     for parcel in contract.parcels.select_for_update():
         recovered += parcel.measured_area_mu or parcel.ledger_area_mu
         if parcel.state != Parcel.State.RECOVERED:
-            record_update(parcel, user=user, data={"state": Parcel.State.RECOVERED, "recovered_on": on})
+            # Let again under another contract since, it keeps the day it was first taken back.
+            record_update(parcel, user=user, data={"state": Parcel.State.RECOVERED,
+                                                   "recovered_on": parcel.recovered_on or on})
     for asset in contract.assets.select_for_update():
         if asset.state != Asset.State.RECOVERED:
             record_update(asset, user=user, data={"state": Asset.State.RECOVERED})
