@@ -133,7 +133,7 @@ def revised(case, personas, settings, tmp_path):
     from contracts.models import Attachment
 
     services.disposition_choose(user=personas.cadre, contract=case.contract, kind="完善修订",
-                       plan="签订补充协议，按每亩 300 元调整承包费。")
+                                plan="签订补充协议，按每亩 300 元调整承包费。")
     pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
     services.attachment_add(user=personas.cadre, contract=case.contract, upload=SimpleUploadedFile("协议.pdf", pdf),
                             kind=Attachment.Kind.AGREEMENT)
