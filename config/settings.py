@@ -158,6 +158,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Scans, generated letters and exports live here, outside any public URL; they
 # are served only through views that check the user's scope.
 PRIVATE_ROOT = Path(env("PRIVATE_ROOT", default=str(BASE_DIR / "var" / "private")))
+# The project's own face for printed documents (copied from npm by `make install`; see core/pdf/fonts.py).
+PDF_FONT_DIR = Path(env("PDF_FONT_DIR", default=str(BASE_DIR / "static" / "vendor" / "fonts")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -206,6 +208,10 @@ CELERY_BEAT_SCHEDULE = {
     "check-mediation-cases": {
         "task": "debts.tasks.check_mediation_cases",
         "schedule": crontab(hour=1, minute=30),
+    },
+    "parcels-follow-contracts": {
+        "task": "contracts.tasks.parcels_follow_contracts",
+        "schedule": crontab(hour=1, minute=10),
     },
     "clear-expired-sessions": {
         "task": "core.tasks.clear_expired_sessions",
@@ -286,6 +292,9 @@ ABSOLUTE_LIMIT_YEARS = env.int("ABSOLUTE_LIMIT_YEARS", default=20)
 LIMITATION_WARNING_DAYS = env.int("LIMITATION_WARNING_DAYS", default=180)
 # The reply deadline a reconciliation letter gives the debtor.
 LETTER_REPLY_DAYS = env.int("LETTER_REPLY_DAYS", default=30)
+# A debtor who had a letter of the same kind within so many days is shown before a batch and left out of it
+# unless the user says otherwise.
+LETTER_REPEAT_DAYS = env.int("LETTER_REPEAT_DAYS", default=30)
 # 账务调整 and 资产抵债 above this amount (元) need the township and a passed resolution, as a write-off does.
 ADJUSTMENT_LIMIT = Decimal(env.str("ADJUSTMENT_LIMIT", default="1000"))
 # Contracts at or above this amount, and every court case, need the county's approval.

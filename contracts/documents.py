@@ -15,6 +15,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from core.history import state_at, states_at
 from core.money import capital_yuan, format_area, format_yuan
 from core.pdf import document_date, render_pdf
 from villages.models import Party
@@ -108,9 +109,9 @@ def _signer(contract: Contract) -> str:
     return f"{contract.get_signer_display()}（{authorised}）"
 
 
-def _subjects(contract: Contract) -> list[str]:
+def _subjects(contract: Contract, parcels) -> list[str]:
     lines = []
-    for parcel in contract.parcels.all():
+    for parcel in parcels:
         measured = (f"，实测 {format_area(parcel.measured_area_mu)} 亩"
                     if parcel.measured_area_mu is not None else "")
         lines.append(f"{parcel.code} {parcel.name}（{parcel.kind}，台账面积 {format_area(parcel.ledger_area_mu)} 亩"
@@ -122,9 +123,22 @@ def _subjects(contract: Contract) -> list[str]:
     return lines or ["未约定标的"]
 
 
-def _contract_rows(contract: Contract) -> list[dict]:
+class AsOf:
+    """The contract, its parcels and its counterparty as they stood at a moment (core.history): what a
+    document made then printed, whatever was revised since."""
+
+    def __init__(self, contract: Contract, moment):
+        self.contract = state_at(contract, moment)
+        parcels = list(contract.parcels.all())
+        at = states_at(parcels, moment)
+        self.parcels = [at[p.pk] for p in parcels]
+        self.party = state_at(contract.counterparty, moment)
+
+
+def _contract_rows(as_of: AsOf) -> list[dict]:
     """The contract's facts as labelled rows (each value one or more lines), in the order printed."""
-    village, party = contract.village, _party(contract.counterparty)
+    contract = as_of.contract
+    village, party = contract.village, _party(as_of.party)
     counterparty = f"{party['name']}（{party['membership']}）" if party["membership"] else party["name"]
     rows = [
         ("合同编号", [contract.number]),
@@ -133,7 +147,7 @@ def _contract_rows(contract: Contract) -> list[dict]:
         ("发包方", [f"{village.signing_org}（{village.full_name}）"]),
         ("承包方", [counterparty]),
         (party["id_label"], [party["id_masked"]]),
-        ("标的", _subjects(contract)),
+        ("标的", _subjects(contract, as_of.parcels)),
         ("合同面积", [f"{format_area(contract.area_mu)} 亩" if contract.area_mu is not None else "未约定"]),
         ("承包期限", [_term(contract)]),
         ("年承包费", [_money(contract.annual_fee)]),
@@ -172,7 +186,7 @@ def _load_contract(contract: Contract) -> Contract:
     return (
         Contract.objects
         .select_related("village__township__county__rule_settings", "counterparty", "resolution",
-                        "determination__determined_by", "investigation")
+                        "determination__determined_by", "investigation", "disposition__new_contract")
         .prefetch_related("parcels", "assets",
                           Prefetch("problems", queryset=ContractProblem.objects.order_by("code", "id")))
         .get(pk=contract.pk)
@@ -189,41 +203,87 @@ def determination_context(contract: Contract) -> dict:
     if determination is None:
         raise DocumentNotReady("该合同尚未认定，不能打印合同认定书。")
     village = contract.village
-    problems = list(contract.problems.all())
-    confirmed = [_problem(p) for p in problems if p.status == ContractProblem.Status.CONFIRMED]
-    # Dismissed findings are printed with the reason: the document is the record
-    # of the township's judgement, and an override without its reason is what
-    # an inspector would have to ask about.
-    dismissed = [_problem(p) for p in problems if p.status == ContractProblem.Status.DISMISSED]
+    # The confirmed problems only: a reminder the township dismissed is not a finding of the document.
+    confirmed = [_problem(p) for p in contract.problems.all() if p.status == ContractProblem.Status.CONFIRMED]
     compliant = not confirmed
     user = determination.determined_by
     determined_at = timezone.localtime(determination.determined_at)
     determined_on = document_date(determined_at)
     legal_basis = [line for line in determination.legal_basis.splitlines() if line.strip()]
     team = _township_team(village)
+    # The facts as they stood when determined: a later revision belongs to the outcome, not to the findings.
+    as_of = AsOf(contract, determination.determined_at)
     return {
         "title": "合同认定书",
-        # Contract numbers are unique within a village, so village + number is
-        # unique within the township that issues the document.
-        "doc_number": f"{village.township.name}合认字〔{determined_at.year}〕{village.name}{contract.number}号",
+        "doc_number": f"{village.township.name}合认字〔{determined_at.year}〕{_numbered(village, contract)}号",
         "issuer": team,
         "village": _village(village),
         "contract": {"number": contract.number, "title": contract.title},
-        "contract_rows": _contract_rows(contract),
-        "party": _party(contract.counterparty),
+        "contract_rows": _contract_rows(as_of),
+        "party": _party(as_of.party),
         "facts": determination.facts,
         "compliant": compliant,
         "compliant_conclusion": COMPLIANT_CONCLUSION,
         "problems": confirmed,
-        "dismissed": dismissed,
         "legal_basis": legal_basis or STANDARD_LEGAL_BASIS,
         "proposed_handling": determination.proposed_handling
         or (COMPLIANT_HANDLING if compliant else DEFAULT_HANDLING),
+        "outcome": _outcome(contract, as_of.contract),
         "determined_by": user.real_name or user.username,
         "determined_on": determined_on,
         "seal_org": team,
         "seal_date": determined_on,
     }
+
+
+def _numbered(village, contract: Contract) -> str:
+    """The contract as a document number names it: its number, with the village before it unless the number
+    already begins with it (contract numbers are unique within a village, so this is unique in the
+    township that issues the document)."""
+    number = contract.number
+    return number if number.startswith(village.name.removesuffix("村")) else f"{village.name}{number}"
+
+
+def _outcome(contract: Contract, determined: Contract) -> dict | None:
+    """The handling chosen after the determination and how it ended, as lines: its own section, so that a
+    revised fee is printed as the outcome and not beside the problem it cured."""
+    disposition = _one_to_one(contract, "disposition")
+    if disposition is None:
+        return None
+    lines = [f"处置方式：{disposition.kind}。", f"处置方案：{disposition.plan}"]
+    if disposition.approval != disposition.Approval.NOT_NEEDED:
+        lines.append(f"县级审批：{disposition.approval}"
+                     + (f"（{disposition.approval_note}）" if disposition.approval_note else "") + "。")
+    done = disposition.completed_at is not None
+    kind = disposition.kind
+    if done and kind == "完善修订":
+        changes = []
+        if contract.annual_fee != determined.annual_fee:
+            changes.append(f"年承包费由 {_money(determined.annual_fee)} 调整为 {_money(contract.annual_fee)}")
+        if contract.end_date != determined.end_date:
+            changes.append(f"终止日期由{_date_or(determined.end_date)}调整为{_date_or(contract.end_date)}")
+        if contract.has_price_review and not determined.has_price_review:
+            changes.append("增加调价条款")
+        lines.append(f"{_date_or(disposition.agreement_date, '')}签订补充协议"
+                     + (f"：{'；'.join(changes)}" if changes else "") + "。")
+    elif done and kind == "终止撤销":
+        recovered = (f"，收回土地 {format_area(disposition.land_recovered_mu)} 亩"
+                     if disposition.land_recovered_mu else "")
+        lines.append(f"合同于{_date_or(disposition.termination_date, '')}终止{recovered}。")
+    elif done and kind == "司法诉讼":
+        judged = _date_or(disposition.judgment_date, "")
+        lines.append(f"{disposition.court_name}（{disposition.case_number}）于{judged}作出裁判：{disposition.court_result}。")
+    elif done and kind == "提级处置":
+        lines.append(f"提级至{disposition.escalated_to}，办理结果：{disposition.escalation_outcome}")
+    elif done and kind == "重新发包":
+        new = disposition.new_contract
+        lines.append(f"{_date_or(disposition.bidding_date, '')}{disposition.bidding_method}，"
+                     f"{disposition.bidders} 人参与，成交年承包费 {_money(disposition.winning_bid)}"
+                     + (f"，新合同 {new.number}" if new else "") + "。")
+    if disposition.completion_note:
+        lines.append(f"完成情况：{disposition.completion_note}")
+    state = f"已于{document_date(timezone.localtime(disposition.completed_at))}办结" if done else "办理中"
+    return {"state": state, "lines": lines}
 
 
 def determination_pdf(contract: Contract) -> bytes:
@@ -233,9 +293,9 @@ def determination_pdf(contract: Contract) -> bytes:
 # --- 调查报告 -----------------------------------------------------------------------
 
 
-def _parcel_rows(contract: Contract, tolerance: Decimal) -> list[dict]:
+def _parcel_rows(parcels, tolerance: Decimal) -> list[dict]:
     rows = []
-    for parcel in contract.parcels.all():
+    for parcel in parcels:
         share = parcel.area_difference_share
         rows.append({
             "code": parcel.code,
@@ -250,9 +310,8 @@ def _parcel_rows(contract: Contract, tolerance: Decimal) -> list[dict]:
     return rows
 
 
-def _area_summary(contract: Contract) -> list[str]:
+def _area_summary(contract: Contract, parcels) -> list[str]:
     """The 面积 section in words: contract area against the ledger and the measurement."""
-    parcels = list(contract.parcels.all())
     if not parcels:
         return ["本合同未登记标的地块，无法核对面积。"]
     lines = []
@@ -285,22 +344,24 @@ def investigation_context(contract: Contract) -> dict:
         raise DocumentNotReady("该合同尚无调查报告。")
     village = contract.village
     tolerance = _area_tolerance(contract)
-    parcels = _parcel_rows(contract, tolerance)
+    # As the report was last written: a revision since is not what was investigated.
+    as_of = AsOf(contract, report.updated_at)
+    parcels = _parcel_rows(as_of.parcels, tolerance)
     return {
         "title": "合同调查报告",
         "subtitle": f"{village.full_name} · 合同编号 {contract.number}",
         "issuer": village.signing_org,
         "village": _village(village),
         "contract": {"number": contract.number, "title": contract.title},
-        "contract_rows": _contract_rows(contract),
-        "party": _party(contract.counterparty),
+        "contract_rows": _contract_rows(as_of),
+        "party": _party(as_of.party),
         "investigated_on": document_date(report.investigated_on),
         "investigators": report.investigators,
         "parcel_check": report.parcel_check,
         "parcels": parcels,
         "any_flagged": any(row["flagged"] for row in parcels),
         "tolerance": f"{tolerance * 100:.2f}%",
-        "area_summary": _area_summary(contract),
+        "area_summary": _area_summary(as_of.contract, as_of.parcels),
         "history": report.history,
         "parties_heard": report.parties_heard,
         "findings": report.findings,

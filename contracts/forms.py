@@ -18,6 +18,7 @@ from .models import (
     RuleSettings,
 )
 from .selectors import contract_list, resolution_list
+from .services import EVIDENCE_KINDS, EVIDENCE_REQUIRED
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -201,14 +202,30 @@ class CompletionForm(forms.Form):
     winning_bid = MoneyField(label="成交年承包费(元)")
     new_contract = forms.ModelChoiceField(label="重新发包后的新合同", queryset=None)
     completion_note = forms.CharField(label="完成情况说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    evidence = forms.FileField(
+        label="证据文件", required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}))
     version = VersionField()
 
     def __init__(self, *args, contract, user, **kwargs):
         super().__init__(*args, **kwargs)
-        keep = set(EVIDENCE_FIELDS[contract.disposition.kind]) | {"completion_note", "version"}
+        kind = contract.disposition.kind
+        keep = set(EVIDENCE_FIELDS[kind]) | {"completion_note", "version", "evidence"}
         for name in list(self.fields):
             if name not in keep:
                 del self.fields[name]
+        # The paper the kind rests on is uploaded here, with the rest of the completion.
+        attachment = EVIDENCE_KINDS[kind]
+        evidence = self.fields["evidence"]
+        if attachment is None:
+            del self.fields["evidence"]
+        else:
+            has_it = contract.attachments.filter(kind=attachment).exists()
+            evidence.label = f"{attachment}（PDF、JPG、PNG）"
+            evidence.required = kind in EVIDENCE_REQUIRED and not has_it
+            evidence.error_messages["required"] = f"请上传{attachment}。"
+            evidence.help_text = ("已上传过，可不再上传；再上传的作为另一份附件保存。" if has_it
+                                  else "上传后作为合同附件保存，附件类别为“" + attachment + "”。")
         if "new_contract" in self.fields:
             self.fields["new_contract"].queryset = (contract_list(user).filter(village=contract.village)
                                                     .exclude(pk=contract.pk))

@@ -6,13 +6,14 @@ the contract, checks the version the user saw, and is audited.
 """
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core import permissions as perms
@@ -169,6 +170,48 @@ def problems_pending(*, contract: Contract, today: date | None = None) -> list[P
     return sorted(rows.values(), key=lambda p: (p.code, isinstance(p.pk, str), str(p.pk).zfill(12)))
 
 
+# --- Parcels follow their contracts ------------------------------------------------
+
+
+def in_force(today: date) -> Q:
+    """Contracts in force on `today`: begun (or undated), not ended, not terminated."""
+    return ((Q(start_date__lte=today) | Q(start_date__isnull=True))
+            & (Q(end_date__gte=today) | Q(end_date__isnull=True))
+            & ~Q(state=S.STANDARDISED, disposition__kind=DispositionKind.TERMINATE))
+
+
+def parcels_follow_contracts(parcels, *, user=None, today: date | None = None) -> int:
+    """A parcel's state follows its contracts: 已发包 while one is in force; when none is any longer, 闲置 (or
+    已收回 where a termination took it back, which `_recover_subjects` records with its day). 被占用 and 已收回
+    stand until a contract lets the parcel again. Each change is saved with an audit entry (who, when: the
+    day it was made). Returns how many parcels changed."""
+    today = today or timezone.localdate()
+    ids = sorted({p.pk for p in parcels})
+    let = set(Contract.parcels.through.objects.filter(parcel_id__in=ids, contract__in=Contract.objects.filter(
+        in_force(today))).values_list("parcel_id", flat=True))
+    changed = 0
+    for parcel in Parcel.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+        if parcel.pk in let:
+            state = Parcel.State.LET
+        elif parcel.state == Parcel.State.LET:
+            state = Parcel.State.IDLE
+        else:
+            continue
+        if state != parcel.state:
+            record_update(parcel, user=user, data={"state": state})
+            changed += 1
+    return changed
+
+
+@transaction.atomic
+def parcels_follow_all(today: date | None = None) -> int:
+    """Daily: parcels whose last contract ended yesterday go back to 闲置; those whose contract began, 已发包."""
+    today = today or timezone.localdate()
+    touched = Parcel.objects.filter(Q(state=Parcel.State.LET) | Q(contracts__start_date=today)
+                                    | Q(contracts__end_date=today - timedelta(days=1))).distinct()
+    return parcels_follow_contracts(list(touched), today=today)
+
+
 # --- Register and edit -----------------------------------------------------------
 
 
@@ -186,6 +229,7 @@ def contract_register(*, user, data: dict[str, Any], parcels=(), assets=()) -> C
         contract.parcels.set(parcels)
         contract.assets.set(assets)
     problems_refresh(contract=contract, user=user)
+    parcels_follow_contracts(parcels, user=user)
     return contract
 
 
@@ -209,12 +253,15 @@ def contract_update(*, user, contract: Contract, data: dict[str, Any], parcels=N
                         assets if assets is not None else locked.assets.all())
     locked.full_clean()
     _save(locked, user)
+    before = list(locked.parcels.all())
     with acting_as(user):
         if parcels is not None:
             locked.parcels.set(parcels)
         if assets is not None:
             locked.assets.set(assets)
     problems_refresh(contract=locked, user=user)
+    # Dates or parcels changed: the parcels it had and has follow.
+    parcels_follow_contracts([*before, *locked.parcels.all()], user=user)
     return locked
 
 
@@ -406,6 +453,16 @@ def disposition_decide(*, user, contract: Contract, approve: bool, note: str,
     return disposition
 
 
+# The attachment a completion keeps as its evidence (none for an escalation, settled by the county), and the
+# kinds that cannot complete without one.
+EVIDENCE_KINDS = {
+    DispositionKind.REVISE: Attachment.Kind.AGREEMENT, DispositionKind.TERMINATE: Attachment.Kind.TERMINATION,
+    DispositionKind.COURT: Attachment.Kind.JUDGMENT, DispositionKind.ESCALATE: None,
+    DispositionKind.RELET: Attachment.Kind.BIDDING,
+}
+EVIDENCE_REQUIRED = (DispositionKind.REVISE, DispositionKind.TERMINATE)
+
+
 def _has_attachment(contract: Contract, kind: str) -> bool:
     return Attachment.objects.filter(contract=contract, kind=kind).exists()
 
@@ -417,7 +474,9 @@ def _recover_subjects(contract: Contract, user, on) -> Decimal:
     for parcel in contract.parcels.select_for_update():
         recovered += parcel.measured_area_mu or parcel.ledger_area_mu
         if parcel.state != Parcel.State.RECOVERED:
-            record_update(parcel, user=user, data={"state": Parcel.State.RECOVERED, "recovered_on": on})
+            # Let again under another contract since, it keeps the day it was first taken back.
+            record_update(parcel, user=user, data={"state": Parcel.State.RECOVERED,
+                                                   "recovered_on": parcel.recovered_on or on})
     for asset in contract.assets.select_for_update():
         if asset.state != Asset.State.RECOVERED:
             record_update(asset, user=user, data={"state": Asset.State.RECOVERED})
@@ -446,10 +505,13 @@ def disposition_complete(*, user, contract: Contract, data: dict[str, Any],
             raise ValidationError(missing)
 
     kind = disposition.kind
+    # The evidence may come with the completion itself (`evidence`, an upload): stored once all else passes.
+    data = dict(data)
+    evidence = data.pop("evidence", None)
     if kind == DispositionKind.REVISE:
         need("agreement_date")
-        if not _has_attachment(locked, Attachment.Kind.AGREEMENT):
-            raise ValidationError("请先上传补充协议（附件类别“补充协议”）。")
+        if evidence is None and not _has_attachment(locked, Attachment.Kind.AGREEMENT):
+            raise ValidationError({"evidence": "请上传补充协议。"})
         disposition.agreement_date = data["agreement_date"]
         revised = {k: data[k] for k in ("annual_fee", "end_date", "has_price_review") if data.get(k) not in (None, "")}
         if revised:
@@ -466,8 +528,8 @@ def disposition_complete(*, user, contract: Contract, data: dict[str, Any],
                 data.get("completion_note", "").strip(), f"修订后仍存在：{listed}。办结理由：{reason}"]))}
     elif kind == DispositionKind.TERMINATE:
         need("termination_date")
-        if not _has_attachment(locked, Attachment.Kind.TERMINATION):
-            raise ValidationError("请先上传终止通知（附件类别“终止通知”）。")
+        if evidence is None and not _has_attachment(locked, Attachment.Kind.TERMINATION):
+            raise ValidationError({"evidence": "请上传终止通知。"})
         disposition.termination_date = data["termination_date"]
         disposition.land_recovered_mu = _recover_subjects(locked, user, data["termination_date"])
     elif kind == DispositionKind.COURT:
@@ -488,12 +550,18 @@ def disposition_complete(*, user, contract: Contract, data: dict[str, Any],
         for name in ("bidding_date", "bidding_method", "bidders", "winning_bid", "new_contract"):
             setattr(disposition, name, data[name])
         record_update(new_contract, user=user, data={"relet_from": locked, "is_new_resource": True})
+    if evidence is not None and EVIDENCE_KINDS[kind]:
+        _store_upload(Attachment(contract=locked, kind=EVIDENCE_KINDS[kind], note="完成处置时上传"), evidence,
+                      user=user)
     disposition.completion_note = data.get("completion_note", "")
     disposition.completed_by, disposition.completed_at = user, timezone.now()
     with acting_as(user):
         disposition.save()
     locked.state = S.STANDARDISED
     _save(locked, user)
+    # A revision may move the end date; a re-let lets the parcels under the new contract.
+    parcels_follow_contracts([*locked.parcels.all(), *(disposition.new_contract.parcels.all()
+                                                       if disposition.new_contract_id else [])], user=user)
     return disposition
 
 

@@ -291,9 +291,9 @@ class DispositionApproveView(_ContractAction):
 
 class DispositionCompleteView(_ContractAction):
     template_name = "contracts/action_form.html"
-    extra_context = {"title": "完成处置",
-                     "help": "按处置方式提交证据：完善修订须先上传补充协议，终止撤销须先上传终止通知"
-                             "（标的地块将标为“已收回”），重新发包须先登记新合同。"}
+    extra_context = {"title": "完成处置", "multipart": True,
+                     "help": "按处置方式提交证据：完善修订须上传补充协议，终止撤销须上传终止通知"
+                             "（标的地块将标为“已收回”），重新发包须先登记新合同；证据文件在本页一并上传。"}
     form_class = CompletionForm
     # The service also requires the county for an escalation.
     permission = perms.CONTRACT_DETERMINE

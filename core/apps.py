@@ -11,7 +11,7 @@ class CoreConfig(AppConfig):
 
         from places.models import County, Group, Township, Village
 
-        from . import exports  # noqa: F401  (registers the list-export job runner)
+        from . import checks, exports  # noqa: F401  (register the system checks and the list-export job runner)
         from .audit import register_audited
         from .db import tune_new_connection
         from .middleware import mark_seen

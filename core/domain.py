@@ -15,6 +15,7 @@ ABSOLUTE_LIMIT_YEARS = 20
 LIMITATION_WARNING_DAYS = 180
 # The reply deadline a reconciliation letter gives.
 LETTER_REPLY_DAYS = 30
+LETTER_REPEAT_DAYS = 30
 # 账务调整 and 资产抵债 above this many 元 need the township and a passed resolution, as a write-off does.
 ADJUSTMENT_LIMIT = 1000
 
@@ -33,6 +34,11 @@ def limitation_warning_days() -> int:
 
 def letter_reply_days() -> int:
     return getattr(settings, "LETTER_REPLY_DAYS", LETTER_REPLY_DAYS)
+
+
+def letter_repeat_days() -> int:
+    """A letter of the same kind within so many days makes a batch warn about (and leave out) its debtor."""
+    return getattr(settings, "LETTER_REPEAT_DAYS", LETTER_REPEAT_DAYS)
 
 
 def adjustment_limit() -> Decimal:

@@ -646,6 +646,7 @@ class Letter(VillageOwned):
         CONFIRMED = "已确认", "已确认"
         DISPUTED = "有异议", "有异议"
         RETURNED = "退回", "退回"
+        VOID = "已作废", "已作废"
 
     class Delivery(models.TextChoices):
         IN_PERSON = "本人签收", "本人签收"
@@ -674,9 +675,19 @@ class Letter(VillageOwned):
     answered_on = models.DateField("回执日期", null=True, blank=True)
     disputed_amount = models.DecimalField("有异议金额(元)", null=True, blank=True, **MONEY)
     dispute_reason = models.TextField("异议理由", blank=True)
+    # When and by whom the receipt was registered: it may be undone the same day (services.letter_answer_undo).
+    answered_at = models.DateTimeField("回执登记时间", null=True, blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="回执登记人", on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    # A letter issued in error is voided, never deleted: its number stays in the register, marked, with why.
+    voided_on = models.DateField("作废日期", null=True, blank=True)
+    void_reason = models.CharField("作废原因", max_length=300, blank=True)
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="作废人", on_delete=models.PROTECT,
+                                  null=True, blank=True, related_name="+")
     note = models.CharField("备注", max_length=300, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="出具人", on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField("出具时间", auto_now_add=True)
 
     class Meta:
         verbose_name = "函件"
@@ -692,6 +703,12 @@ class Letter(VillageOwned):
 
     def get_absolute_url(self):
         return reverse("letters:letter-detail", args=[self.pk])
+
+    @property
+    def answer_undoable(self) -> bool:
+        """A receipt registered today (local time) may be taken back today."""
+        return (self.state in (self.State.CONFIRMED, self.State.DISPUTED, self.State.RETURNED)
+                and self.answered_at is not None and timezone.localdate(self.answered_at) == timezone.localdate())
 
 
 class LetterItem(models.Model):

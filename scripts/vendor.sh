@@ -24,10 +24,12 @@ need bootstrap-icons/font/fonts
 need htmx.org/dist/htmx.min.js
 need jsqr/dist/jsQR.js
 need echarts/dist/echarts.min.js
+need @expo-google-fonts/noto-serif-sc/400Regular/NotoSerifSC_400Regular.ttf
+need @expo-google-fonts/noto-serif-sc/700Bold/NotoSerifSC_700Bold.ttf
 
 # Start from an empty folder so that files of an older version never linger.
 rm -rf "$dest"
-mkdir -p "$dest/bootstrap" "$dest/bootstrap-icons" "$dest/htmx" "$dest/jsqr" "$dest/echarts"
+mkdir -p "$dest/bootstrap" "$dest/bootstrap-icons" "$dest/htmx" "$dest/jsqr" "$dest/echarts" "$dest/fonts"
 
 cp "$src/bootstrap/dist/css/bootstrap.min.css" "$dest/bootstrap/bootstrap.min.css"
 cp "$src/bootstrap/dist/js/bootstrap.bundle.min.js" "$dest/bootstrap/bootstrap.bundle.min.js"
@@ -42,4 +44,11 @@ cp "$src/jsqr/LICENSE" "$dest/jsqr/LICENSE"
 cp "$src/echarts/dist/echarts.min.js" "$dest/echarts/echarts.min.js"
 cp "$src/echarts/LICENSE" "$src/echarts/NOTICE" "$dest/echarts/"
 
-echo "static/vendor: bootstrap, bootstrap-icons, htmx, jsqr and echarts copied to $dest"
+# The serif face printed documents are set in (SIL Open Font License), for machines without
+# fonts-noto-cjk: core/pdf hands this folder to fontconfig. Not used by the web pages.
+fonts="$src/@expo-google-fonts/noto-serif-sc"
+cp "$fonts/400Regular/NotoSerifSC_400Regular.ttf" "$dest/fonts/NotoSerifSC-Regular.ttf"
+cp "$fonts/700Bold/NotoSerifSC_700Bold.ttf" "$dest/fonts/NotoSerifSC-Bold.ttf"
+cp "$fonts/LICENSE_FONT" "$dest/fonts/LICENSE"
+
+echo "static/vendor: bootstrap, bootstrap-icons, htmx, jsqr, echarts and the Noto Serif SC face copied to $dest"

@@ -11,6 +11,17 @@ from config.celery import app as celery_app
 from fixtures.personas import build_personas
 
 
+def pytest_sessionstart(session):
+    """Without a face for printed documents, a third of the suite would test empty boxes: stop at once,
+    naming what to install."""
+    from core.pdf import fonts
+
+    try:
+        fonts.require_face()
+    except fonts.MissingFace as error:
+        pytest.exit(str(error), returncode=3)
+
+
 @pytest.fixture
 def personas(db):
     return build_personas()

@@ -119,10 +119,55 @@ def test_determination_prints_the_contract_facts_and_each_confirmed_problem(case
 
 
 @pytest.mark.django_db
-def test_determination_lists_a_dismissed_finding_with_its_reason(case):
+def test_determination_prints_the_confirmed_problems_only(case):
     text = pdf_text(determination_pdf(case.contract))
-    assert "P06" in text
-    assert "每五年协商调整一次" in text
+    assert "P06" not in text and "每五年协商调整一次" not in text
+    assert "P03" in text
+
+
+@pytest.fixture
+def revised(case, personas, settings, tmp_path):
+    """The case's contract revised after its determination: a supplementary agreement raises the fee."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from contracts.models import Attachment
+
+    services.disposition_choose(user=personas.cadre, contract=case.contract, kind="完善修订",
+                                plan="签订补充协议，按每亩 300 元调整承包费。")
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    services.attachment_add(user=personas.cadre, contract=case.contract, upload=SimpleUploadedFile("协议.pdf", pdf),
+                            kind=Attachment.Kind.AGREEMENT)
+    services.disposition_complete(user=personas.cadre, contract=case.contract, data={
+        "agreement_date": date(2026, 6, 1), "annual_fee": Decimal("6150.00"),
+        "override_reason": "其余问题另案处理。"})
+    case.contract.refresh_from_db()
+    assert case.contract.annual_fee == Decimal("6150.00")
+    return case
+
+
+@pytest.mark.django_db
+def test_a_determination_printed_after_a_revision_shows_the_facts_it_was_made_on_and_the_outcome_apart(revised):
+    text = pdf_text(determination_pdf(revised.contract))
+    facts, outcome = text.split("六、处置情况")
+    # Section 一 shows the fee the contract was determined on, beside the problems it had then.
+    assert "年承包费3,500.00元（人民币叁仟伍佰元整）" in facts and "6,150.00" not in facts
+    assert "（已于" in outcome and "办结）" in outcome and "处置方式：完善修订。" in outcome
+    assert ("2026年6月1日签订补充协议：年承包费由3,500.00元（人民币叁仟伍佰元整）"
+            "调整为6,150.00元（人民币陆仟壹佰伍拾元整）") in outcome
+
+
+@pytest.mark.django_db
+def test_an_investigation_report_printed_after_a_revision_shows_the_contract_as_investigated(revised):
+    text = pdf_text(investigation_pdf(revised.contract))
+    assert "3,500.00" in text and "6,150.00" not in text
+
+
+@pytest.mark.django_db
+def test_the_document_number_names_the_village_once(case):
+    assert determination_context(case.contract)["doc_number"].endswith("〕峪口村YK-2019-007号")
+    type(case.contract).objects.filter(pk=case.contract.pk).update(number="峪口村-2019-007")
+    number = determination_context(case.contract)["doc_number"]
+    assert number.endswith("〕峪口村-2019-007号") and "峪口村峪口村" not in number
 
 
 @pytest.mark.django_db
@@ -132,11 +177,12 @@ def test_determination_pdf_embeds_a_cjk_serif_font(case):
 
 @pytest.mark.django_db
 def test_determination_needs_the_same_queries_however_many_parcels(case, django_assert_num_queries):
-    # contract with village, party, resolution, determination; parcels; assets; problems
-    with django_assert_num_queries(4):
+    # contract with village, party, resolution, determination, disposition; parcels; assets; problems; and the
+    # changes since the determination of the contract, of its parcels, of its party
+    with django_assert_num_queries(7):
         determination_pdf(case.contract)
     case.contract.parcels.add(ParcelFactory(village=case.contract.village, code="YK-JD-099"))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(7):
         determination_pdf(case.contract)
 
 

@@ -416,7 +416,7 @@ def test_a_revision_needs_the_supplementary_agreement_and_its_date_then_applies_
     contract = standardising(personas, "完善修订")
     revised = {"agreement_date": date(2026, 6, 1), "annual_fee": Decimal("3600.00"), "has_price_review": True}
     assert_refused(lambda: disposition_complete(user=personas.cadre, contract=contract, data=revised),
-                   contract, ValidationError, "请先上传补充协议")
+                   contract, ValidationError, "请上传补充协议")
     attach(contract, Attachment.Kind.AGREEMENT, personas.cadre)
     assert_refused(lambda: disposition_complete(user=personas.cadre, contract=contract,
                                                 data={**revised, "agreement_date": None}),
@@ -441,7 +441,7 @@ def test_termination_needs_the_notice_and_recovers_every_parcel_and_asset(person
     contract = standardising(personas, "终止撤销", contract=contract)
     assert_refused(lambda: disposition_complete(user=personas.cadre, contract=contract,
                                                 data={"termination_date": date(2026, 5, 30)}),
-                   contract, ValidationError, "请先上传终止通知")
+                   contract, ValidationError, "请上传终止通知")
     attach(contract, Attachment.Kind.TERMINATION, personas.cadre)
     assert_refused(lambda: disposition_complete(user=personas.cadre, contract=contract, data={}),
                    contract, ValidationError, "请填写此项")

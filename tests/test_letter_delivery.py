@@ -173,13 +173,13 @@ def test_desk_lookup_of_another_townships_number_says_not_found_and_reveals_noth
     outsider = client_for(personas.outsider)
     for number in (letter.number, "积翠-积翠村-2026-9999"):
         card = desk_lookup(outsider, number)
-        assert "未找到该编号的函件" in card
+        assert "未找到与“" in card
         assert "冯海平" not in card and "12,345.60" not in card and "峪口村" not in card.replace(number, "")
     assert outsider.post(reverse("letters:desk-answer", args=[letter.pk]), {"result": "已确认"},
                          **HTMX).status_code == 404
     # A village accountant's scope is the village: a letter of the next village is not found either.
     tuwu_letter = issue(personas.cadre, personas.tuwu, name="高建军")
-    assert "未找到该编号的函件" in desk_lookup(client_for(personas.accountant), tuwu_letter.number)
+    assert "未找到与“" in desk_lookup(client_for(personas.accountant), tuwu_letter.number)
     assert "高建军" in desk_lookup(client_for(personas.cadre), tuwu_letter.number)
     letter.refresh_from_db()
     assert letter.state == Letter.State.ISSUED
@@ -294,6 +294,9 @@ def test_receipts_are_recorded_at_the_desk_by_scanner_and_by_camera_in_a_browser
             page = context.new_page()
             errors = []
             page.on("pageerror", lambda error: errors.append(str(error)))
+            # Registering a receipt asks first; the desk's user says yes.
+            asked = []
+            page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
             page.goto(f"{live_server.url}/accounts/login/")
             page.fill("#id_username", "acc")
             page.fill("#id_password", "test-pass-2026")
@@ -311,6 +314,14 @@ def test_receipts_are_recorded_at_the_desk_by_scanner_and_by_camera_in_a_browser
             page.wait_for_selector("text=诉讼时效自回执日期起重新计算")
             first.refresh_from_db()
             assert first.state == Letter.State.CONFIRMED
+            assert len(asked) == 1 and "确认无误" in asked[0] and "冯海平" in asked[0]
+            # A slip is taken back the same day, after a second question.
+            page.click("button:has-text('撤销本次回执登记')")
+            page.wait_for_selector("text=已撤销回执登记")
+            first.refresh_from_db()
+            assert first.state == Letter.State.DELIVERED and len(asked) == 2
+            page.click("button:has-text('确认无误')")
+            page.wait_for_selector("text=诉讼时效自回执日期起重新计算")
 
             # The camera reads the next receipt's QR code and looks it up by itself.
             page.click("button:has-text('用摄像头扫码')")

@@ -108,7 +108,7 @@ def test_numbers_are_gap_free_per_village_and_year(personas, debtors):
 
 def test_a_restarted_job_issues_no_letter_twice(personas, debtors, fake_render, start_job):
     job = start_job(user=personas.cadre, villages=[personas.yukou], kind="对账函", as_of=AS_OF)
-    assert job.state == Job.State.DONE and job.counts == {"letters": 2, "pages": 4}
+    assert job.state == Job.State.DONE and (job.counts["letters"], job.counts["pages"]) == (2, 4)
     groups = letters.select_groups(user=personas.cadre, villages=[personas.yukou], today=AS_OF)
     assert letters.issue_letters(user=personas.cadre, groups=groups, kind="对账函", as_of=AS_OF, job=job) == 0
     assert Letter.objects.filter(job=job).count() == 2
@@ -169,7 +169,7 @@ def test_a_job_whose_worker_died_is_taken_up_again_once_its_heartbeat_stops(pers
     jobs.job_restart(user=personas.cadre, job=job)     # sent to a worker once the test's transaction commits:
     jobs.run(job.pk)                                   # here it runs in place
     job.refresh_from_db()
-    assert job.state == Job.State.DONE and job.counts == {"letters": 2, "pages": 4}
+    assert job.state == Job.State.DONE and (job.counts["letters"], job.counts["pages"]) == (2, 4)
     assert sorted(Letter.objects.filter(job=job).values_list("seq", flat=True)) == [1, 2]
 
 
@@ -278,7 +278,8 @@ def test_an_eager_run_and_a_worker_run_issue_the_same_letters(personas, task_wor
             break
         threading.Event().wait(0.1)
     assert job.state == Job.State.DONE, job.error
-    assert job.counts == {"letters": 3, "pages": 3}
+    assert (job.counts["letters"], job.counts["pages"]) == (3, 3)
+    assert job.counts["url"] == reverse("letters:letter-list") + f"?job={job.pk}"
     issued = list(Letter.objects.filter(job=job).order_by("seq"))
     assert [(letter.debtor.name, letter.total) for letter in issued] == [
         (group.debtor.name, group.total) for group in expected]

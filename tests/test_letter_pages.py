@@ -14,7 +14,7 @@ from core.models import AuditEntry, Job
 from debts.factories import ClaimFactory
 from debts.letters import services as letters
 from debts.models import DisputeTask, Letter, LetterKind
-from fixtures.posting import post_once
+from fixtures.posting import batch_previewed, post_once
 from villages.factories import PartyFactory
 
 AS_OF = timezone.localdate() - timedelta(days=10)
@@ -218,16 +218,17 @@ def test_batch_page_starts_a_job_for_the_chosen_villages_and_goes_to_its_page(pe
     client = client_for(personas.cadre)
     form = client.get(reverse("letters:letter-batch")).context["form"]
     assert set(form.fields["villages"].initial) == {personas.yukou.pk, personas.tuwu.pk}
-    response = post_once(client, reverse("letters:letter-batch"), {
+    url = reverse("letters:letter-batch")
+    response = post_once(client, url, batch_previewed(client, url, {
         "villages": [personas.yukou.pk, personas.tuwu.pk], "kind": "清缴通知书", "min_balance": "1.2万",
-        "origins": ["承包费拖欠", "借款"], "age": "1-3", "as_of": AS_OF.isoformat()})
+        "origins": ["承包费拖欠", "借款"], "age": "1-3", "as_of": AS_OF.isoformat()}))
     job = Job.objects.get()
     assert response.status_code == 302 and response.url == reverse("core:job-detail", args=[job.pk])
     assert job.kind == "letters" and job.created_by == personas.cadre
     assert sorted(job.params.pop("villages")) == sorted([personas.yukou.pk, personas.tuwu.pk])
     assert job.params == {"kind": "清缴通知书",
                           "as_of": AS_OF.isoformat(), "min_balance": "12000.00",
-                          "origins": ["承包费拖欠", "借款"], "age": "1-3"}
+                          "origins": ["承包费拖欠", "借款"], "age": "1-3", "include_recent": False}
 
 
 def test_batch_page_refuses_villages_outside_the_scope_and_bad_amounts_in_chinese(personas, client_for):

@@ -21,7 +21,7 @@ from core.submissions import MISSING_MESSAGE, new_key, parse_key
 from debts import services
 from debts.factories import ClaimFactory, DebtFactory, MoneyResolutionFactory
 from debts.models import Claim, Debt, Entry
-from fixtures.posting import form_key
+from fixtures.posting import batch_previewed, form_key
 from ledgers.models import LedgerImport
 from ledgers.testing import workbook
 from villages.factories import PartyFactory
@@ -107,9 +107,10 @@ def _other_case(kind, personas, client) -> Case:
                     page=contract.get_absolute_url())
     if kind == "letter-batch":
         ClaimFactory(village=personas.yukou)
-        return Case("cadre", reverse("letters:letter-batch"),
-                    {"villages": [personas.yukou.pk], "kind": "对账函", "as_of": ON.isoformat()},
-                    lambda: Job.objects.filter(kind="letters").count(), 1)
+        url = reverse("letters:letter-batch")
+        data = batch_previewed(client, url,
+                               {"villages": [personas.yukou.pk], "kind": "对账函", "as_of": ON.isoformat()})
+        return Case("cadre", url, data, lambda: Job.objects.filter(kind="letters").count(), 1)
     if kind == "ledger-commit":
         header = ["序号", "乡镇", "村", "合同编号", "承包方", "年承包费(元)", "起始日期", "终止日期"]
         rows = [[1, "峪口镇", "峪口村", "HT-1", "张三", "1.2万", "2015.3.1", "至今"],

@@ -14,8 +14,10 @@ For batches of documents: `fonts` cuts a face to the characters they
 print, `pool` renders in worker processes, `join` joins the parts.
 
 No `FontConfiguration` is kept between renders: the documents use the
-system's fonts (no `@font-face`), and measured render times are the same
-with or without a shared one, while sharing it across threads is not safe.
+faces fontconfig finds (no `@font-face`; `fonts.use_project_faces` adds
+the project's own face, and `fonts.require_face` refuses to render without
+one), and measured render times are the same with or without a shared one,
+while sharing it across threads is not safe.
 """
 import posixpath
 import re
@@ -29,11 +31,16 @@ from django.contrib.staticfiles import finders
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
-from weasyprint.document import Document
-from weasyprint.urls import URLFetcher
 
-from core.pinyin import pinyin_full
+from . import fonts
+
+fonts.use_project_faces()  # before WeasyPrint's fontconfig is first asked for a face
+
+from weasyprint import HTML  # noqa: E402
+from weasyprint.document import Document  # noqa: E402
+from weasyprint.urls import URLFetcher  # noqa: E402
+
+from core.pinyin import pinyin_full  # noqa: E402
 
 PDF_CONTENT_TYPE = "application/pdf"
 
@@ -84,8 +91,10 @@ def render_document(html: str, *, allowed_files: Iterable[str | Path] = (), font
     """Lay out `html` into pages under the documents' fetching rule; the caller writes the PDF.
 
     For callers that need the pages themselves (where each letter of a batch
-    starts) or a font configuration kept across several documents.
+    starts) or a font configuration kept across several documents. Without a CJK face it raises
+    fonts.MissingFace rather than lay out a document of empty boxes.
     """
+    fonts.require_face()
     return HTML(string=html, base_url=static_base_url(),
                 url_fetcher=StaticOnlyFetcher(allowed_files)).render(font_config=font_config)
 

@@ -1,4 +1,14 @@
-"""A system face cut down to the characters a batch of documents prints, made once and kept on disk.
+"""The face documents are set in: found, given to fontconfig, and cut down for batches.
+
+Documents are set in Noto Serif CJK SC where the system has it (Debian's
+fonts-noto-cjk), else in the project's own Noto Serif SC, copied from the npm
+registry into static/vendor/fonts by `make install`: `use_project_faces`
+hands that folder to fontconfig before WeasyPrint first asks for a face. A
+machine with neither never prints a document of empty boxes: `require_face`
+refuses to render (with the one line that says what to install), and the
+system check `core.E001` stops `manage.py` commands, `make run` among them.
+
+A system face cut down to the characters a batch of documents prints, made once and kept on disk.
 
 A CJK collection is tens of megabytes; WeasyPrint would load it and cut it
 again for every document it renders. A subset holding only the characters
@@ -7,6 +17,7 @@ needed is some hundred kilobytes, loads at once, and may be embedded whole
 it once). Subsets are kept under a folder, named by a hash of their
 characters, and the least recently used are removed.
 """
+import functools
 import hashlib
 import logging
 import os
@@ -15,21 +26,75 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 log = logging.getLogger(__name__)
 
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
 SERIF_CJK = ("Noto Serif CJK SC", "Noto Serif SC")
 KEEP = 20
+PROJECT_DIR = Path(__file__).resolve().parents[2] / "static" / "vendor" / "fonts"
+MISSING = ("没有打印文档用的中文字体（Noto Serif SC）：请运行 make install（从 npm 取得字体），"
+           "或以 root 运行 apt-get install fonts-noto-cjk。")
+_CONF_PREFIX = "sanzi-fonts-"
+
+
+class MissingFace(RuntimeError):
+    """No CJK serif face: a document would print as empty boxes."""
+
+
+def project_dir() -> Path:
+    """The folder of the project's own face (settings.PDF_FONT_DIR, by default static/vendor/fonts)."""
+    from django.conf import settings
+
+    return Path(getattr(settings, "PDF_FONT_DIR", PROJECT_DIR) if settings.configured else PROJECT_DIR)
+
+
+def use_project_faces() -> None:
+    """Point fontconfig at a small configuration that includes the one in force and adds the project's
+    font folder. Must run before the process first lays out a document (core.pdf calls it on import);
+    a child process inherits it."""
+    current = os.environ.get("FONTCONFIG_FILE", "")
+    folder = project_dir()
+    if Path(current).name.startswith(_CONF_PREFIX) or not folder.is_dir():
+        return
+    text = ('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">\n<fontconfig>\n'
+            f'  <include ignore_missing="yes">{escape(current or "/etc/fonts/fonts.conf")}</include>\n'
+            f'  <dir>{escape(str(folder.resolve()))}</dir>\n</fontconfig>\n')
+    conf = Path(tempfile.gettempdir()) / f"{_CONF_PREFIX}{hashlib.sha256(text.encode()).hexdigest()[:16]}.conf"
+    if not conf.exists():
+        part = conf.with_name(f"{conf.name}.{os.getpid()}")
+        part.write_text(text, encoding="utf-8")
+        os.replace(part, conf)
+    os.environ["FONTCONFIG_FILE"] = str(conf)
+
+
+def face_folders() -> tuple[str, ...]:
+    return (*FONT_DIRS, str(project_dir()))
+
+
+@functools.cache
+def _installed_face() -> tuple[str, int] | None:
+    return system_face()
+
+
+def require_face() -> tuple[str, int]:
+    """The face documents are set in; MissingFace (its message says what to install) if there is none."""
+    face = _installed_face()
+    if face is None:
+        _installed_face.cache_clear()  # installed later, found on the next try without a restart
+        raise MissingFace(MISSING)
+    return face
 
 
 def system_face(families: Iterable[str] = SERIF_CJK, pattern: str = "NotoSerif*-Regular.*",
-                folders: Iterable[str] = FONT_DIRS) -> tuple[str, int] | None:
-    """(file, index in the collection) of the first installed face of one of `families`, or None."""
+                folders: Iterable[str] | None = None) -> tuple[str, int] | None:
+    """(file, index in the collection) of the first installed face of one of `families` (in the system's
+    folders, then the project's), or None."""
     from fontTools.ttLib import TTCollection, TTFont
 
     families = tuple(families)
-    for folder in folders:
+    for folder in face_folders() if folders is None else folders:
         root = Path(folder).expanduser()
         if not root.is_dir():
             continue
@@ -49,7 +114,7 @@ def system_face(families: Iterable[str] = SERIF_CJK, pattern: str = "NotoSerif*-
 
 def face_subset(chars: Iterable[str], folder: str | Path, *, prefix: str = "face",
                 face: tuple[str, int] | None = None) -> str | None:
-    """The path of a subset of `face` (default: the system's Noto Serif CJK SC) holding `chars`.
+    """The path of a subset of `face` (default: Noto Serif CJK SC, or the project's Noto Serif SC) holding `chars`.
 
     Made on first use and kept in `folder`, named by a hash of the characters.
     None when there is no such face or it cannot be cut: the documents then

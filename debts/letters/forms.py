@@ -1,5 +1,8 @@
 """Validation of the letter pages' forms and the letter list's filters. Writes happen in `services`."""
 
+import hashlib
+import json
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -34,10 +37,11 @@ class LetterFilter(django_filters.FilterSet):
     village = django_filters.ModelChoiceFilter(label="村", queryset=_scoped_villages, empty_label="全部村")
     kind = django_filters.ChoiceFilter(label="类型", choices=LetterKind.choices, empty_label="全部类型")
     state = django_filters.ChoiceFilter(label="状态", choices=Letter.State.choices, empty_label="全部状态")
+    job = django_filters.NumberFilter(label="生成批次", widget=forms.HiddenInput)
 
     class Meta:
         model = Letter
-        fields = ["q", "village", "kind", "state"]
+        fields = ["q", "village", "kind", "state", "job"]
 
     def search(self, queryset, name, value):
         value = normalise_number(value)
@@ -90,6 +94,11 @@ class BatchForm(OnceFormMixin, forms.Form):
     age = forms.ChoiceField(label="账龄", required=False, choices=[("", "全部账龄"), *AGE_BANDS])
     as_of = forms.DateField(label="截止日期", widget=DATE, initial=timezone.localdate,
                             help_text="函件上的对账截止日期，回复期限为其后 30 天。")
+    include_recent = forms.BooleanField(
+        label="近期已收到同类函件的债务人也出具", required=False,
+        help_text="不勾选时，近期（见下方预览）已收到同类函件且未作废的债务人不再出具，以免重复。")
+    # The conditions the preview was shown for: a batch is issued only for what the user has seen.
+    previewed = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -106,6 +115,23 @@ class BatchForm(OnceFormMixin, forms.Form):
         if as_of > timezone.localdate():
             raise forms.ValidationError("截止日期不能晚于今天。")
         return as_of
+
+    def conditions(self) -> str:
+        """A short fingerprint of what the batch selects (not whether the recent ones are included)."""
+        data = self.cleaned_data
+        text = json.dumps([sorted(v.pk for v in data["villages"]), data["kind"], str(data["min_balance"]),
+                           sorted(data["origins"]), data["age"], data["as_of"].isoformat()])
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(label="作废原因", max_length=300,
+                             widget=forms.TextInput(attrs={"placeholder": "如：重复出具、金额有误、债务人已结清"}),
+                             error_messages={"required": "请写明作废原因（如：重复出具、金额有误）。"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_fields(self)
 
 
 # --- Delivery and receipts ------------------------------------------------------------------

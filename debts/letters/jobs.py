@@ -2,6 +2,8 @@
 from datetime import date
 from decimal import Decimal
 
+from django.urls import reverse
+
 from core.idnumbers import mask_id_number
 from core.jobs import JobError, job_add_file, job_runner
 from core.permissions import CLAIM_MANAGE
@@ -9,7 +11,7 @@ from core.scoping import villages_for
 from core.xlsx import Column, build_xlsx
 from debts.models import Letter
 
-from .selectors import in_print_order, select_groups
+from .selectors import in_print_order, recent_letters, select_groups
 from .services import issue_letters
 
 
@@ -34,6 +36,15 @@ def run_letter_job(job, report) -> dict:
                        + ("等" if len(run_out) > 20 else ""))
     groups = [g for g in groups if not g.too_large]
     already = Letter.objects.filter(job=job).exists()
+    if not params.get("include_recent"):
+        # Letters of this very job are not "recent": a restarted job goes on with its own debtors.
+        recent = {key: letter for key, letter in recent_letters(groups, params["kind"]).items()
+                  if letter.job_id != job.pk}
+        if recent:
+            skipped.append(f"{len(recent)} 户近期已收到{params['kind']}，本批未再出具：" + "、".join(
+                f"{letter.debtor.name}（{letter.number}）" for letter in list(recent.values())[:20])
+                + ("等" if len(recent) > 20 else ""))
+            groups = [g for g in groups if (g.village.pk, g.debtor.pk) not in recent]
     if not groups and not already:
         raise JobError("；".join(skipped) or "所选范围内没有需要出具函件的债权（已封存、已结清的不出具）。")
     issue_letters(user=user, groups=groups, kind=params["kind"], as_of=as_of, job=job, report=report)
@@ -44,7 +55,8 @@ def run_letter_job(job, report) -> dict:
     for village_name, content in output.by_village:
         job_add_file(job, f"{params['kind']}-{village_name}-{stamp}.pdf", content)
     job_add_file(job, f"{params['kind']}-签收清单-{stamp}.xlsx", letters_xlsx(letters, params["kind"]))
-    return {"letters": output.letters, "pages": output.pages, **({"skipped": skipped} if skipped else {})}
+    return {"letters": output.letters, "pages": output.pages, **({"skipped": skipped} if skipped else {}),
+            "url": reverse("letters:letter-list") + f"?job={job.pk}", "url_label": "查看本批函件（送达、作废）"}
 
 
 LIST_COLUMNS = [Column("编号", 24), Column("债务人", 16), Column("证件号码", 22), Column("金额(元)", 14, money=True),

@@ -66,7 +66,7 @@ MIN_CHUNK = 15
 # Worker processes: one a core, at most four (each takes some 200 MB); settings.LETTER_WORKERS overrides.
 WORKERS = min(os.cpu_count() or 1, 4)
 FONT_FAMILY = "LetterSerif"
-FALLBACK_FAMILIES = '"Noto Serif CJK SC", "Noto Serif CJK", "FangSong", serif'
+FALLBACK_FAMILIES = '"Noto Serif CJK SC", "Noto Serif CJK", "Noto Serif SC", "FangSong", serif'
 PENALTY_NOTE = "按合同约定另行计算，本通知未计入"
 QR_MASK = 4
 SIGNING_ORG_SUFFIX = "股份经济合作社"  # what Village.signing_org adds to a village's name

@@ -4,7 +4,7 @@
 the others order or count letters the caller has already read within scope.
 """
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from itertools import groupby
 
@@ -12,6 +12,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from core.bounds import MONEY_MAX
+from core.domain import letter_repeat_days
 from core.money import format_yuan
 from debts.limitation import ClockState, state_filter
 from debts.models import Letter, LetterKind
@@ -78,6 +79,24 @@ def select_groups(*, user, villages, min_balance: Decimal | None = None, origins
         if min_balance is None or group.total >= min_balance:
             groups.append(group)
     return groups
+
+
+def recent_letters(groups: list[DebtorGroup], kind: str, today: date | None = None,
+                   days: int | None = None) -> dict[tuple[int, int], Letter]:
+    """{(village, debtor): their latest letter of `kind` issued within the last `days` (default
+    LETTER_REPEAT_DAYS) and not voided}: whom a batch would letter again."""
+    if not groups:
+        return {}
+    today = today or timezone.localdate()
+    since = today - timedelta(days=letter_repeat_days() if days is None else days)
+    latest = {}
+    letters = (Letter.objects.filter(kind=kind, created_at__date__gte=since,
+                                     village_id__in={g.village.pk for g in groups},
+                                     debtor_id__in={g.debtor.pk for g in groups})
+               .exclude(state=Letter.State.VOID).select_related("debtor").order_by("created_at", "pk"))
+    for letter in letters:
+        latest[(letter.village_id, letter.debtor_id)] = letter
+    return latest
 
 
 def in_print_order(letters: QuerySet[Letter]) -> list[Letter]:

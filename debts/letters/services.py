@@ -20,6 +20,7 @@ from core.domain import letter_reply_days
 from core.jobs import job_create
 from core.money import format_yuan
 from core.scoping import villages_for
+from debts.limitation import store_clocks
 from debts.models import Claim, ClaimEvent, DisputeTask, Letter, LetterItem, LetterKind, LetterSequence
 from debts.services import claim_record_event
 
@@ -84,8 +85,9 @@ def issue_letters(*, user, groups: list[DebtorGroup], kind: str, as_of: date, jo
 
 
 def letters_job_create(*, user, villages, kind: str, min_balance: Decimal | None = None, origins=(), age: str = "",
-                       as_of: date | None = None, enqueue: bool = True):
-    """Start a batch of letters as a background job."""
+                       as_of: date | None = None, include_recent: bool = False, enqueue: bool = True):
+    """Start a batch of letters as a background job. Debtors who had a letter of the same kind lately are
+    left out unless `include_recent`."""
     if not perms.has_perm(user, perms.CLAIM_MANAGE):
         raise PermissionDenied("只有乡镇专班或县农经中心可以批量出具函件。")
     villages = list(villages)
@@ -99,7 +101,8 @@ def letters_job_create(*, user, villages, kind: str, min_balance: Decimal | None
     return job_create(user=user, kind="letters", title=f"{kind}（{names}，截至 {as_of:%Y-%m-%d}）", enqueue=enqueue,
                       params={
         "villages": [v.pk for v in villages], "kind": kind, "as_of": as_of.isoformat(),
-        "min_balance": str(min_balance) if min_balance is not None else None, "origins": list(origins), "age": age})
+        "min_balance": str(min_balance) if min_balance is not None else None, "origins": list(origins), "age": age,
+        "include_recent": bool(include_recent)})
 
 
 # --- One letter from a claim's page ----------------------------------------------------------
@@ -124,6 +127,56 @@ def letter_issue_for_claim(*, user, claim: Claim, kind: str, as_of: date | None 
         raise ValidationError(groups[0].too_large_message())
     issue_letters(user=user, groups=groups, kind=kind, as_of=as_of or timezone.localdate())
     return Letter.objects.filter(village=claim.village, debtor=claim.debtor).order_by("-pk").first()
+
+
+# --- Voiding -----------------------------------------------------------------------------------
+
+
+def _void(user, locked: Letter, reason: str, on: date) -> None:
+    locked.state, locked.voided_on, locked.void_reason, locked.voided_by = Letter.State.VOID, on, reason, user
+    with acting_as(user):
+        locked.save(update_fields=["state", "voided_on", "void_reason", "voided_by"])
+
+
+def _void_reason(reason: str) -> str:
+    reason = " ".join((reason or "").split())[:300]
+    if not reason:
+        raise ValidationError({"reason": "请写明作废原因（如：重复出具、金额有误）。"})
+    return reason
+
+
+@transaction.atomic
+def letter_void(*, user, letter: Letter, reason: str) -> Letter:
+    """作废: a letter not yet served, issued in error. It keeps its number, marked void with the reason, so the
+    register has no gap and explains itself. A served letter has had its effect (the limitation restarted) and
+    is not voided."""
+    if not perms.has_perm(user, perms.CLAIM_MANAGE):
+        raise PermissionDenied("只有乡镇专班或县农经中心可以作废函件。")
+    reason = _void_reason(reason)
+    locked = _lock_letter(user, letter)
+    if locked.state != Letter.State.ISSUED:
+        raise ValidationError(f"函件当前为“{locked.state}”：只有尚未送达的函件可以作废；已送达的函件已产生效力，"
+                              "如有错误请另行出具函件说明。")
+    _void(user, locked, reason, timezone.localdate())
+    return locked
+
+
+@transaction.atomic
+def letters_void_batch(*, user, job, reason: str) -> int:
+    """作废 every letter of a batch (`job`) in the user's villages not yet served; served ones stay. The count."""
+    if not perms.has_perm(user, perms.CLAIM_MANAGE):
+        raise PermissionDenied("只有乡镇专班或县农经中心可以作废函件。")
+    reason = _void_reason(reason)
+    today = timezone.localdate()
+    letters = (Letter.objects.select_for_update().filter(job=job, state=Letter.State.ISSUED,
+                                                         village__in=villages_for(user)).order_by("pk"))
+    count = 0
+    for letter in letters:
+        _void(user, letter, reason, today)
+        count += 1
+    if not count:
+        raise ValidationError("这批函件中没有尚未送达的函件，无可作废。")
+    return count
 
 
 # --- Delivery and receipts --------------------------------------------------------------------
@@ -199,7 +252,7 @@ def letter_answer(*, user, letter: Letter, result: str, answered_on: date, dispu
         locked.note = reason.strip()[:300]
     else:
         raise ValidationError({"result": "请选择回执结果。"})
-    locked.answered_on = answered_on
+    locked.answered_on, locked.answered_at, locked.answered_by = answered_on, timezone.now(), user
     with acting_as(user):
         locked.save()
         if result == Letter.State.DISPUTED:
@@ -210,6 +263,36 @@ def letter_answer(*, user, letter: Letter, result: str, answered_on: date, dispu
         # Not served after all: a restart its delivery gave the claims is taken back.
         _events(locked, user, ClaimEvent.Kind.LETTER_RETURNED, answered_on,
                 f"{locked.kind} {locked.number} 退回：{reason.strip()[:200]}".rstrip("："))
+    return locked
+
+
+ANSWER_EVENTS = (ClaimEvent.Kind.LETTER_CONFIRMED, ClaimEvent.Kind.LETTER_RETURNED)
+
+
+@transaction.atomic
+def letter_answer_undo(*, user, letter: Letter) -> Letter:
+    """撤销 a receipt registered today by mistake: the letter stands as before (已送达, or 已生成 if it never
+    was), the claims' timeline loses the step and their limitation is counted again; a dispute not yet
+    looked into is withdrawn. Audited like every change."""
+    locked = _lock_letter(user, letter)
+    if not locked.answer_undoable:
+        raise ValidationError("只能撤销当天登记的回执；以前登记的回执如有错误，请联系乡镇专班核实更正。")
+    dispute = DisputeTask.objects.select_for_update().filter(letter=locked).first()
+    if dispute is not None and dispute.closed_on:
+        raise ValidationError("该异议已经乡镇核实办结，回执不能再撤销。")
+    was = locked.state
+    with acting_as(user):
+        if dispute is not None:
+            dispute.delete()
+        for event in ClaimEvent.objects.filter(letter=locked, kind__in=ANSWER_EVENTS):
+            event.delete()
+        locked.state = Letter.State.DELIVERED if locked.delivered_on else Letter.State.ISSUED
+        locked.answered_on = locked.answered_at = locked.answered_by = None
+        locked.disputed_amount, locked.dispute_reason = None, ""
+        if was == Letter.State.RETURNED:
+            locked.note = ""
+        locked.save()
+    store_clocks(list(_claims_of(locked)))
     return locked
 
 

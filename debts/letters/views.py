@@ -4,10 +4,12 @@ Thin, as everywhere: fetch through the user's scope (404), check the right
 (403), validate, call one service from `debts.letters.services`, redirect or re-render.
 """
 import re
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Case, Q, When
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -17,8 +19,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import FormView, TemplateView
 
 from core import permissions as perms
+from core.domain import letter_repeat_days
 from core.files import private_file_response
-from core.generic import ObjectFormView, RecordDetailView, RecordListView, require_valid
+from core.generic import ObjectFormView, RecordDetailView, RecordListView, require_valid, run_action
+from core.models import Job
 from core.pdf import pdf_response
 from core.scoping import ScopedMixin, check_perm
 from core.submissions import SubmittedOnceMixin
@@ -38,8 +42,9 @@ from .forms import (
     DisputeFilter,
     LetterFilter,
     LetterKindForm,
+    VoidForm,
 )
-from .selectors import state_counts
+from .selectors import recent_letters, select_groups, state_counts
 
 
 def letter_url(letter) -> str:
@@ -62,6 +67,11 @@ class LetterListView(RecordListView):
         listed = context["filter"].qs
         context["state_counts"] = state_counts(listed)
         context["total"] = selectors.list_totals(listed, "total")["total"]
+        job = context["filter"].form.cleaned_data.get("job") if context["filter"].form.is_valid() else None
+        if job and perms.has_perm(self.request.user, perms.CLAIM_MANAGE):
+            # A batch issued twice: its letters not yet served may all be voided at once.
+            context["batch_void"] = {"job": int(job), "form": VoidForm(),
+                                     "n": listed.filter(state=Letter.State.ISSUED).count()}
         return context
 
 
@@ -80,6 +90,8 @@ class LetterDetailView(RecordDetailView):
             dispute=getattr(letter, "dispute", None),
             can_deliver=can_follow_up and letter.state == Letter.State.ISSUED,
             can_answer=can_follow_up and letter.state in (Letter.State.ISSUED, Letter.State.DELIVERED),
+            can_undo=can_follow_up and letter.answer_undoable,
+            can_void=perms.has_perm(self.request.user, perms.CLAIM_MANAGE) and letter.state == Letter.State.ISSUED,
             delivery_form=DeliveryForm(),
             answer_form=AnswerForm(),
             job_url=_job_url(letter.job_id) if letter.job_id else "",
@@ -101,6 +113,9 @@ def letter_pdf(request, pk):
     from .pdf import render_letters
 
     letter = get_object_or_404(letter_list(request.user), pk=pk)
+    if letter.state == Letter.State.VOID:
+        messages.error(request, f"{letter.number} 已作废（{letter.void_reason}），不再打印。")
+        return redirect(letter)
     content, _pages = render_letters([letter.pk])
     return pdf_response(content, f"{letter.kind}-{letter.number}.pdf")
 
@@ -137,9 +152,11 @@ def claim_letter(request, pk):
 
 
 class LetterBatchView(SubmittedOnceMixin, ScopedMixin, FormView):
-    """Choose a batch; the letters are numbered and printed by a background job whose page shows progress.
+    """Choose a batch, see whom it letters (and who had a letter of the same kind lately), then start it: the
+    letters are numbered and printed by a background job whose page shows progress.
 
-    One job per page: a second click on “开始生成” is sent to the job the first started.
+    One job per page: a second click on “开始生成” is sent to the job the first started. A batch is started
+    only for the conditions the preview was shown for.
     """
 
     template_name = "debts/letters/letter_batch.html"
@@ -155,14 +172,46 @@ class LetterBatchView(SubmittedOnceMixin, ScopedMixin, FormView):
         data = form.cleaned_data
         return f"批量出具{data['kind']}（{len(data['villages'])} 个村，截至 {data['as_of']:%Y-%m-%d}）"
 
+    def form_valid(self, form):
+        if "issue" in self.request.POST and form.cleaned_data["previewed"] == form.conditions():
+            return super().form_valid(form)
+        if "issue" in self.request.POST:
+            messages.warning(self.request, "选择条件已改变，请核对下面的预览后再开始生成。")
+        form.data = form.data.copy()
+        form.data["previewed"] = form.conditions()
+        return self.render_to_response(self.get_context_data(form=form, preview=self.preview(form)))
+
+    def preview(self, form) -> dict:
+        """Whom the batch letters, for how much, and who had a letter of the same kind lately."""
+        data, run_out = form.cleaned_data, []
+        groups = select_groups(user=self.request.user, villages=list(data["villages"]), min_balance=data["min_balance"],
+                               origins=data["origins"], age=data["age"], today=data["as_of"], kind=data["kind"],
+                               left_out=run_out)
+        too_large = [g for g in groups if g.too_large]
+        groups = [g for g in groups if not g.too_large]
+        recent = recent_letters(groups, data["kind"])
+        rows = [{"group": g, "recent": recent.get((g.village.pk, g.debtor.pk))} for g in groups]
+        issued = rows if data["include_recent"] else [r for r in rows if r["recent"] is None]
+        return {
+            "rows": rows[:PREVIEW_ROWS], "more": max(0, len(rows) - PREVIEW_ROWS), "count": len(issued),
+            "total": sum((r["group"].total for r in issued), Decimal("0")),
+            "recent": [r for r in rows if r["recent"] is not None][:PREVIEW_ROWS], "recent_count": len(recent),
+            "repeat_days": letter_repeat_days(), "run_out": run_out[:20], "run_out_count": len(run_out),
+            "too_large": [g.too_large_message() for g in too_large],
+        }
+
     def act(self, form):
         data = form.cleaned_data
         self.job = services.letters_job_create(
             user=self.request.user, villages=list(data["villages"]), kind=data["kind"],
-            min_balance=data["min_balance"], origins=data["origins"], age=data["age"], as_of=data["as_of"])
+            min_balance=data["min_balance"], origins=data["origins"], age=data["age"], as_of=data["as_of"],
+            include_recent=data["include_recent"])
 
     def get_success_url(self):
         return _job_url(self.job.pk)
+
+
+PREVIEW_ROWS = 300
 
 
 # --- Delivery and receipt on the letter's page -----------------------------------------------
@@ -205,6 +254,53 @@ class LetterAnswerView(_LetterAction):
         self.success_message = ANSWER_MESSAGES[data["result"]]
 
 
+class LetterVoidView(_LetterAction):
+    """作废 a letter not yet served: it keeps its number, marked void with the reason."""
+
+    form_class = VoidForm
+    permission = perms.CLAIM_MANAGE
+    extra_context = {"title": "作废函件"}
+    success_message = "函件已作废，编号保留在登记簿中并注明作废原因。"
+
+    def act(self, form):
+        services.letter_void(user=self.request.user, letter=self.object, reason=form.cleaned_data["reason"])
+
+
+@require_POST
+@login_required
+def letters_void_batch(request, job):
+    """作废 the letters of one batch not yet served (from the letter list filtered by that batch)."""
+    check_perm(request.user, perms.CLAIM_MANAGE)
+    back = reverse("letters:letter-list") + "?" + urlencode({"job": job})
+    form = VoidForm(request.POST)
+    try:
+        require_valid(form)
+        batch = get_object_or_404(Job.objects.filter(kind="letters"), pk=job)
+        n = services.letters_void_batch(user=request.user, job=batch, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+        return HttpResponseRedirect(back)
+    messages.success(request, f"已作废这批中尚未送达的 {n} 份函件，编号保留并注明作废原因。")
+    return HttpResponseRedirect(back)
+
+
+@require_POST
+@login_required
+def letter_answer_undo(request, pk):
+    """撤销 today's receipt registration (from the letter's page or the receipt desk)."""
+    letter = _desk_letter(request, pk)
+    action = lambda: services.letter_answer_undo(user=request.user, letter=letter)  # noqa: E731
+    if request.htmx:
+        try:
+            action()
+        except ValidationError as error:
+            return _desk_reply(request, letter, error="；".join(error.messages))
+        return _desk_reply(request, letter, done=UNDONE)
+    return run_action(request, letter, action, UNDONE)
+
+
+UNDONE = "已撤销回执登记，函件恢复为登记前的状态。"
+
 ANSWER_MESSAGES = {
     Letter.State.CONFIRMED: "回执已登记：债务人确认无误，诉讼时效自回执日期起重新计算。",
     Letter.State.DISPUTED: "回执已登记：有异议，已转乡镇专班核实。",
@@ -230,16 +326,7 @@ class ReceiptDeskView(ScopedMixin, TemplateView):
             form = DeskLookupForm(request.GET)
             if form.is_valid():
                 number = form.cleaned_data["number"]
-                letters = letter_detail(request.user)
-                letter = letters.filter(number=number).first()
-                candidates = []
-                tail = re.search(r"(\d{4})-(\d{1,6})$", number)
-                if letter is None and tail and number.isascii():
-                    # A USB scanner often cannot type the Chinese part of a number: match on year and sequence.
-                    candidates = list(letters.filter(
-                        number__endswith=f"-{tail[1]}-{int(tail[2]):04d}").order_by("number")[:20])
-                    if len(candidates) == 1:
-                        letter, candidates = candidates[0], []
+                letter, candidates = desk_lookup(letter_detail(request.user), number)
                 context.update(number=number, letter=letter, candidates=candidates,
                                not_found=letter is None and not candidates)
             else:
@@ -247,6 +334,35 @@ class ReceiptDeskView(ScopedMixin, TemplateView):
         if request.htmx:
             return render(request, "debts/letters/_desk_result.html", context)
         return self.render_to_response(self.get_context_data(**context))
+
+
+DESK_CANDIDATES = 20
+
+
+def desk_lookup(letters, text: str) -> tuple[Letter | None, list[Letter]]:
+    """(the letter, or None with the candidates to choose from) for what was typed or scanned at the desk:
+    the whole number; its end (`后沟村-2026-0006`, or `2026-0006` from a scanner that cannot type Chinese),
+    with whatever stands before it matched within the number; or part of a number or the debtor's name
+    (pinyin initials too). Letters still waiting for delivery or a receipt come first."""
+    letter = letters.filter(number=text).first()
+    if letter is not None:
+        return letter, []
+    tail = re.search(r"(\d{4})-(\d{1,6})$", text)
+    if tail:
+        found = letters.filter(number__endswith=f"-{tail[1]}-{int(tail[2]):04d}")
+        prefix = text[:tail.start()].strip("-")
+        if prefix:
+            found = found.filter(number__icontains=prefix)
+    else:
+        condition = Q(number__icontains=text) | Q(debtor__name__icontains=text)
+        if text.isascii() and text.isalpha():
+            condition |= Q(debtor__search_keys__icontains=text.lower())
+        found = letters.filter(condition)
+    waiting = Case(When(state__in=[Letter.State.ISSUED, Letter.State.DELIVERED], then=0), default=1)
+    candidates = list(found.annotate(waiting=waiting).order_by("waiting", "-created_at", "-pk")[:DESK_CANDIDATES])
+    if len(candidates) == 1:
+        return candidates[0], []
+    return None, candidates
 
 
 def _desk_letter(request, pk) -> Letter:

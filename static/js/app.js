@@ -19,4 +19,14 @@
       window.history.back();
     }
   });
+
+  // A form marked <form data-confirm="question"> is sent only after the user says yes. Caught before the
+  // form's own handlers (htmx's too), so a "no" sends nothing by either path.
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form[data-confirm]");
+    if (form && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }, true);
 })();
