@@ -22,6 +22,9 @@ from .selectors import contract_list, resolution_list
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+AREA_HELP = "不填的，按所选地块的台账面积合计"
+
+
 class ContractForm(ScopedModelForm):
     annual_fee = MoneyField(label="年承包费(元)", required=False)
     total_amount = MoneyField(label="合同总额(元)", required=False)
@@ -30,10 +33,11 @@ class ContractForm(ScopedModelForm):
     class Meta:
         model = Contract
         fields = ["village", "number", "title", "kind", "counterparty", "parcels", "assets", "subject_note",
-                  "area_mu", "signed_on", "start_date", "end_date", "annual_fee", "total_amount", "form",
-                  "resolution", "signer", "signer_authorised", "has_price_review", "outsider_township_approved",
-                  "occupied_after_expiry", "is_new_resource", "source", "note"]
-        widgets = {"signed_on": DATE, "start_date": DATE, "end_date": DATE,
+                  "area_mu", "area_from_parcels", "signed_on", "start_date", "end_date", "annual_fee",
+                  "total_amount", "form", "resolution", "signer", "signer_authorised", "has_price_review",
+                  "outsider_township_approved", "occupied_after_expiry", "is_new_resource", "source", "note"]
+        # `area_from_parcels`: set by the page's script while it fills the area from the parcels picked.
+        widgets = {"signed_on": DATE, "start_date": DATE, "end_date": DATE, "area_from_parcels": forms.HiddenInput,
                    "note": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, user, **kwargs):
@@ -44,6 +48,7 @@ class ContractForm(ScopedModelForm):
         self.fields["assets"].queryset = asset_list(user)
         self.fields["resolution"].queryset = resolution_list(user)
         self.fields["resolution"].empty_label = "（无民主决策记录）"
+        self.fields["area_mu"].help_text = AREA_HELP
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             # The village of a registered contract does not change.

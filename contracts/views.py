@@ -19,6 +19,7 @@ from core.generic import (
     require_valid,
     run_action,
 )
+from core.money import format_area
 from core.pdf import pdf_response
 from core.scoping import check_perm, scoped
 from core.submissions import FIELD as SUBMISSION_FIELD
@@ -83,6 +84,7 @@ class ContractDetailView(RecordDetailView):
             state_index=S.values.index(contract.state),
             problems=problems,
             confirmed=[p for p in problems if p.status == ContractProblem.Status.CONFIRMED],
+            not_run=services.rules_not_run(contract),
             attachment_form=AttachmentForm(),
             instalment_form=InstalmentForm(),
             payment_form=PaymentForm(),
@@ -122,8 +124,10 @@ class ContractCreateView(_PickersMixin, RecordCreateView):
 
     def write(self, form):
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("parcels", "assets", "version")}
-        return services.contract_register(user=self.request.user, data=data, parcels=form.cleaned_data["parcels"],
-                                          assets=form.cleaned_data["assets"])
+        contract = services.contract_register(user=self.request.user, data=data,
+                                              parcels=form.cleaned_data["parcels"], assets=form.cleaned_data["assets"])
+        self.success_message = _area_filled(self.success_message, form, contract)
+        return contract
 
 
 class ContractUpdateView(_PickersMixin, RecordUpdateView):
@@ -137,9 +141,19 @@ class ContractUpdateView(_PickersMixin, RecordUpdateView):
 
     def write(self, form):
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("parcels", "assets", "version", "village")}
-        return services.contract_update(user=self.request.user, contract=self.object, data=data,
-                                        parcels=form.cleaned_data["parcels"], assets=form.cleaned_data["assets"],
-                                        expected_version=form.cleaned_data.get("version"))
+        contract = services.contract_update(user=self.request.user, contract=self.object, data=data,
+                                            parcels=form.cleaned_data["parcels"], assets=form.cleaned_data["assets"],
+                                            expected_version=form.cleaned_data.get("version"))
+        self.success_message = _area_filled(self.success_message, form, contract)
+        return contract
+
+
+def _area_filled(message: str, form, contract) -> str:
+    """Says so when the area saved is not the one the page sent: filled, or kept to the parcels, by the server
+    (a page without its script sends the area as it was)."""
+    if contract.area_from_parcels and contract.area_mu != form.cleaned_data.get("area_mu"):
+        return f"{message}合同面积已按所选地块的台账面积合计记为 {format_area(contract.area_mu)} 亩。"
+    return message
 
 
 # --- Pickers (htmx) ----------------------------------------------------------------
@@ -240,6 +254,9 @@ class DetermineView(_ContractAction):
         kwargs["problems"] = services.problems_pending(contract=self.object)
         kwargs.setdefault("initial", {})["version"] = self.object.version
         return kwargs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(not_run=services.rules_not_run(self.object), **kwargs)
 
     def act(self, form):
         data = form.cleaned_data
