@@ -6,6 +6,7 @@ from django import forms
 from core.bounds import query_int
 from core.forms import MoneyField, ScopedModelForm, VersionField, style_fields
 from core.submissions import OnceFormMixin
+from villages.forms import pick_label
 from villages.selectors import asset_list, parcel_list, party_list
 
 from .models import (
@@ -67,22 +68,14 @@ class ContractForm(ScopedModelForm):
         return cleaned
 
     def chosen(self, name):
-        """(id, label) of what is picked, to redraw the pickers after an error."""
+        """(id, label, ledger area or None) of what is picked, to redraw the pickers after an error."""
         field = self[name]
         values = field.value() or []
         if not isinstance(values, (list, tuple)):
             values = [values]
         ids = [pk for v in values if (pk := query_int(v)) is not None]
         objects = self.fields[name].queryset.filter(pk__in=ids)
-        return [(o.pk, pick_label(o)) for o in objects]
-
-
-def pick_label(obj) -> str:
-    if hasattr(obj, "ledger_area_mu"):
-        return f"{obj.code} {obj.name}（{obj.kind} {obj.ledger_area_mu} 亩）"
-    if hasattr(obj, "id_number"):
-        return f"{obj.name}（{obj.village.name}）"
-    return str(obj)
+        return [(o.pk, pick_label(o), getattr(o, "ledger_area_mu", None)) for o in objects]
 
 
 class InvestigationForm(forms.ModelForm):

@@ -25,6 +25,7 @@ from core.scoping import check_perm, scoped
 from core.submissions import FIELD as SUBMISSION_FIELD
 from core.submissions import submit_once
 from places.models import County
+from villages.forms import pick_label
 from villages.selectors import asset_list, parcel_list, party_list
 
 from . import documents, selectors, services
@@ -43,7 +44,6 @@ from .forms import (
     ResolutionEvidenceForm,
     ResolutionForm,
     RuleSettingsForm,
-    pick_label,
 )
 from .models import Attachment, ContractProblem, ContractState, Instalment
 
@@ -179,8 +179,13 @@ def pick(request, what):
             qs = qs.filter(village_id=village)
     else:
         raise Http404
-    items = [(obj.pk, pick_label(obj)) for obj in qs[:12]] if query or what != "parties" else []
-    return render(request, "contracts/_pick_results.html", {"items": items, "what": what})
+    items = ([(obj.pk, pick_label(obj), getattr(obj, "ledger_area_mu", None)) for obj in qs[:12]]
+             if query or what != "parties" else [])
+    # A picker with a dialog for new records (`add=1`) offers it when nothing is found, to those who may add.
+    can_add = request.GET.get("add") == "1" and perms.has_perm(
+        request.user, {"parties": perms.PARTY_CHANGE, "parcels": perms.PARCEL_CHANGE}.get(what, ""))
+    return render(request, "contracts/_pick_results.html", {"items": items, "what": what, "query": query,
+                                                             "can_add": can_add})
 
 
 # --- Workflow ------------------------------------------------------------------------
