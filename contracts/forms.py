@@ -6,6 +6,7 @@ from django import forms
 from core.bounds import query_int
 from core.forms import MoneyField, ScopedModelForm, VersionField, style_fields
 from core.submissions import OnceFormMixin
+from villages.forms import pick_label
 from villages.selectors import asset_list, parcel_list, party_list
 
 from .models import (
@@ -23,6 +24,9 @@ from .services import EVIDENCE_KINDS, EVIDENCE_REQUIRED
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+AREA_HELP = "不填的，按所选地块的台账面积合计"
+
+
 class ContractForm(ScopedModelForm):
     annual_fee = MoneyField(label="年承包费(元)", required=False)
     total_amount = MoneyField(label="合同总额(元)", required=False)
@@ -31,10 +35,11 @@ class ContractForm(ScopedModelForm):
     class Meta:
         model = Contract
         fields = ["village", "number", "title", "kind", "counterparty", "parcels", "assets", "subject_note",
-                  "area_mu", "signed_on", "start_date", "end_date", "annual_fee", "total_amount", "form",
-                  "resolution", "signer", "signer_authorised", "has_price_review", "outsider_township_approved",
-                  "occupied_after_expiry", "is_new_resource", "source", "note"]
-        widgets = {"signed_on": DATE, "start_date": DATE, "end_date": DATE,
+                  "area_mu", "area_from_parcels", "signed_on", "start_date", "end_date", "annual_fee",
+                  "total_amount", "form", "resolution", "signer", "signer_authorised", "has_price_review",
+                  "outsider_township_approved", "occupied_after_expiry", "is_new_resource", "source", "note"]
+        # `area_from_parcels`: set by the page's script while it fills the area from the parcels picked.
+        widgets = {"signed_on": DATE, "start_date": DATE, "end_date": DATE, "area_from_parcels": forms.HiddenInput,
                    "note": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, user, **kwargs):
@@ -45,6 +50,7 @@ class ContractForm(ScopedModelForm):
         self.fields["assets"].queryset = asset_list(user)
         self.fields["resolution"].queryset = resolution_list(user)
         self.fields["resolution"].empty_label = "（无民主决策记录）"
+        self.fields["area_mu"].help_text = AREA_HELP
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
             # The village of a registered contract does not change.
@@ -63,22 +69,14 @@ class ContractForm(ScopedModelForm):
         return cleaned
 
     def chosen(self, name):
-        """(id, label) of what is picked, to redraw the pickers after an error."""
+        """(id, label, ledger area or None) of what is picked, to redraw the pickers after an error."""
         field = self[name]
         values = field.value() or []
         if not isinstance(values, (list, tuple)):
             values = [values]
         ids = [pk for v in values if (pk := query_int(v)) is not None]
         objects = self.fields[name].queryset.filter(pk__in=ids)
-        return [(o.pk, pick_label(o)) for o in objects]
-
-
-def pick_label(obj) -> str:
-    if hasattr(obj, "ledger_area_mu"):
-        return f"{obj.code} {obj.name}（{obj.kind} {obj.ledger_area_mu} 亩）"
-    if hasattr(obj, "id_number"):
-        return f"{obj.name}（{obj.village.name}）"
-    return str(obj)
+        return [(o.pk, pick_label(o), getattr(o, "ledger_area_mu", None)) for o in objects]
 
 
 class InvestigationForm(forms.ModelForm):

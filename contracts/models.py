@@ -294,6 +294,9 @@ class Contract(VillageOwned):
     subject_note = models.CharField("标的说明", max_length=200, blank=True,
                                     help_text="台账上没有对应地块或资产时，写明标的")
     area_mu = models.DecimalField("合同面积(亩)", null=True, blank=True, validators=[positive_area], **AREA)
+    # The contract states no area, so it is the total ledger area of its parcels (DOMAIN.md §6: P03 and P08
+    # need an area): kept only while the area is that total.
+    area_from_parcels = models.BooleanField("合同面积按地块台账面积合计", default=False)
     signed_on = models.DateField("签订日期", null=True, blank=True)
     start_date = models.DateField("起始日期", null=True, blank=True)
     end_date = models.DateField("终止日期", null=True, blank=True, help_text="“至今”或未约定的留空")

@@ -185,6 +185,51 @@ RULES = {
 }
 
 
+# --- Rules that cannot run ------------------------------------------------------------
+# A rule that lacks the fact it compares stays silent, and silence reads as "no problem": these say which
+# rules could not run on the contract as it is, and what it lacks, so that nobody takes the silence for a
+# check (a contract with no area was never checked for its price per 亩).
+
+NO_AREA = "合同未填面积"
+NO_FEE = "合同未填年承包费"
+
+
+def p03_needs(contract, rules: RuleSettings) -> str | None:
+    floors = {"机动地", "四荒地"}
+    kinds = _parcel_kinds(contract)
+    if not kinds & floors:
+        return None
+    if contract.annual_fee is None:
+        return NO_FEE
+    # Land of several kinds is held to each kind's floor on the parcels' own areas: no contract area needed.
+    if len(kinds) == 1 and not contract.area_mu:
+        return NO_AREA
+    return None
+
+
+def p08_needs(contract, rules: RuleSettings) -> str | None:
+    return NO_AREA if contract.parcels.all() and not contract.area_mu else None
+
+
+def term_needs(contract, rules: RuleSettings) -> str | None:
+    missing = [what for what, value in (("起始", contract.start_date), ("终止", contract.end_date)) if value is None]
+    if not missing:
+        return None
+    return "合同未填起止日期" if len(missing) == 2 else f"合同未填{missing[0]}日期"
+
+
+NEEDS = {"P03": p03_needs, "P04": term_needs, "P06": term_needs, "P08": p08_needs}
+
+
+def not_run(contract, rules: RuleSettings) -> list[str]:
+    """One line per missing fact, naming the rules it kept from running: `P03、P08 未检查：合同未填面积`."""
+    lacking: dict[str, list[str]] = {}
+    for code, needs in NEEDS.items():
+        if reason := needs(contract, rules):
+            lacking.setdefault(reason, []).append(code)
+    return [f"{'、'.join(codes)} 未检查：{reason}" for reason, codes in lacking.items()]
+
+
 def evaluate(contract, rules: RuleSettings, today: date) -> list[Proposal]:
     proposals = []
     for code, rule in RULES.items():

@@ -48,7 +48,7 @@ from .models import (
     ResolutionEvidence,
     RuleSettings,
 )
-from .validation import check_subjects, contract_search_keys
+from .validation import check_subjects, contract_search_keys, fill_area
 
 S = ContractState
 
@@ -92,6 +92,14 @@ def current_proposals(contract: Contract, today: date | None = None) -> list[pro
     contract = _load_for_rules(contract.pk)
     return problem_rules.evaluate(contract, rule_settings_for(contract.village.township.county),
                                   today or timezone.localdate())
+
+
+def rules_not_run(contract: Contract) -> list[str]:
+    """The rules that could not run on the contract as it is, and what it lacks (`P03 未检查：合同未填面积`),
+    shown beside the proposed problems while they are still proposed."""
+    if contract.state not in (S.FOUND, S.INVESTIGATING):
+        return []
+    return problem_rules.not_run(contract, rule_settings_for(contract.village.township.county))
 
 
 @dataclass
@@ -222,6 +230,7 @@ def contract_register(*, user, data: dict[str, Any], parcels=(), assets=()) -> C
     require_village_in_scope(user, data["village"])
     check_subjects(data["village"], parcels, assets)
     contract = Contract(**data, state=S.FOUND)
+    fill_area(contract, parcels)
     contract.search_keys = contract_search_keys(contract.title, contract.counterparty.name)
     contract.full_clean()
     with acting_as(user):
@@ -246,11 +255,13 @@ def contract_update(*, user, contract: Contract, data: dict[str, Any], parcels=N
     require_perm(user, perms.CONTRACT_EDIT, message="您的角色不能修改合同。")
     locked = _lock(user, contract, expected_version)
     _may_edit(user, locked)
+    before = (locked.area_mu, locked.area_from_parcels)
     for name, value in data.items():
         setattr(locked, name, value)
+    subjects = parcels if parcels is not None else locked.parcels.all()
     if parcels is not None or assets is not None:
-        check_subjects(locked.village, parcels if parcels is not None else locked.parcels.all(),
-                        assets if assets is not None else locked.assets.all())
+        check_subjects(locked.village, subjects, assets if assets is not None else locked.assets.all())
+    fill_area(locked, subjects, before=before)
     locked.full_clean()
     _save(locked, user)
     before = list(locked.parcels.all())

@@ -19,11 +19,13 @@ from core.generic import (
     require_valid,
     run_action,
 )
+from core.money import format_area
 from core.pdf import pdf_response
 from core.scoping import check_perm, scoped
 from core.submissions import FIELD as SUBMISSION_FIELD
 from core.submissions import submit_once
 from places.models import County
+from villages.forms import pick_label
 from villages.selectors import asset_list, parcel_list, party_list
 
 from . import documents, selectors, services
@@ -42,7 +44,6 @@ from .forms import (
     ResolutionEvidenceForm,
     ResolutionForm,
     RuleSettingsForm,
-    pick_label,
 )
 from .models import Attachment, ContractProblem, ContractState, Instalment
 
@@ -83,6 +84,7 @@ class ContractDetailView(RecordDetailView):
             state_index=S.values.index(contract.state),
             problems=problems,
             confirmed=[p for p in problems if p.status == ContractProblem.Status.CONFIRMED],
+            not_run=services.rules_not_run(contract),
             attachment_form=AttachmentForm(),
             instalment_form=InstalmentForm(),
             payment_form=PaymentForm(),
@@ -122,8 +124,10 @@ class ContractCreateView(_PickersMixin, RecordCreateView):
 
     def write(self, form):
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("parcels", "assets", "version")}
-        return services.contract_register(user=self.request.user, data=data, parcels=form.cleaned_data["parcels"],
-                                          assets=form.cleaned_data["assets"])
+        contract = services.contract_register(user=self.request.user, data=data,
+                                              parcels=form.cleaned_data["parcels"], assets=form.cleaned_data["assets"])
+        self.success_message = _area_filled(self.success_message, form, contract)
+        return contract
 
 
 class ContractUpdateView(_PickersMixin, RecordUpdateView):
@@ -137,9 +141,19 @@ class ContractUpdateView(_PickersMixin, RecordUpdateView):
 
     def write(self, form):
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("parcels", "assets", "version", "village")}
-        return services.contract_update(user=self.request.user, contract=self.object, data=data,
-                                        parcels=form.cleaned_data["parcels"], assets=form.cleaned_data["assets"],
-                                        expected_version=form.cleaned_data.get("version"))
+        contract = services.contract_update(user=self.request.user, contract=self.object, data=data,
+                                            parcels=form.cleaned_data["parcels"], assets=form.cleaned_data["assets"],
+                                            expected_version=form.cleaned_data.get("version"))
+        self.success_message = _area_filled(self.success_message, form, contract)
+        return contract
+
+
+def _area_filled(message: str, form, contract) -> str:
+    """Says so when the area saved is not the one the page sent: filled, or kept to the parcels, by the server
+    (a page without its script sends the area as it was)."""
+    if contract.area_from_parcels and contract.area_mu != form.cleaned_data.get("area_mu"):
+        return f"{message}合同面积已按所选地块的台账面积合计记为 {format_area(contract.area_mu)} 亩。"
+    return message
 
 
 # --- Pickers (htmx) ----------------------------------------------------------------
@@ -165,8 +179,13 @@ def pick(request, what):
             qs = qs.filter(village_id=village)
     else:
         raise Http404
-    items = [(obj.pk, pick_label(obj)) for obj in qs[:12]] if query or what != "parties" else []
-    return render(request, "contracts/_pick_results.html", {"items": items, "what": what})
+    items = ([(obj.pk, pick_label(obj), getattr(obj, "ledger_area_mu", None)) for obj in qs[:12]]
+             if query or what != "parties" else [])
+    # A picker with a dialog for new records (`add=1`) offers it when nothing is found, to those who may add.
+    can_add = request.GET.get("add") == "1" and perms.has_perm(
+        request.user, {"parties": perms.PARTY_CHANGE, "parcels": perms.PARCEL_CHANGE}.get(what, ""))
+    return render(request, "contracts/_pick_results.html", {"items": items, "what": what, "query": query,
+                                                             "can_add": can_add})
 
 
 # --- Workflow ------------------------------------------------------------------------
@@ -240,6 +259,9 @@ class DetermineView(_ContractAction):
         kwargs["problems"] = services.problems_pending(contract=self.object)
         kwargs.setdefault("initial", {})["version"] = self.object.version
         return kwargs
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(not_run=services.rules_not_run(self.object), **kwargs)
 
     def act(self, form):
         data = form.cleaned_data

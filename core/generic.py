@@ -92,6 +92,10 @@ class _ServiceFormMixin:
         except ValidationError as error:
             _add_errors(form, error)
             return self.form_invalid(form)
+        return self.written(form)
+
+    def written(self, form):
+        """The answer once the service has written: a message and the next page."""
         messages.success(self.request, self.success_message)
         return HttpResponseRedirect(self.get_success_url())
 

@@ -22,8 +22,10 @@ from contracts import rules as problem_rules
 from contracts.bulk import contracts_create, parcels_create, resolution_placeholder, resolution_placeholders_create
 from contracts.models import Contract, ContractProblem, ContractState, Disposition, Resolution
 from contracts.services import disposition_approval_reason, problems_refresh, rule_settings_for
+from contracts.validation import parcels_area
 from core import permissions as perms
 from core.models import Role
+from core.money import format_area
 from villages.models import Asset, Parcel
 
 from . import kinds as K
@@ -320,11 +322,21 @@ class ContractPlanner(Planner):
         if self.is_bad(row):
             return
         if existing is None:
+            self._area_from_parcels(r)
             return
         self._changes(r, existing)
         if r.written != existing.number and (r.changes or r.subject_changes or r.new_problems or r.resolution):
             written = f"台账编号 {r.written}" if r.written else "未填合同编号"
             self.warn(row, "合同编号", f"{written}，按已登记的合同 {existing.number} 更新")
+
+    def _area_from_parcels(self, r: Row):
+        """A new contract whose row names parcels but no area takes their total ledger area, as one registered
+        on its page does (the low-price rule needs an area); the preview says so."""
+        if r.parcels and r.data.get("area_mu") is None:
+            total = parcels_area(r.parcels)
+            r.data["area_mu"], r.data["area_from_parcels"] = total, True
+            codes = "、".join(p.code for p in r.parcels)
+            self.warn(r.row, "面积(亩)", f"未填面积，按地块 {codes} 的台账面积合计记为 {format_area(total)} 亩")
 
     # --- The same contract under another number -------------------------------------------------
 
@@ -546,7 +558,8 @@ class ContractPlanner(Planner):
                 title = f"{r.number} 承包合同"
             r.obj = Contract(
                 village=r.village, number=r.number, title=title[:200], kind=kind, counterparty=party,
-                subject_note=d["subject_note"], area_mu=_ok(d.get("area_mu")), start_date=_ok(d.get("start_date")),
+                subject_note=d["subject_note"], area_mu=_ok(d.get("area_mu")),
+                area_from_parcels=d.get("area_from_parcels", False), start_date=_ok(d.get("start_date")),
                 end_date=_ok(d.get("end_date")), annual_fee=_ok(d.get("annual_fee")),
                 total_amount=_ok(d.get("total_amount")), form=d["form"] or "书面合同",
                 resolution=r.resolution if isinstance(r.resolution, Resolution) else None,

@@ -54,7 +54,8 @@ class PartyForm(ScopedModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # A post without the field (an older page, a script) keeps the party's status rather than failing.
-        self.fields["status"].required = False
+        if "status" in self.fields:
+            self.fields["status"].required = False
 
     def clean_status(self):
         return self.cleaned_data.get("status") or self.instance.status
@@ -70,6 +71,38 @@ class ParcelForm(ScopedModelForm):
                    "note": forms.Textarea(attrs={"rows": 3})}
 
 
+class _InVillageMixin:
+    """The form of a dialog over another page's form (a contract's): the record is registered in the village that
+    page chose, so the village is fixed and not sent (the dialog names it)."""
+
+    def __init__(self, *args, village, **kwargs):
+        self.village = village
+        kwargs["instance"] = self._meta.model(village=village)
+        super().__init__(*args, **kwargs)
+        self.fields["village"].disabled = True
+
+    def _chosen_village_id(self):
+        return self.village.pk
+
+
+class PartyQuickForm(_InVillageMixin, PartyForm):
+    """A new party, from a contract's counterparty picker; validated as on the party's own page."""
+
+    prefix = "party"
+
+    class Meta(PartyForm.Meta):
+        fields = ["village", "kind", "name", "id_number", "phone", "group", "is_member", "address", "note"]
+
+
+class ParcelQuickForm(_InVillageMixin, ParcelForm):
+    """A new parcel, from a contract's parcel picker; validated as on the parcel's own page."""
+
+    prefix = "parcel"
+
+    class Meta(ParcelForm.Meta):
+        fields = ["village", "code", "name", "kind", "ledger_area_mu", "group", "state", "boundaries", "note"]
+
+
 class AssetForm(ScopedModelForm):
     class Meta:
         model = Asset
@@ -77,3 +110,12 @@ class AssetForm(ScopedModelForm):
                   "acquired_on", "state", "note"]
         widgets = {"acquired_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                    "note": forms.Textarea(attrs={"rows": 3})}
+
+
+def pick_label(obj) -> str:
+    """How a party, parcel or asset reads in a picker (a contract's counterparty and subjects)."""
+    if hasattr(obj, "ledger_area_mu"):
+        return f"{obj.code} {obj.name}（{obj.kind} {obj.ledger_area_mu} 亩）"
+    if hasattr(obj, "id_number"):
+        return f"{obj.name}（{obj.village.name}）"
+    return str(obj)

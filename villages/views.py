@@ -1,5 +1,8 @@
 """Pages for villages, groups, parties, parcels and assets. Thin: scope, validate, call a service."""
+import re
+
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET
@@ -11,7 +14,16 @@ from core.scoping import groups_for, villages_for
 
 from . import selectors, services
 from .filters import AssetFilter, ParcelFilter, PartyFilter, VillageFilter
-from .forms import AssetForm, GroupForm, ParcelForm, PartyForm, VillageForm
+from .forms import (
+    AssetForm,
+    GroupForm,
+    ParcelForm,
+    ParcelQuickForm,
+    PartyForm,
+    PartyQuickForm,
+    VillageForm,
+    pick_label,
+)
 
 # --- Villages and groups -------------------------------------------------
 
@@ -170,6 +182,98 @@ class PartyCreateView(VillageFromQueryMixin, RecordCreateView):
 
     def write(self, form):
         return services.party_create(user=self.request.user, data=form.cleaned_data)
+
+
+# What a picker's search box holds: an ID number or credit code, a parcel code, or else a name.
+ID_LIKE = re.compile(r"[0-9A-Za-z]{15,18}")
+CODE_LIKE = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-_/]*")
+
+
+class _QuickCreateView(RecordCreateView):
+    """A party or parcel registered in a dialog over another page's form (a contract's), without leaving it.
+
+    `?village=ID` is the contract's village, where the record is registered (a village accountant's own
+    village without it). Scope and rights are the full page's: a village outside the scope is a 404 before a
+    user without the right gets a 403. Saved, the dialog shows the record with what the opening page needs to
+    pick it; with errors, the form again.
+    """
+
+    template_name = "villages/_quick_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.village = None
+        if request.user.is_authenticated:
+            wanted = query_int(request.GET.get("village"))
+            if wanted is None and request.user.scope_level == "village":
+                wanted = request.user.village_id
+            if wanted is not None:
+                self.village = get_object_or_404(villages_for(request.user), pk=wanted)
+        return super().dispatch(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if self.village is None:
+            raise Http404("未指定村。")
+        return super().post(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        if self.village is None:
+            # The contract's village is not chosen yet: the dialog says so instead of a form.
+            self.object = None
+            return render(request, self.template_name, self.get_context_data(form=None))
+        return super().get(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "village": self.village}
+
+    def get_initial(self):
+        return {**super().get_initial(), **self.typed(self.request.GET.get("q", "").strip()[:100])}
+
+    def typed(self, query: str) -> dict:
+        """The form's fields that take what was typed in the picker before the dialog was opened."""
+        raise NotImplementedError
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(village=self.village, noun=self.noun,
+                       action=f"{self.request.path}?village={self.village.pk}" if self.village else "")
+        return context
+
+    def written(self, form):
+        obj = self.object
+        obj.refresh_from_db()    # the area as stored (3.50), not as typed (3.5)
+        return render(self.request, self.template_name, {
+            "picked": obj, "noun": self.noun, "label": pick_label(obj),
+            "area": getattr(obj, "ledger_area_mu", None)})
+
+
+class PartyQuickCreateView(_QuickCreateView):
+    form_class = PartyQuickForm
+    permission = perms.PARTY_CHANGE
+    noun = "当事人"
+
+    def typed(self, query):
+        if ID_LIKE.fullmatch(query):
+            return {"id_number": query}
+        # Pinyin initials ("hmc") found nobody, but they are not a name.
+        return {"name": query} if not query.isascii() else {}
+
+    def write(self, form):
+        return services.party_create(user=self.request.user, data=form.cleaned_data)
+
+
+class ParcelQuickCreateView(_QuickCreateView):
+    form_class = ParcelQuickForm
+    permission = perms.PARCEL_CHANGE
+    noun = "地块"
+
+    def typed(self, query):
+        if CODE_LIKE.fullmatch(query):
+            return {"code": query}
+        return {"name": query} if query else {}
+
+    def write(self, form):
+        return services.parcel_create(user=self.request.user, data=form.cleaned_data)
+
 
 
 class PartyUpdateView(RecordUpdateView):
