@@ -188,6 +188,7 @@ def in_force(today: date) -> Q:
             & ~Q(state=S.STANDARDISED, disposition__kind=DispositionKind.TERMINATE))
 
 
+@transaction.atomic
 def parcels_follow_contracts(parcels, *, user=None, today: date | None = None) -> int:
     """A parcel's state follows its contracts: 已发包 while one is in force; when none is any longer, 闲置 (or
     已收回 where a termination took it back, which `_recover_subjects` records with its day). 被占用 and 已收回
