@@ -93,6 +93,9 @@ class Village(models.Model):
     collective_org = models.CharField(
         "集体经济组织名称", max_length=100, blank=True, help_text="在函件上署名盖章的组织，如：峪口村股份经济合作社"
     )
+    contact_person = models.CharField("联系人", max_length=30, blank=True,
+                                      help_text="印在函件上，债务人有疑问时联系的人，如：村报账员 王丽")
+    contact_phone = models.CharField("联系电话", max_length=30, blank=True, help_text="印在函件上")
     households = models.PositiveIntegerField("户数", null=True, blank=True)
     population = models.PositiveIntegerField("人口", null=True, blank=True)
     total_area_mu = models.DecimalField("总面积(亩)", null=True, blank=True, validators=[positive_area], **AREA)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import help, views
 from .warnings import WARNINGS
 
 app_name = "reports"
@@ -24,6 +24,7 @@ urlpatterns = [
     path("reports/risk/cases/<int:pk>/review/", views.risk_case_review, name="risk-case-review"),
     path("reports/risk/tasks/<int:pk>/done/", views.risk_task_done, name="risk-task-done"),
     path("reports/settings/", views.SettingsView.as_view(), name="settings"),
+    path("help/", help.HelpView.as_view(), name="help"),
     path("reports/income/", views.IncomeListView.as_view(), name="income-list"),
     path("reports/income/new/", views.IncomeCreateView.as_view(), name="income-create"),
     path("reports/income/<int:pk>/delete/", views.income_delete, name="income-delete"),

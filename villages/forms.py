@@ -10,7 +10,8 @@ from .models import Asset, Parcel, Party
 class VillageForm(forms.ModelForm):
     class Meta:
         model = Village
-        fields = ["township", "name", "code", "collective_org", "households", "population", "total_area_mu",
+        fields = ["township", "name", "code", "collective_org", "contact_person", "contact_phone",
+                  "households", "population", "total_area_mu",
                   "arable_area_mu", "forest_area_mu", "expected_contracts", "note"]
         widgets = {"note": forms.Textarea(attrs={"rows": 3})}
 

@@ -156,7 +156,15 @@ def _one_context(letter: Letter) -> dict:
         "reply_by": document_date(letter.reply_by),
         "issued_on": document_date(letter.created_at or timezone.now()),
         "pay_at": f"{org}财务室（{village.full_name}）",
+        "contact": contact_line(village),
     }
+
+
+def contact_line(village) -> str:
+    """Whom the debtor asks: the village's contact person and phone, as its page records them."""
+    parts = [f"联系人：{village.contact_person}" if village.contact_person else "",
+             f"联系电话：{village.contact_phone}" if village.contact_phone else ""]
+    return "，".join(p for p in parts if p)
 
 
 def _date(value) -> str:
@@ -218,9 +226,10 @@ def batch_chars(letter_ids: list[int]) -> set[str]:
     workers are; it must cover every text `_one_context` prints.
     """
     chars = set("".join(label for _, label in ClaimOrigin.choices) + "".join(LetterKind.values)
-                + SIGNING_ORG_SUFFIX + "人民政府财务室" + PENALTY_NOTE)
+                + SIGNING_ORG_SUFFIX + "人民政府财务室联系人电话：，" + PENALTY_NOTE)
     letter_fields = ("number", "debtor__name", "debtor__address", "debtor__group__name", "village__name",
-                     "village__collective_org", "village__township__name")
+                     "village__collective_org", "village__township__name", "village__contact_person",
+                     "village__contact_phone")
     item_fields = ("claim__origin_note", "claim__contract__number", "claim__contract__title")
     for start in range(0, len(letter_ids), 2000):
         ids = letter_ids[start:start + 2000]
