@@ -6,4 +6,4 @@ class ContractsConfig(AppConfig):
     verbose_name = "合同"
 
     def ready(self):
-        from . import exports  # noqa: F401  (registers the list exporters)
+        from . import bundles, exports  # noqa: F401  (register the list exporters and the documents job)

@@ -5,6 +5,7 @@ from . import views
 app_name = "contracts"
 
 urlpatterns = [
+    path("contracts/documents/", views.documents_bundle, name="documents-bundle"),
     path("contracts/", views.ContractListView.as_view(), name="contract-list"),
     path("contracts/new/", views.ContractCreateView.as_view(), name="contract-create"),
     path("contracts/<int:pk>/", views.ContractDetailView.as_view(), name="contract-detail"),

@@ -1,10 +1,11 @@
 """Contract and resolution pages. Thin: scope, validate, call one service, redirect."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Q, When
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core import permissions as perms
@@ -21,7 +22,7 @@ from core.generic import (
 )
 from core.money import format_area
 from core.pdf import pdf_response
-from core.scoping import check_perm, scoped
+from core.scoping import check_perm, scoped, villages_for
 from core.submissions import FIELD as SUBMISSION_FIELD
 from core.submissions import submit_once
 from places.models import County
@@ -423,6 +424,27 @@ def attachment_download(request, pk):
 
 
 # --- Documents ----------------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def documents_bundle(request):
+    """Print many contracts' 认定书 or 调查报告 as one PDF (a job): a village's (`village`) or those ticked on the
+    list (`contract`, repeated). Whoever may read the contracts may print them."""
+    from .bundles import bundle_start
+
+    village = None
+    if request.POST.get("village"):
+        village = get_object_or_404(villages_for(request.user), pk=query_int(request.POST.get("village")) or 0)
+    back = village.get_absolute_url() if village else reverse("contracts:contract-list")
+    try:
+        job = bundle_start(user=request.user, kind=request.POST.get("kind", ""), village=village,
+                           contract_ids=[pk for pk in (query_int(v) for v in request.POST.getlist("contract")) if pk])
+    except ValidationError as error:
+        messages.error(request, "；".join(error.messages))
+        return HttpResponseRedirect(back)
+    messages.success(request, "已开始生成，完成后在本页下载。")
+    return HttpResponseRedirect(reverse("core:job-detail", args=[job.pk]))
 
 
 @require_GET

@@ -48,6 +48,8 @@ class VillageDetailView(RecordDetailView):
         context["groups"] = self.object.groups.all()
         context["totals"] = selectors.village_ledger_totals(self.object)
         context["group_form"] = GroupForm(village=self.object)
+        # The contract documents the village's page prints in one go (contracts/bundles.py).
+        context["bundle_kinds"] = [("determination", "合同认定书"), ("investigation", "调查报告")]
         return context
 
 
