@@ -232,6 +232,22 @@ class CollectorForm(forms.Form):
         style_fields(self)
 
 
+class BulkCollectorForm(forms.Form):
+    """One collector for the claims ticked on the list: those who may take cash in every one of their villages."""
+
+    collector = forms.ModelChoiceField(label="清收责任人", queryset=User.objects.none(),
+                                       error_messages={"required": "请选择清收责任人。"})
+
+    def __init__(self, *args, villages, **kwargs):
+        super().__init__(*args, **kwargs)
+        villages = set(villages)
+        candidates = [u.pk for u in User.objects.filter(is_active=True).select_related("village", "township")
+                      if perms.has_perm(u, perms.LEDGER_CASH)
+                      and villages <= set(villages_for(u).values_list("pk", flat=True))]
+        self.fields["collector"].queryset = User.objects.filter(pk__in=candidates).order_by("real_name")
+        style_fields(self)
+
+
 class EventForm(forms.Form):
     kind = forms.ChoiceField(label="事项", choices=[(k.value, k.label) for k in EVENT_KINDS_BY_HAND])
     happened_on = forms.DateField(label="日期", widget=DATE, initial=timezone.localdate)

@@ -408,6 +408,24 @@ def claim_assign_collector(*, user, claim: Claim, collector, on: date | None = N
 
 
 @transaction.atomic
+def claims_assign_collector(*, user, claims, collector, on: date | None = None) -> int:
+    """专人清收 for many claims at once, all or none: each must be one the collector may collect."""
+    claims = sorted(claims, key=lambda c: c.pk)
+    if not claims:
+        raise ValidationError("请先在列表中勾选债权。")
+    refused = []
+    for claim in claims:
+        try:
+            claim_assign_collector(user=user, claim=claim, collector=collector, on=on)
+        except ValidationError:
+            refused.append(claim.number)
+    if refused:
+        raise ValidationError({"collector": f"{collector} 不能在以下债权所在的村登记收款，未作任何指定："
+                                            + "、".join(refused[:20]) + ("等" if len(refused) > 20 else "")})
+    return len(claims)
+
+
+@transaction.atomic
 def claim_record_event(*, user, claim: Claim, kind: str, happened_on: date, note: str = "",
                        letter=None) -> ClaimEvent:
     """A step on the timeline (of a letter's delivery or reply, when `letter` is given). A served demand

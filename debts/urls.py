@@ -14,6 +14,7 @@ urlpatterns = [
     path("claims/<int:pk>/seal/", views.ClaimSealView.as_view(), name="claim-seal"),
     path("claims/<int:pk>/unseal/", views.ClaimUnsealView.as_view(), name="claim-unseal"),
     path("claims/<int:pk>/collector/", views.ClaimCollectorView.as_view(), name="claim-collector"),
+    path("claims/collector/", views.ClaimsCollectorView.as_view(), name="claims-collector"),
     path("claims/<int:pk>/events/new/", views.ClaimEventView.as_view(), name="claim-event"),
     path("claims/<int:pk>/mediation/new/", views.MediationCreateView.as_view(), name="mediation-create"),
     path("claims/<int:pk>/legal/new/", views.LegalActionCreateView.as_view(), name="legal-create"),

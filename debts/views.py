@@ -3,10 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
-from django.views.generic import TemplateView
+from django.views.generic import FormView, TemplateView
 
 from contracts.selectors import contract_list, resolution_list
 from core import permissions as perms
@@ -30,6 +32,7 @@ from core.xlsx import Column, build_xlsx, xlsx_response
 from . import selectors, services, votes
 from .filters import ClaimFilter, DebtFilter, MediationFilter
 from .forms import (
+    BulkCollectorForm,
     ClaimForm,
     CollectorForm,
     DebtForm,
@@ -244,6 +247,38 @@ class ClaimCollectorView(_ClaimAction):
     def act(self, form):
         services.claim_assign_collector(user=self.request.user, claim=self.object,
                                         collector=form.cleaned_data["collector"])
+
+
+class ClaimsCollectorView(ScopedMixin, FormView):
+    """批量指定清收人: the claims ticked on the list (`claim`, repeated), one collector for all of them."""
+
+    template_name = "debts/claims_collector.html"
+    form_class = BulkCollectorForm
+    permission = perms.CLAIM_MANAGE
+    LIMIT = 500
+
+    def dispatch(self, request, *args, **kwargs):
+        data = request.POST if request.method == "POST" else request.GET
+        ids = [pk for pk in (query_int(v) for v in data.getlist("claim")) if pk][:self.LIMIT]
+        self.claims = list(selectors.claim_list(request.user).filter(pk__in=ids)
+                           .select_related("village", "debtor", "collector").order_by("village__name", "number"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "villages": {c.village_id for c in self.claims}}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(claims=self.claims, limit=self.LIMIT, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            n = services.claims_assign_collector(user=self.request.user, claims=self.claims,
+                                                 collector=form.cleaned_data["collector"])
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"已为 {n} 笔债权指定清收责任人：{form.cleaned_data['collector']}。")
+        return HttpResponseRedirect(reverse("debts:claim-list"))
 
 
 class ClaimEventView(_ClaimAction):
