@@ -26,7 +26,8 @@ class RuleSettings(models.Model):
     The defaults are those of DOMAIN.md; the county office edits them.
     """
 
-    county = models.OneToOneField("places.County", on_delete=models.CASCADE, related_name="rule_settings")
+    county = models.OneToOneField("places.County", verbose_name="县", on_delete=models.CASCADE,
+                                  related_name="rule_settings")
     reserve_land_floor = models.DecimalField("机动地年承包费下限(元/亩)", default=Decimal("300"), **MONEY)
     wasteland_floor = models.DecimalField("四荒地年承包费下限(元/亩)", default=Decimal("100"), **MONEY)
     max_term_years = models.PositiveSmallIntegerField("一般承包期上限(年)", default=20)
@@ -105,8 +106,8 @@ class Resolution(VillageOwned):
         output_field=models.BooleanField(verbose_name="通过"),
         db_persist=True,
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT,
+                                   related_name="+", null=True, blank=True)
     # Recorded by a ledger import whose row said 民主程序 是: the vote is claimed, its details are to follow.
     # It never passes (no counts), so nothing that needs a passed resolution can rest on it.
     details_pending = models.BooleanField("台账导入，详情待补录", default=False)
@@ -376,7 +377,7 @@ class Contract(VillageOwned):
 class Instalment(models.Model):
     """One scheduled payment of a contract. What has been paid is recorded by a service."""
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="instalments")
+    contract = models.ForeignKey(Contract, verbose_name="合同", on_delete=models.CASCADE, related_name="instalments")
     due_date = models.DateField("应付日期")
     amount = models.DecimalField("应付金额(元)", validators=[MinValueValidator(Decimal("0.01"), "金额必须大于0。")],
                                  **MONEY)
@@ -433,15 +434,15 @@ class ContractProblem(models.Model):
         CONFIRMED = "已确认", "已确认"
         DISMISSED = "已排除", "已排除"
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="problems")
+    contract = models.ForeignKey(Contract, verbose_name="合同", on_delete=models.CASCADE, related_name="problems")
     code = models.CharField("问题代码", max_length=3, choices=ProblemCode.choices)
     reason = models.TextField("依据")
     from_rule = models.BooleanField("系统规则提出", default=True)
     status = models.CharField("状态", max_length=5, choices=Status.choices, default=Status.PROPOSED)
     decision_note = models.TextField("确认/排除理由", blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="确认/排除人", on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField("确认/排除时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "合同问题"
@@ -462,15 +463,17 @@ class ContractProblem(models.Model):
 class Investigation(models.Model):
     """The written fact report of the field check (调查报告)."""
 
-    contract = models.OneToOneField(Contract, on_delete=models.CASCADE, related_name="investigation")
+    contract = models.OneToOneField(Contract, verbose_name="合同", on_delete=models.CASCADE,
+                                    related_name="investigation")
     investigated_on = models.DateField("调查日期")
     investigators = models.CharField("调查人员", max_length=200)
     parcel_check = models.TextField("地块核查情况", help_text="实地踏勘、四至、面积测量情况")
     history = models.TextField("合同沿革", blank=True, help_text="发包经过、续签、变更、履行情况")
     parties_heard = models.TextField("询问当事人情况", blank=True)
     findings = models.TextField("调查结论")
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="填报人", on_delete=models.PROTECT,
+                                   related_name="+")
+    updated_at = models.DateTimeField("填报时间", auto_now=True)
 
     class Meta:
         verbose_name = "调查报告"
@@ -486,12 +489,14 @@ class Investigation(models.Model):
 class Determination(models.Model):
     """The township's determination (合同认定书): facts, legal basis, proposed handling."""
 
-    contract = models.OneToOneField(Contract, on_delete=models.CASCADE, related_name="determination")
+    contract = models.OneToOneField(Contract, verbose_name="合同", on_delete=models.CASCADE,
+                                    related_name="determination")
     facts = models.TextField("认定事实")
     legal_basis = models.TextField("认定依据", blank=True)
     proposed_handling = models.TextField("处理意见", blank=True)
-    determined_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    determined_at = models.DateTimeField()
+    determined_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="认定人", on_delete=models.PROTECT,
+                                      related_name="+")
+    determined_at = models.DateTimeField("认定时间")
 
     class Meta:
         verbose_name = "合同认定"
@@ -521,16 +526,18 @@ class Disposition(models.Model):
         APPROVED = "县已批准", "县已批准"
         REJECTED = "县已驳回", "县已驳回"
 
-    contract = models.OneToOneField(Contract, on_delete=models.CASCADE, related_name="disposition")
+    contract = models.OneToOneField(Contract, verbose_name="合同", on_delete=models.CASCADE,
+                                    related_name="disposition")
     kind = models.CharField("处置方式", max_length=10, choices=DispositionKind.choices)
     plan = models.TextField("处置方案")
-    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    chosen_at = models.DateTimeField()
+    chosen_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="选定人", on_delete=models.PROTECT,
+                                  related_name="+")
+    chosen_at = models.DateTimeField("选定时间")
     approval = models.CharField("县级审批", max_length=5, choices=Approval.choices, default=Approval.NOT_NEEDED)
     approval_reason = models.CharField("须县级审批的原因", max_length=100, blank=True)
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                    related_name="+")
-    approved_at = models.DateTimeField(null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审批人", on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField("审批时间", null=True, blank=True)
     approval_note = models.TextField("审批意见", blank=True)
     # 完善修订
     agreement_date = models.DateField("补充协议签订日期", null=True, blank=True)
@@ -555,9 +562,9 @@ class Disposition(models.Model):
     new_contract = models.OneToOneField(Contract, verbose_name="新合同", on_delete=models.PROTECT, null=True,
                                         blank=True, related_name="relet_disposition")
     completion_note = models.TextField("完成情况", blank=True)
-    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+")
-    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="完成确认人", on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="+")
+    completed_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "处置"
@@ -579,12 +586,13 @@ class StoredFile(models.Model):
     attachment of a contract, or the evidence of a resolution."""
 
     original_name = models.CharField("文件名", max_length=200)
-    content_type = models.CharField(max_length=50)
+    content_type = models.CharField("文件类型", max_length=50)
     size = models.PositiveIntegerField("大小(字节)")
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField("校验值(SHA-256)", max_length=64)
     note = models.CharField("说明", max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
         abstract = True
@@ -604,7 +612,7 @@ class Attachment(StoredFile):
         PHOTO = "现场照片", "现场照片"
         OTHER = "其他", "其他"
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="attachments")
+    contract = models.ForeignKey(Contract, verbose_name="合同", on_delete=models.CASCADE, related_name="attachments")
     kind = models.CharField("类别", max_length=10, choices=Kind.choices)
     file = models.FileField(storage=private_storage, upload_to="contracts/%Y/%m/")
 

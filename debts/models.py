@@ -510,8 +510,8 @@ class ClaimEvent(models.Model):
                                related_name="claim_events")
     happened_on = models.DateField("日期")
     note = models.CharField("说明", max_length=300, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
 
@@ -549,7 +549,8 @@ class MediationCase(VillageOwned):
     state = models.CharField("状态", max_length=5, choices=State.choices, default=State.ACTIVE)
     defaulted_on = models.DateField("违约日期", null=True, blank=True)
     note = models.TextField("备注", blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT,
+                                   related_name="+")
 
     class Meta:
         verbose_name = "调解案件"
@@ -599,7 +600,8 @@ class LegalAction(VillageOwned):
     outcome = models.TextField("结果", blank=True)
     closed_on = models.DateField("结案日期", null=True, blank=True)
     note = models.TextField("备注", blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT,
+                                   related_name="+")
 
     class Meta:
         verbose_name = "追缴案件"
@@ -730,8 +732,8 @@ class DisputeTask(VillageOwned):
     opened_on = models.DateField("提出日期")
     closed_on = models.DateField("办结日期", null=True, blank=True)
     outcome = models.TextField("核实结果", blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+")
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="办结人", on_delete=models.PROTECT,
+                                  null=True, blank=True, related_name="+")
 
     class Meta:
         verbose_name = "异议核实"

@@ -28,7 +28,8 @@ class ReportSettings(models.Model):
     """One row per county: the weights of the township ranking (红黑榜) and the thresholds of the
     village risk classes (重点村分类管理). The county office edits them; the defaults follow DOMAIN.md."""
 
-    county = models.OneToOneField("places.County", on_delete=models.CASCADE, related_name="report_settings")
+    county = models.OneToOneField("places.County", verbose_name="县", on_delete=models.CASCADE,
+                                  related_name="report_settings")
     # 红黑榜: a township's score is the weighted mean of its rates.
     weight_found = models.PositiveSmallIntegerField("合同查找率权重", default=15)
     weight_area_checked = models.PositiveSmallIntegerField("面积核对率权重", default=10)
@@ -119,7 +120,8 @@ class IncomeRecord(VillageOwned):
     payer = models.CharField("交款单位/个人", max_length=100, blank=True)
     voucher_no = models.CharField("凭证号", max_length=50, blank=True)
     note = models.CharField("说明", max_length=300)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT,
+                                   related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -140,7 +142,8 @@ class CadreRelative(models.Model):
                                  related_name="cadre_relative")
     relation = models.CharField("与村干部关系", max_length=100, help_text="如：村支书之弟、村主任配偶")
     note = models.CharField("说明", max_length=300, blank=True)
-    flagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    flagged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="标记人", on_delete=models.PROTECT,
+                                   related_name="+")
     flagged_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
