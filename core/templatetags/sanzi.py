@@ -38,3 +38,11 @@ def duration(value):
     minutes = max(1, round(value.total_seconds() / 60))
     hours, minutes = divmod(minutes, 60)
     return " ".join(part for part in (f"{hours} 小时" if hours else "", f"{minutes} 分钟" if minutes else "") if part)
+
+
+@register.filter
+def filled_fields(form):
+    """The fields of a bound filter form that hold a value: the conditions a list is filtered by."""
+    if form is None or not form.is_bound:
+        return []
+    return [field for field in form if field.value() not in (None, "", [], ())]
