@@ -4,7 +4,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
-from core.forms import MoneyField, ScopedModelForm, style_fields
+from core.forms import MoneyField, PercentField, ScopedModelForm, style_fields
 
 from .measures import Period
 from .models import IncomeRecord, ReportSettings, RiskClass
@@ -57,6 +57,8 @@ def presets(today: date) -> list[tuple[str, str, str]]:
 class ReportSettingsForm(forms.ModelForm):
     income_yellow = MoneyField(label="村集体年收入低于（黄，元）")
     income_red = MoneyField(label="村集体年收入低于（红，元）")
+    arrears_yellow = PercentField(label="欠款占比（黄，%）", help_text="未清收余额 ÷ 应清收，达到即为黄色")
+    arrears_red = PercentField(label="欠款占比（红，%）")
 
     class Meta:
         model = ReportSettings

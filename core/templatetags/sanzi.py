@@ -46,3 +46,31 @@ def filled_fields(form):
     if form is None or not form.is_bound:
         return []
     return [field for field in form if field.value() not in (None, "", [], ())]
+
+
+@register.filter
+def as_text_rows(form):
+    """What a form would edit, as rows of text for a user who may only read it: label, value as people
+    write it (money with separators, shares as percentages, 是/否), and the field's help."""
+    from django import forms
+
+    from core.forms import MoneyField, PercentField
+    from core.money import format_percent, format_yuan
+
+    rows = []
+    for bound in form:
+        if bound.is_hidden:
+            continue
+        field, value = bound.field, bound.initial
+        if value is None or value == "":
+            text = "—"
+        elif isinstance(field, PercentField):
+            text = format_percent(value)
+        elif isinstance(field, MoneyField):
+            text = format_yuan(value)
+        elif isinstance(field, forms.BooleanField):
+            text = "是" if value else "否"
+        else:
+            text = str(value)
+        rows.append({"label": bound.label, "text": text, "help": field.help_text})
+    return rows
