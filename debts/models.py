@@ -664,7 +664,7 @@ class Letter(VillageOwned):
     job = models.ForeignKey("core.Job", verbose_name="生成任务", on_delete=models.PROTECT, null=True, blank=True,
                             related_name="+")
     total = models.DecimalField("合计(元)", **MONEY)
-    as_of = models.DateField("截止日期")
+    as_of = models.DateField("截至日期")
     reply_by = models.DateField("回复期限")
     state = models.CharField("状态", max_length=5, choices=State.choices, default=State.ISSUED)
     delivered_on = models.DateField("送达日期", null=True, blank=True)

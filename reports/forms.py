@@ -19,9 +19,9 @@ class _PeriodChecks(forms.Form):
         cleaned = super().clean()
         start, end = cleaned.get("start"), cleaned.get("end")
         if end and end > timezone.localdate():
-            self.add_error("end", "截止日期不能晚于今天。")
+            self.add_error("end", "截至日期不能晚于今天。")
         if start and end and start > end:
-            self.add_error("start", "起始日期不能晚于截止日期。")
+            self.add_error("start", "起始日期不能晚于截至日期。")
         return cleaned
 
 
@@ -164,7 +164,7 @@ class RiskReviewForm(forms.Form):
 class ProgressReportForm(_PeriodChecks):
     scope = forms.ChoiceField(label="报告范围")
     start = forms.DateField(label="统计起始日期", required=False, widget=DATE, help_text="留空为自开展以来")
-    end = forms.DateField(label="统计截止日期", required=False, widget=DATE, help_text="留空为今天")
+    end = forms.DateField(label="统计截至日期", required=False, widget=DATE, help_text="留空为今天")
 
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)

@@ -107,7 +107,7 @@ def place_of(user, scope: str) -> Place:
 def progress_job_create(*, user, scope: str, start: date | None, end: date | None, enqueue: bool = True) -> Job:
     place = place_of(user, scope)
     if start and end and start > end:
-        raise ValidationError("起始日期不能晚于截止日期。")
+        raise ValidationError("起始日期不能晚于截至日期。")
     period = Period(start, end)
     return job_create(user=user, kind=JOB_KIND, title=f"{place.name}清化收工作进展报告（{period.label}）",
                       params={"scope": scope, "start": start.isoformat() if start else "",

@@ -88,8 +88,8 @@ class BatchForm(OnceFormMixin, forms.Form):
         choices=[c for c in ClaimOrigin.choices if c[0] != ClaimOrigin.TAX_ERA],
         help_text="不选则包括全部原因。三提五统、农业税尾欠等已封存的债权一律不出具函件。")
     age = forms.ChoiceField(label="账龄", required=False, choices=[("", "全部账龄"), *AGE_BANDS])
-    as_of = forms.DateField(label="截止日期", widget=DATE, initial=timezone.localdate,
-                            help_text="函件上的对账截止日期，回复期限为其后 30 天。")
+    as_of = forms.DateField(label="截至日期", widget=DATE, initial=timezone.localdate,
+                            help_text="函件列明截至此日的欠款，回复期限为其后 30 天。")
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,7 +104,7 @@ class BatchForm(OnceFormMixin, forms.Form):
     def clean_as_of(self):
         as_of = self.cleaned_data["as_of"]
         if as_of > timezone.localdate():
-            raise forms.ValidationError("截止日期不能晚于今天。")
+            raise forms.ValidationError("截至日期不能晚于今天。")
         return as_of
 
 
