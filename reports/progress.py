@@ -87,7 +87,7 @@ def shown(value, kind: str) -> str:
 def scope_choices(user) -> list[tuple[str, str]]:
     choices = [(f"county:{c.pk}", f"{c.name}（全县）") for c in counties_for(user).order_by("name")]
     choices += [(f"township:{t.pk}", f"{t.county.name}{t.name}" if user.scope_level == "all" else t.name)
-                for t in townships_for(user).order_by("county__name", "name")]
+                for t in townships_for(user).order_by("county__name", "sort_key", "name")]
     return choices
 
 
@@ -162,7 +162,7 @@ def report_context(place: Place, period: Period) -> dict:
     cases = list(Disposition.objects.filter(place.villages("contract__village"),
                                             kind__in=[DispositionKind.COURT, DispositionKind.ESCALATE])
                  .select_related("contract__village__township", "contract__counterparty")
-                 .order_by("contract__village__township__name", "contract__village__name", "contract__number"))
+                 .order_by("contract__village__township__sort_key", "contract__village__sort_key", "contract__number"))
     claims = list(open_claims(with_balances(Claim.objects.filter(place.villages())
                                             .select_related("village__township", "debtor")))
                   .order_by(F("balance").desc(), "pk")[:KEY_CLAIMS])

@@ -10,6 +10,7 @@ from core.scoping import villages_for
 from core.submissions import OnceFormMixin
 from debts.models import ClaimOrigin, DisputeTask, Letter, LetterKind
 from debts.selectors import AGE_BANDS
+from places.models import Village
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -93,7 +94,7 @@ class BatchForm(OnceFormMixin, forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        villages = villages_for(user).order_by("township__name", "-is_township_body", "name")
+        villages = villages_for(user).order_by(*Village._meta.ordering)
         self.fields["villages"].queryset = villages
         # Every village in scope is ticked until the user narrows the batch.
         self.fields["villages"].initial = [v.pk for v in villages]
