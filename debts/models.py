@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core.audit import register_audited
 from core.files import private_storage
+from core.money import format_yuan
 from villages.models import MONEY, VillageOwned, positive_money
 
 
@@ -295,7 +296,7 @@ class Entry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.day_shown} {self.kind} {self.amount}"
+        return f"{self.day_shown} {self.kind} {format_yuan(self.amount)} 元"
 
     @property
     def day_shown(self) -> str:
@@ -576,7 +577,7 @@ class MediationInstalment(models.Model):
         ordering = ["case_id", "due_date", "id"]
 
     def __str__(self):
-        return f"{self.due_date:%Y-%m-%d} {self.amount}"
+        return f"{self.due_date:%Y-%m-%d} {format_yuan(self.amount)} 元"
 
     def get_additional_data(self):
         return {**self.case.get_additional_data(), "record": f"mediationcase:{self.case_id}"}

@@ -74,3 +74,25 @@ def as_text_rows(form):
             text = str(value)
         rows.append({"label": bound.label, "text": text, "help": field.help_text})
     return rows
+
+
+WAN = 10000
+
+
+@register.filter
+def wan(value):
+    """An amount for a dashboard, with its unit: from 10,000 元 up in 万元 with two decimals, the exact figure
+    on hover (`12345678` → `1,234.57 万元`, title `12,345,678.00 元`); below it in 元 (`9,800.00 元`)."""
+    from decimal import Decimal
+
+    from django.utils.html import format_html
+
+    from core.money import cents, format_yuan
+
+    if value is None or value == "":
+        return "—"
+    amount = Decimal(value)
+    if abs(amount) < WAN:
+        return f"{format_yuan(amount)} 元"
+    return format_html('<span class="wan" title="{} 元">{} 万元</span>', format_yuan(amount),
+                       f"{cents(amount / WAN):,.2f}")
