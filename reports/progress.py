@@ -174,8 +174,10 @@ def report_context(place: Place, period: Period) -> dict:
         "generated": document_date(timezone.localdate()),
         "child_label": {"township": "乡镇", "village": "村", "county": "县"}[place.child_level],
         "measures": [{"label": label, "value": shown(getattr(total, key), kind)} for key, label, kind in MEASURE_ROWS],
-        "measure_lines": [[{"label": label, "value": shown(getattr(total, key), kind)}
-                           for key, label, kind in MEASURE_ROWS[i:i + 3]] for i in range(0, len(MEASURE_ROWS), 3)],
+        # Three figures a line, the last line filled out with empty cells.
+        "measure_lines": [([{"label": label, "value": shown(getattr(total, key), kind)}
+                            for key, label, kind in MEASURE_ROWS[i:i + 3]] + [None, None])[:3]
+                          for i in range(0, len(MEASURE_ROWS), 3)],
         "columns": [LABELS[key] for key in TABLE_COLUMNS],
         "children": [{"name": c.name, "cells": [shown(getattr(c.measures, key), KINDS[key]) for key in TABLE_COLUMNS],
                       "measures": c.measures} for c in breakdown.children],
