@@ -4,7 +4,7 @@ from decimal import Decimal
 from django import forms
 
 from core.bounds import query_int
-from core.forms import MoneyField, ScopedModelForm, VersionField, style_fields
+from core.forms import MoneyField, PercentField, ScopedModelForm, VersionField, style_fields
 from core.submissions import OnceFormMixin
 from villages.forms import pick_label
 from villages.selectors import asset_list, parcel_list, party_list
@@ -298,6 +298,7 @@ class RuleSettingsForm(forms.ModelForm):
     reserve_land_floor = MoneyField(label="机动地年承包费下限(元/亩)")
     wasteland_floor = MoneyField(label="四荒地年承包费下限(元/亩)")
     county_approval_amount = MoneyField(label="须县级审批的合同金额(元)")
+    area_tolerance = PercentField(label="面积允许误差(%)")
 
     class Meta:
         model = RuleSettings

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from core.audit import register_audited
 from core.files import private_storage
-from core.money import cents
+from core.money import cents, format_yuan
 from villages.models import AREA, MONEY, VillageOwned, positive_area
 
 not_negative_money = MinValueValidator(Decimal("0"), message="金额不能为负数。")
@@ -399,7 +399,7 @@ class Instalment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.due_date:%Y-%m-%d} {self.amount}"
+        return f"{self.due_date:%Y-%m-%d} {format_yuan(self.amount)} 元"
 
     @property
     def outstanding(self) -> Decimal:

@@ -20,4 +20,4 @@ class CoreConfig(AppConfig):
         user_logged_in.connect(mark_seen, dispatch_uid="core.mark_seen")
         # `places` stands below core and knows nothing of the audit trail, so its models are put under it here.
         for model in (County, Township, Village, Group):
-            register_audited(model, exclude=("search_keys",))
+            register_audited(model, exclude=("search_keys", "sort_key"))

@@ -1,6 +1,10 @@
 """Form helpers shared by every app: Bootstrap classes and scoped place choices."""
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
 from django import forms
 from django.contrib.auth.forms import PasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from .bounds import DATE_MAX, DATE_MIN, DateInBounds
@@ -113,6 +117,42 @@ class MoneyField(forms.CharField):
         if value in self.empty_values:
             return None
         return parse_amount(value, label=f"“{self.label}”" if self.label else "金额")
+
+
+class PercentField(forms.CharField):
+    """A share typed and shown as a percentage (`5`, `5%` or `5.25％` for 0.05, 0.0525), cleaned to the
+    fraction the model keeps: nobody should have to write 5% as 0.05."""
+
+    def __init__(self, *args, decimals: int = 2, **kwargs):
+        self.decimals = decimals
+        super().__init__(*args, **kwargs)
+        self.widget.attrs.setdefault("maxlength", "10")
+        self.widget.attrs.setdefault("inputmode", "decimal")
+
+    def prepare_value(self, value):
+        from .money import format_percent
+
+        if isinstance(value, (int, float)) or hasattr(value, "quantize"):
+            return format_percent(value).removesuffix("%")
+        return value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        label = f"“{self.label}”" if self.label else "比例"
+        text = unicodedata.normalize("NFKC", value).strip().removesuffix("%").strip()
+        try:
+            percent = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError("%(label)s请填写百分数，如 5 或 5%%。", params={"label": label},
+                                  code="invalid") from None
+        if not percent.is_finite() or percent < 0 or percent > 100:
+            raise ValidationError("%(label)s应在 0 至 100%% 之间。", params={"label": label}, code="range")
+        if percent != percent.quantize(Decimal(1).scaleb(-self.decimals)):
+            raise ValidationError("%(label)s最多 %(decimals)d 位小数。",
+                                  params={"label": label, "decimals": self.decimals}, code="precision")
+        return percent / 100
 
 
 class VersionField(forms.IntegerField):

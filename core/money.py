@@ -42,6 +42,14 @@ def format_area(value) -> str:
     return f"{cents(value):,.2f}"
 
 
+def format_percent(share) -> str:
+    """A share as a percentage with no trailing zeros: `0.05` → `5%`, `0.3` → `30%`, `0.0525` → `5.25%`."""
+    if share is None:
+        return ""
+    percent = (Decimal(share) * 100).normalize()
+    return f"{percent:f}%"
+
+
 def capital_yuan(value) -> str:
     """`12345` → `人民币壹万贰仟叁佰肆拾伍元整` (the form used on letters and documents)."""
     amount = cents(value)

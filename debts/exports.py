@@ -21,7 +21,7 @@ class LettersExport(Exporter):
 
     def columns(self):
         return [Column("编号", 24), Column("类型", 10), Column("乡镇", 10), Column("村", 10), Column("债务人", 14),
-                Column("证件号码", 21), Column("金额(元)", 14, money=True), Column("截止日期", 12),
+                Column("证件号码", 21), Column("金额(元)", 14, money=True), Column("截至日期", 12),
                 Column("回复期限", 12), Column("状态", 8), Column("送达日期", 12), Column("送达方式", 10),
                 Column("送达人", 10), Column("回执日期", 12), Column("有异议金额(元)", 14, money=True)]
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core.audit import register_audited
 from core.files import private_storage
+from core.money import format_yuan
 from villages.models import MONEY, VillageOwned, positive_money
 
 
@@ -295,7 +296,7 @@ class Entry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.day_shown} {self.kind} {self.amount}"
+        return f"{self.day_shown} {self.kind} {format_yuan(self.amount)} 元"
 
     @property
     def day_shown(self) -> str:
@@ -577,7 +578,7 @@ class MediationInstalment(models.Model):
         ordering = ["case_id", "due_date", "id"]
 
     def __str__(self):
-        return f"{self.due_date:%Y-%m-%d} {self.amount}"
+        return f"{self.due_date:%Y-%m-%d} {format_yuan(self.amount)} 元"
 
     def get_additional_data(self):
         return {**self.case.get_additional_data(), "record": f"mediationcase:{self.case_id}"}
@@ -667,7 +668,7 @@ class Letter(VillageOwned):
     job = models.ForeignKey("core.Job", verbose_name="生成任务", on_delete=models.PROTECT, null=True, blank=True,
                             related_name="+")
     total = models.DecimalField("合计(元)", **MONEY)
-    as_of = models.DateField("截止日期")
+    as_of = models.DateField("截至日期")
     reply_by = models.DateField("回复期限")
     state = models.CharField("状态", max_length=5, choices=State.choices, default=State.ISSUED)
     delivered_on = models.DateField("送达日期", null=True, blank=True)

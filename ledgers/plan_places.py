@@ -4,6 +4,7 @@ from collections import defaultdict
 
 from core.bulk import bulk_insert
 from places.models import County, Group, Township, Village
+from places.sorting import name_sort_key
 from villages.models import Parcel
 
 from . import kinds as K
@@ -69,13 +70,15 @@ class PlacePlanner(Planner):
         if self.duplicate(seen, key, row, "组" if group_name else "村"):
             return
         township = self._child(self.townships, self.new_townships, county, township_name,
-                               lambda parent: Township(name=township_name))
+                               lambda parent: Township(name=township_name, sort_key=name_sort_key(township_name)))
         village = self._child(self.villages, self.new_villages, township, village_name,
-                              lambda parent: Village(name=village_name, search_keys=cached_keys(village_name)))
+                              lambda parent: Village(name=village_name, search_keys=cached_keys(village_name),
+                                                     sort_key=name_sort_key(village_name)))
         if not group_name:
             self._apply(row, village, data, self.village_updates, f"村 {township_name}{village_name}")
             return
-        group = self._child(self.groups, self.new_groups, village, group_name, lambda parent: Group(name=group_name))
+        group = self._child(self.groups, self.new_groups, village, group_name,
+                            lambda parent: Group(name=group_name, sort_key=name_sort_key(group_name)))
         self._apply(row, group, data, self.group_updates, f"村民小组 {village_name}{group_name}")
 
     def _county(self, row, name):

@@ -31,6 +31,7 @@ from core.jobs import JobError, job_add_file, job_create, job_runner
 from core.models import Job
 from core.permissions import CLAIM_MANAGE, LEDGER_IMPORT
 from core.scoping import made_within_scope, villages_for
+from places.models import Village
 
 from . import confirm, formats, importer
 from .mapping import remember, saved_mapping, saved_values
@@ -109,7 +110,7 @@ def ledger_upload(*, user, kind: str, upload) -> LedgerImport:
 
 def villages_choosable(user) -> dict:
     """The villages a sheet may be said to be in: those in the user's scope, by id."""
-    return {v.pk: v for v in villages_for(user).select_related("township").order_by("township__name", "name")}
+    return {v.pk: v for v in villages_for(user).select_related("township").order_by(*Village._meta.ordering)}
 
 
 def _county(ledger_import: LedgerImport):

@@ -13,10 +13,29 @@ from django.db.models import Q
 from django.urls import reverse
 from pypinyin import Style, lazy_pinyin
 
+from .sorting import SORT_KEY_MAX, name_sort_key
+
 AREA = {"max_digits": 12, "decimal_places": 2}
 TOWNSHIP_BODY_LABEL = "镇本级"
 positive_area = MinValueValidator(Decimal("0.01"), message="面积必须大于0亩。")
 not_negative_area = MinValueValidator(Decimal("0"), message="面积不能为负数。")
+
+
+class SortedByName(models.Model):
+    """A place listed in the order people read names (places.sorting): its `sort_key` follows its name on
+    every save, whoever saves it (services, loaders, factories); bulk writers set it themselves."""
+
+    sort_key = models.CharField(max_length=SORT_KEY_MAX, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.sort_key = name_sort_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "sort_key"}
+        super().save(*args, **kwargs)
 
 
 class County(models.Model):
@@ -36,7 +55,7 @@ class County(models.Model):
         return {"county_id": self.pk}
 
 
-class Township(models.Model):
+class Township(SortedByName):
     county = models.ForeignKey(County, verbose_name="县", on_delete=models.PROTECT, related_name="townships")
     name = models.CharField("乡镇名称", max_length=50)
     code = models.CharField("行政区划代码", max_length=12, blank=True)
@@ -45,7 +64,7 @@ class Township(models.Model):
         db_table = "villages_township"
         verbose_name = "乡镇"
         verbose_name_plural = "乡镇"
-        ordering = ["county_id", "name"]
+        ordering = ["county_id", "sort_key", "name"]
         constraints = [models.UniqueConstraint(fields=["county", "name"], name="township_unique_name",
                                                 violation_error_message="本县已有同名乡镇。")]
 
@@ -62,7 +81,8 @@ class Township(models.Model):
     def new_body(self) -> "Village":
         """The township's own unit (镇本级), unsaved: for a writer that inserts townships in bulk."""
         return Village(township=self, is_township_body=True, name=self.body_name,
-                       collective_org=f"{self.name}人民政府", search_keys=pinyin_keys(self.body_name))
+                       collective_org=f"{self.name}人民政府", search_keys=pinyin_keys(self.body_name),
+                       sort_key=name_sort_key(self.body_name))
 
     def body(self) -> "Village":
         """The township's own unit (镇本级, DOMAIN.md §8), made the first time it is asked for.
@@ -86,7 +106,7 @@ class Township(models.Model):
         return body
 
 
-class Village(models.Model):
+class Village(SortedByName):
     township = models.ForeignKey(Township, verbose_name="乡镇", on_delete=models.PROTECT, related_name="villages")
     name = models.CharField("村名", max_length=50)
     code = models.CharField("行政区划代码", max_length=12, blank=True)
@@ -116,8 +136,8 @@ class Village(models.Model):
         db_table = "villages_village"
         verbose_name = "村"
         verbose_name_plural = "村"
-        # The township's own unit first, then its villages.
-        ordering = ["township__name", "-is_township_body", "name"]
+        # Townships and villages by pinyin; the township's own unit first, then its villages.
+        ordering = ["township__sort_key", "township_id", "-is_township_body", "sort_key", "name"]
         constraints = [
             models.UniqueConstraint(fields=["township", "name"], name="village_unique_name",
                                     violation_error_message="本乡镇已有同名的村。"),
@@ -179,7 +199,7 @@ class VillageOwned(models.Model):
             raise ValidationError({"group": "所选村民小组不属于该村。"})
 
 
-class Group(VillageOwned):
+class Group(SortedByName, VillageOwned):
     village = models.ForeignKey(Village, verbose_name="村", on_delete=models.PROTECT, related_name="groups")
     name = models.CharField("组名", max_length=30, help_text="如：一组、第三村民小组")
     leader = models.CharField("组长", max_length=30, blank=True)
@@ -190,7 +210,7 @@ class Group(VillageOwned):
         db_table = "villages_group"
         verbose_name = "村民小组"
         verbose_name_plural = "村民小组"
-        ordering = ["village_id", "name"]
+        ordering = ["village_id", "sort_key", "name"]
         constraints = [models.UniqueConstraint(fields=["village", "name"], name="group_unique_name",
                                                 violation_error_message="本村已有同名村民小组。")]
 

@@ -4,7 +4,7 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
-from core.forms import MoneyField, ScopedModelForm, style_fields
+from core.forms import MoneyField, PercentField, ScopedModelForm, style_fields
 
 from .measures import Period
 from .models import IncomeRecord, ReportSettings, RiskClass
@@ -19,9 +19,9 @@ class _PeriodChecks(forms.Form):
         cleaned = super().clean()
         start, end = cleaned.get("start"), cleaned.get("end")
         if end and end > timezone.localdate():
-            self.add_error("end", "截止日期不能晚于今天。")
+            self.add_error("end", "截至日期不能晚于今天。")
         if start and end and start > end:
-            self.add_error("start", "起始日期不能晚于截止日期。")
+            self.add_error("start", "起始日期不能晚于截至日期。")
         return cleaned
 
 
@@ -57,6 +57,8 @@ def presets(today: date) -> list[tuple[str, str, str]]:
 class ReportSettingsForm(forms.ModelForm):
     income_yellow = MoneyField(label="村集体年收入低于（黄，元）")
     income_red = MoneyField(label="村集体年收入低于（红，元）")
+    arrears_yellow = PercentField(label="欠款占比（黄，%）", help_text="未清收余额 ÷ 应清收，达到即为黄色")
+    arrears_red = PercentField(label="欠款占比（红，%）")
 
     class Meta:
         model = ReportSettings
@@ -162,7 +164,7 @@ class RiskReviewForm(forms.Form):
 class ProgressReportForm(_PeriodChecks):
     scope = forms.ChoiceField(label="报告范围")
     start = forms.DateField(label="统计起始日期", required=False, widget=DATE, help_text="留空为自开展以来")
-    end = forms.DateField(label="统计截止日期", required=False, widget=DATE, help_text="留空为今天")
+    end = forms.DateField(label="统计截至日期", required=False, widget=DATE, help_text="留空为今天")
 
     def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)

@@ -67,6 +67,7 @@ from debts.models import (
     LetterItem,
 )
 from places.models import County, Township, Village
+from places.sorting import name_sort_key
 from villages.models import Parcel
 
 from .models import IncomeRecord
@@ -548,7 +549,9 @@ def measures_by(place: Place, period: Period = Period(), *, level: str | None = 
         by_key[row[key]].new_income += row["total"]
 
     problems = problem_counts(place, period) if charts else {}
-    children = [Child(k, names.get(k, ""), by_key[k]) for k in sorted(by_key, key=lambda k: (names.get(k, ""), k))]
+    # Townships and villages in the order people read their names (places.sorting), not by character code.
+    children = [Child(k, names.get(k, ""), by_key[k])
+                for k in sorted(by_key, key=lambda k: (name_sort_key(names.get(k, "")), names.get(k, ""), k))]
     total = sum((c.measures for c in children), Measures())
     return Breakdown(place, period, children, total, problems, dispositions, steps)
 

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from core.audit import register_audited
+from core.money import format_yuan
 from villages.models import MONEY, VillageOwned, positive_money
 
 not_negative_money = MinValueValidator(Decimal("0"), message="金额不能为负数。")
@@ -132,7 +133,7 @@ class IncomeRecord(VillageOwned):
         indexes = [models.Index(fields=["village", "received_on"])]
 
     def __str__(self):
-        return f"{self.received_on:%Y-%m-%d} {self.kind} {self.amount}"
+        return f"{self.received_on:%Y-%m-%d} {self.kind} {format_yuan(self.amount)} 元"
 
 
 class CadreRelative(models.Model):

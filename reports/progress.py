@@ -87,7 +87,7 @@ def shown(value, kind: str) -> str:
 def scope_choices(user) -> list[tuple[str, str]]:
     choices = [(f"county:{c.pk}", f"{c.name}（全县）") for c in counties_for(user).order_by("name")]
     choices += [(f"township:{t.pk}", f"{t.county.name}{t.name}" if user.scope_level == "all" else t.name)
-                for t in townships_for(user).order_by("county__name", "name")]
+                for t in townships_for(user).order_by("county__name", "sort_key", "name")]
     return choices
 
 
@@ -107,7 +107,7 @@ def place_of(user, scope: str) -> Place:
 def progress_job_create(*, user, scope: str, start: date | None, end: date | None, enqueue: bool = True) -> Job:
     place = place_of(user, scope)
     if start and end and start > end:
-        raise ValidationError("起始日期不能晚于截止日期。")
+        raise ValidationError("起始日期不能晚于截至日期。")
     period = Period(start, end)
     return job_create(user=user, kind=JOB_KIND, title=f"{place.name}清化收工作进展报告（{period.label}）",
                       params={"scope": scope, "start": start.isoformat() if start else "",
@@ -162,7 +162,7 @@ def report_context(place: Place, period: Period) -> dict:
     cases = list(Disposition.objects.filter(place.villages("contract__village"),
                                             kind__in=[DispositionKind.COURT, DispositionKind.ESCALATE])
                  .select_related("contract__village__township", "contract__counterparty")
-                 .order_by("contract__village__township__name", "contract__village__name", "contract__number"))
+                 .order_by("contract__village__township__sort_key", "contract__village__sort_key", "contract__number"))
     claims = list(open_claims(with_balances(Claim.objects.filter(place.villages())
                                             .select_related("village__township", "debtor")))
                   .order_by(F("balance").desc(), "pk")[:KEY_CLAIMS])
@@ -174,8 +174,10 @@ def report_context(place: Place, period: Period) -> dict:
         "generated": document_date(timezone.localdate()),
         "child_label": {"township": "乡镇", "village": "村", "county": "县"}[place.child_level],
         "measures": [{"label": label, "value": shown(getattr(total, key), kind)} for key, label, kind in MEASURE_ROWS],
-        "measure_lines": [[{"label": label, "value": shown(getattr(total, key), kind)}
-                           for key, label, kind in MEASURE_ROWS[i:i + 3]] for i in range(0, len(MEASURE_ROWS), 3)],
+        # Three figures a line, the last line filled out with empty cells.
+        "measure_lines": [([{"label": label, "value": shown(getattr(total, key), kind)}
+                            for key, label, kind in MEASURE_ROWS[i:i + 3]] + [None, None])[:3]
+                          for i in range(0, len(MEASURE_ROWS), 3)],
         "columns": [LABELS[key] for key in TABLE_COLUMNS],
         "children": [{"name": c.name, "cells": [shown(getattr(c.measures, key), KINDS[key]) for key in TABLE_COLUMNS],
                       "measures": c.measures} for c in breakdown.children],

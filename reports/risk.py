@@ -114,7 +114,7 @@ def village_risks(place: Place, settings: ReportSettings | None = None) -> list[
     today = timezone.localdate()
     settings = settings or report_settings_for(county_of(place))
     villages = list(Village.objects.filter(place.villages("")).select_related("township")
-                    .order_by("township__name", "name"))
+                    .order_by(*Village._meta.ordering))
     measures = {c.key: c.measures for c in measures_by(place, Period(), level="village").children}
     income = defaultdict(Decimal)
     in_force = (Q(start_date__lte=today) | Q(start_date__isnull=True)) & (Q(end_date__gte=today)

@@ -56,20 +56,20 @@ def expiring(user, place: Place, days: int = 90) -> QuerySet[Contract]:
     today = timezone.localdate()
     return (contract_list(user).filter(place.villages(), _not_terminated(), end_date__gte=today,
                                        end_date__lte=today + timedelta(days=days))
-            .order_by("end_date", "village__name", "number"))
+            .order_by("end_date", "village__sort_key", "number"))
 
 
 def lapsing(user, place: Place):
     return (claim_list(user).filter(place.villages(), state_filter(ClockState.SOON, timezone.localdate()),
                                     sealed=False, balance__gt=0)
-            .order_by("lapse_on", "village__name", "number"))
+            .order_by("lapse_on", "village__sort_key", "number"))
 
 
 def lapsed(user, place: Place):
     today = timezone.localdate()
     return (claim_list(user).filter(place.villages(), state_filter(ClockState.LAPSED, today)
                                     | state_filter(ClockState.BEYOND, today), sealed=False, balance__gt=0)
-            .order_by("lapse_on", "village__name", "number"))
+            .order_by("lapse_on", "village__sort_key", "number"))
 
 
 def overdue(user, place: Place) -> QuerySet[Instalment]:
@@ -78,7 +78,7 @@ def overdue(user, place: Place) -> QuerySet[Instalment]:
             .filter(place.villages("contract__village"), due_date__lt=timezone.localdate(),
                     paid_amount__lt=F("amount"), claim__isnull=True)
             .annotate(unpaid=F("amount") - F("paid_amount"))
-            .order_by("due_date", "contract__village__name", "contract__number"))
+            .order_by("due_date", "contract__village__sort_key", "contract__number"))
 
 
 def undisposed(user, place: Place) -> QuerySet[Contract]:
@@ -86,7 +86,7 @@ def undisposed(user, place: Place) -> QuerySet[Contract]:
     return (contract_list(user).select_related("determination")
             .filter(place.villages(), state=ContractState.DETERMINED, is_compliant=False,
                     determination__determined_at__lt=since)
-            .order_by("determination__determined_at", "village__name", "number"))
+            .order_by("determination__determined_at", "village__sort_key", "number"))
 
 
 def mediation(user, place: Place):

@@ -220,12 +220,13 @@ def test_rule_settings_are_read_by_all_and_changed_by_the_county_only(personas, 
     assert client_for(personas.cadre).get(url).status_code == 200
     data = {"reserve_land_floor": "350", "wasteland_floor": "100", "max_term_years": "20",
             "wasteland_max_term_years": "50", "forest_max_term_years": "70", "price_review_term_years": "15",
-            "written_required_months": "6", "area_tolerance": "0.05", "county_approval_amount": "500万"}
+            "written_required_months": "6", "area_tolerance": "5", "county_approval_amount": "500万"}
     assert client_for(personas.cadre).post(url, data).status_code == 403
     assert client_for(personas.county_office).post(url, data).status_code == 302
     rules = services.rule_settings_for(personas.county)
     assert rules.reserve_land_floor == Decimal("350.00")
     assert rules.county_approval_amount == Decimal("5000000.00")
+    assert rules.area_tolerance == Decimal("0.05")       # typed as 5 (%)
 
 
 def test_resolution_registered_through_the_form_computes_its_result(personas, client_for):

@@ -41,7 +41,7 @@ def _scoped_villages(request):
 def _scoped_townships(request):
     if not request:
         return Township.objects.none()
-    return Township.objects.filter(pk__in=villages_for(request.user).values("township")).order_by("name")
+    return Township.objects.filter(pk__in=villages_for(request.user).values("township")).order_by("sort_key", "name")
 
 
 class VillageFilter(django_filters.FilterSet):

@@ -20,7 +20,7 @@ def village_list(user) -> QuerySet[Village]:
         party_count=_count_per_village(Party),
         parcel_count=_count_per_village(Parcel),
         asset_count=_count_per_village(Asset),
-    ).order_by("township__name", "-is_township_body", "name")
+    ).order_by(*Village._meta.ordering)
 
 
 def party_list(user) -> QuerySet[Party]:

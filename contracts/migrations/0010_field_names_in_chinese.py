@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contracts', '0009_contract_area_from_parcels'),
-        ('places', '0004_village_contact'),
+        ('places', '0005_village_contact'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

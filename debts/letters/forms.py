@@ -13,6 +13,7 @@ from core.scoping import villages_for
 from core.submissions import OnceFormMixin
 from debts.models import ClaimOrigin, DisputeTask, Letter, LetterKind
 from debts.selectors import AGE_BANDS
+from places.models import Village
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -92,8 +93,8 @@ class BatchForm(OnceFormMixin, forms.Form):
         choices=[c for c in ClaimOrigin.choices if c[0] != ClaimOrigin.TAX_ERA],
         help_text="不选则包括全部原因。三提五统、农业税尾欠等已封存的债权一律不出具函件。")
     age = forms.ChoiceField(label="账龄", required=False, choices=[("", "全部账龄"), *AGE_BANDS])
-    as_of = forms.DateField(label="截止日期", widget=DATE, initial=timezone.localdate,
-                            help_text="函件上的对账截止日期，回复期限为其后 30 天。")
+    as_of = forms.DateField(label="截至日期", widget=DATE, initial=timezone.localdate,
+                            help_text="函件列明截至此日的欠款，回复期限为其后 30 天。")
     include_recent = forms.BooleanField(
         label="近期已收到同类函件的债务人也出具", required=False,
         help_text="不勾选时，近期（见下方预览）已收到同类函件且未作废的债务人不再出具，以免重复。")
@@ -102,7 +103,7 @@ class BatchForm(OnceFormMixin, forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        villages = villages_for(user).order_by("township__name", "-is_township_body", "name")
+        villages = villages_for(user).order_by(*Village._meta.ordering)
         self.fields["villages"].queryset = villages
         # Every village in scope is ticked until the user narrows the batch.
         self.fields["villages"].initial = [v.pk for v in villages]
@@ -113,7 +114,7 @@ class BatchForm(OnceFormMixin, forms.Form):
     def clean_as_of(self):
         as_of = self.cleaned_data["as_of"]
         if as_of > timezone.localdate():
-            raise forms.ValidationError("截止日期不能晚于今天。")
+            raise forms.ValidationError("截至日期不能晚于今天。")
         return as_of
 
     def conditions(self) -> str:

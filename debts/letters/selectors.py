@@ -45,8 +45,8 @@ def print_order(record):
     `record` is anything with `village` and `debtor` (a claim or a letter).
     """
     debtor, village = record.debtor, record.village
-    group = debtor.group.name if debtor.group_id else "~"
-    return (village.township.name, village.name, village.pk, group,
+    group = debtor.group.sort_key if debtor.group_id else "~"      # 一组, 二组 … 十一组, then no group
+    return (village.township.sort_key, village.township_id, village.sort_key, village.pk, group,
             (debtor.search_keys or debtor.name).split(" ")[-1], debtor.pk)
 
 

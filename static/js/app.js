@@ -3,6 +3,34 @@
 (function () {
   "use strict";
 
+  // Tables marked .table-cards become cards on a phone (app.css): each cell carries its column's header as
+  // data-label, and an empty cell is marked so its card leaves it out. Also for rows htmx brings in.
+  function labelTableCards(root) {
+    var within = root.closest && root.closest("table.table-cards");
+    var tables = within ? [within] : root.querySelectorAll("table.table-cards");
+    Array.prototype.forEach.call(tables, function (table) {
+      var head = table.tHead && table.tHead.rows[table.tHead.rows.length - 1], headers = [];
+      if (!head) return;
+      Array.prototype.forEach.call(head.cells, function (th) {
+        for (var i = 0; i < th.colSpan; i++) headers.push(i === 0 ? th.textContent.trim() : "");
+      });
+      table.querySelectorAll(":scope > tbody > tr, :scope > tfoot > tr").forEach(function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.cells, function (cell) {
+          if (cell.colSpan === 1 && headers[column] && !cell.hasAttribute("data-label")) {
+            cell.setAttribute("data-label", headers[column]);
+          }
+          if (!cell.textContent.trim() && !cell.querySelector("input, select, button, img, i")) {
+            cell.setAttribute("data-empty", "");
+          }
+          column += cell.colSpan;
+        });
+      });
+    });
+  }
+  labelTableCards(document);
+  document.addEventListener("htmx:load", function (event) { labelTableCards(event.target); });
+
   document.addEventListener("click", function (event) {
     // "全选" / "全不选" buttons: <button data-check-all="name"> ticks every checkbox of that name.
     var all = event.target.closest("[data-check-all]"), none = event.target.closest("[data-check-none]");

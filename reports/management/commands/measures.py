@@ -68,7 +68,7 @@ class Command(BaseCommand):
         where.add_argument("--township", metavar="乡镇名", help="乡镇")
         where.add_argument("--village", metavar="村名", help="村；重名时写作“乡镇/村”")
         parser.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="统计期间起始日期")
-        parser.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="统计期间截止日期")
+        parser.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="统计期间截至日期")
         parser.add_argument("--json", action="store_true", help="以 JSON 输出")
 
     def handle(self, *args, **options):

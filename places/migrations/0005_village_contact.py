@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('places', '0003_township_body'),
+        ('places', '0004_natural_name_order'),
     ]
 
     operations = [
