@@ -747,3 +747,56 @@ class DisputeTask(VillageOwned):
 
 register_audited(Letter, exclude=("delivery_photo", "created_at"))
 register_audited(DisputeTask)
+
+
+class ReceiptSequence(models.Model):
+    """The last receipt number used in one village and year; locked while a number is handed out."""
+
+    village = models.ForeignKey("places.Village", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["village", "year"], name="receipt_sequence_unique")]
+
+
+class Receipt(VillageOwned):
+    """收款收据: the numbered receipt of one 现金收回 entry, made the first time it is printed.
+
+    Its number is handed out once, in the village's sequence for the year it was first printed, and never
+    changes: every later print of it is marked 补打. Like the entry it records, it is never edited or deleted.
+    """
+
+    village = models.ForeignKey("places.Village", verbose_name="村", on_delete=models.PROTECT, related_name="+")
+    entry = models.OneToOneField(Entry, verbose_name="收款分录", on_delete=models.PROTECT, related_name="receipt")
+    number = models.CharField("收据编号", max_length=80, unique=True)
+    year = models.PositiveSmallIntegerField("年度")
+    seq = models.PositiveIntegerField("序号")
+    issued_on = models.DateField("开具日期")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="开具人", on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "收款收据"
+        verbose_name_plural = "收款收据"
+        ordering = ["village_id", "year", "seq"]
+        constraints = [models.UniqueConstraint(fields=["village", "year", "seq"], name="receipt_unique_seq")]
+
+    def __str__(self):
+        return f"收据 {self.number}"
+
+    def get_additional_data(self):
+        claim = self.entry.claim
+        return {**claim.get_additional_data(), "record": f"claim:{claim.pk}"}
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValidationError("收据一经开具不能修改。")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("收据一经开具不能删除。")
+
+
+register_audited(Receipt, exclude=("created_at",))

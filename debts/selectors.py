@@ -87,7 +87,7 @@ def claim_detail(user) -> QuerySet[Claim]:
 
 def claim_entries(claim: Claim) -> QuerySet[Entry]:
     # An amount a ledger gave without its day was cleared before the campaign: first, whatever its import day.
-    return (claim.entries.select_related("created_by", "resolution", "reverses", "reversed_by")
+    return (claim.entries.select_related("created_by", "resolution", "reverses", "reversed_by", "receipt")
             .order_by("-date_unknown", "entered_on", "id"))
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .receipts import views as receipts
 
 app_name = "debts"
 
@@ -20,6 +21,8 @@ urlpatterns = [
     path("claims/<int:pk>/legal/new/", views.LegalActionCreateView.as_view(), name="legal-create"),
     path("legal/<int:pk>/close/", views.LegalActionCloseView.as_view(), name="legal-close"),
     path("entries/<int:pk>/reverse/", views.EntryReverseView.as_view(), name="entry-reverse"),
+    path("entries/<int:pk>/receipt/", receipts.entry_receipt, name="entry-receipt"),
+    path("receipts/<int:pk>/", receipts.receipt_view, name="receipt-view"),
     path("contracts/<int:pk>/claims/", views.claims_from_contract, name="claims-from-contract"),
     path("resolutions/<int:pk>/covers/", views.resolution_cover_add, name="resolution-cover-add"),
     path("covers/<int:pk>/remove/", views.resolution_cover_remove, name="resolution-cover-remove"),
