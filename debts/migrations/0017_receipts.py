@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('debts', '0013_entry_measures_index_undated'),
+        ('debts', '0016_letter_as_of_label'),
         ('places', '0003_township_body'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
