@@ -16,6 +16,8 @@ from .models import (
     LetterSequence,
     MediationCase,
     MediationInstalment,
+    Receipt,
+    ReceiptSequence,
     ResolutionCover,
 )
 
@@ -55,5 +57,12 @@ class LetterAdmin(ReadOnlyAdmin):
     list_select_related = ["debtor"]
 
 
-for model in (LetterItem, LetterSequence, DisputeTask):
+@admin.register(Receipt)
+class ReceiptAdmin(ReadOnlyAdmin):
+    list_display = ["number", "village", "entry", "issued_on", "created_by"]
+    list_select_related = ["village", "entry", "created_by"]
+    search_fields = ["number"]
+
+
+for model in (LetterItem, LetterSequence, ReceiptSequence, DisputeTask):
     admin.site.register(model, ReadOnlyAdmin)
