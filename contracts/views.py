@@ -426,13 +426,15 @@ def attachment_download(request, pk):
 # --- Documents ----------------------------------------------------------------------------
 
 
-@require_POST
 @login_required
+@require_POST
 def documents_bundle(request):
     """Print many contracts' 认定书 or 调查报告 as one PDF (a job): a village's (`village`) or those ticked on the
-    list (`contract`, repeated). Whoever may read the contracts may print them."""
+    list (`contract`, repeated). Those who do the contract work start such a job; a read-only user prints the
+    documents one by one from each contract."""
     from .bundles import bundle_start
 
+    check_perm(request.user, perms.CONTRACT_INVESTIGATE)
     village = None
     if request.POST.get("village"):
         village = get_object_or_404(villages_for(request.user), pk=query_int(request.POST.get("village")) or 0)

@@ -20,6 +20,35 @@ def pytest_sessionstart(session):
         fonts.require_face()
     except fonts.MissingFace as error:
         pytest.exit(str(error), returncode=3)
+    _keep_one_local_day(session)
+
+
+# Late in the local day the run goes back to that day's morning, the clock still running.
+LATE_HOUR, MORNING_HOUR = 21, 9
+
+
+def _keep_one_local_day(session):
+    """Modules take their "today" when they are collected (TODAY = timezone.localdate()) and services take
+    theirs when they run: a run started shortly before local midnight would see two days. Started late in
+    the local day, the run is moved to that day's morning with the clock running, so the whole run keeps
+    one date (the real servers and worker processes keep the same date: only the hour differs)."""
+    from datetime import datetime, time
+
+    import time_machine
+    from django.utils import timezone
+
+    now = timezone.localtime()
+    if now.hour < LATE_HOUR:
+        return
+    morning = datetime.combine(now.date(), time(MORNING_HOUR), tzinfo=now.tzinfo)
+    session.config._one_local_day = time_machine.travel(morning, tick=True)
+    session.config._one_local_day.start()
+
+
+def pytest_sessionfinish(session):
+    travel = getattr(session.config, "_one_local_day", None)
+    if travel is not None:
+        travel.stop()
 
 
 @pytest.fixture

@@ -211,8 +211,8 @@ def test_two_villages_of_one_name_or_a_name_against_the_title_give_no_village(pe
     VillageFactory(township=personas.jicui_town, name="土屋村")
     found = survey(villages_workbook(tmp_path, {"土屋村": "合同清理台账", "峪口村": "土屋村合同台账"}), "contracts")
     same_name, disagreeing = found.sheets
-    assert same_name.place.village is None and same_name.place.notes == [
-        "“土屋村”对应多个村：峪口镇土屋村、积翠镇土屋村，请指定本表的村"]
+    assert same_name.place.village is None and same_name.place.notes == [  # townships in their pinyin order
+        "“土屋村”对应多个村：积翠镇土屋村、峪口镇土屋村，请指定本表的村"]
     assert disagreeing.place.village is None and disagreeing.place.notes == [
         "工作表名“峪口村”与标题所说的村不同（峪口村；土屋村），请指定本表的村"]
     assert same_name.missing == ["乡镇", "村"]

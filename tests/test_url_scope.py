@@ -20,6 +20,7 @@ from debts import votes as debt_votes
 from debts.factories import ClaimFactory, DebtFactory, MoneyResolutionFactory
 from debts.letters import services as letter_services
 from debts.models import DisputeTask, Entry
+from debts.receipts import services as receipt_services
 from ledgers.models import LedgerImport
 from places.factories import GroupFactory
 from reports import services as report_services
@@ -67,6 +68,7 @@ RECORD_FOR_PREFIX = {
     "reports/county/": "county", "reports/township/": "township", "reports/village/": "village",
     "reports/progress-data/": "township", "reports/risk/village/": "village", "reports/risk/cases/": "risk_case",
     "reports/risk/tasks/": "risk_task", "reports/risk/relatives/": "cadre_relative", "reports/income/": "income",
+    "receipts/": "receipt",
 }
 
 
@@ -90,6 +92,8 @@ def build_path(route: Route, records: dict) -> str:
             kwargs[name] = "party"
         elif name == "level":
             kwargs[name] = "township"
+        elif name == "job":
+            kwargs[name] = records["job"].pk
         else:
             raise AssertionError(f"{route.name} ({route.route}): teach this test the argument <{name}>")
     return reverse(route.name, kwargs=kwargs)
@@ -123,7 +127,7 @@ def jicui_records(personas):
                                                        upload=SimpleUploadedFile("合同.pdf", PDF)),
         "evidence": contract_services.resolution_evidence_add(user=user, resolution=resolution, kind="会议记录",
                                                               upload=SimpleUploadedFile("会议记录.pdf", PDF)),
-        "entry": entry,
+        "entry": entry, "receipt": receipt_services.receipt_issue(user=user, entry=entry)[0],
         "cover": debt_votes.resolution_cover_add(user=user, resolution=MoneyResolutionFactory(village=village),
                                                     claim=claim),
         "discount_rule": debt_votes.discount_rule_create(

@@ -22,7 +22,7 @@ from core import permissions as perms
 from core.domain import letter_repeat_days
 from core.files import private_file_response
 from core.generic import ObjectFormView, RecordDetailView, RecordListView, require_valid, run_action
-from core.models import Job
+from core.jobs import jobs_for
 from core.pdf import pdf_response
 from core.scoping import ScopedMixin, check_perm
 from core.submissions import SubmittedOnceMixin
@@ -272,10 +272,10 @@ def letters_void_batch(request, job):
     """作废 the letters of one batch not yet served (from the letter list filtered by that batch)."""
     check_perm(request.user, perms.CLAIM_MANAGE)
     back = reverse("letters:letter-list") + "?" + urlencode({"job": job})
+    batch = get_object_or_404(jobs_for(request.user).filter(kind="letters"), pk=job)
     form = VoidForm(request.POST)
     try:
         require_valid(form)
-        batch = get_object_or_404(Job.objects.filter(kind="letters"), pk=job)
         n = services.letters_void_batch(user=request.user, job=batch, reason=form.cleaned_data["reason"])
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
