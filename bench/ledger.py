@@ -2,13 +2,15 @@
 
     python bench/ledger.py                      # SQLite, then PostgreSQL when its server programs are installed
     python bench/ledger.py --rows 5000
+    python bench/ledger.py --one-sheet          # the whole county on one sheet
     python bench/ledger.py --only sqlite        # or: --only postgres
     DATABASE_URL=postgres://... python bench/ledger.py --only url
 
-The parent writes the workbook once: two title rows with merged cells above the header, full-width brackets
-and line breaks in the header, a 序号 column and a column the import does not know, blank rows, a 小计 row
-per village and a 合计 row, amounts as `12,345.00`, `1.2万`, `¥12345元` or number cells, dates in every
-form (`2015.3.1`, `2015年3月1日`, `201503`, date cells, serial numbers, `至今`), problem lists, five states.
+The parent writes the workbook once, a sheet per township: two title rows with merged cells above the
+header, full-width brackets and line breaks in the header, a 序号 column and a column the import does not
+know, blank rows, a 小计 row per village and a 合计 row, amounts as `12,345.00`, `1.2万`, `¥12345元` or
+number cells, dates in every form (`2015.3.1`, `2015年3月1日`, `201503`, date cells, serial numbers, `至今`),
+problem lists, five states.
 Then, for each database, a child process of its own (so that its peak memory is its own) builds the county's
 places, and times:
 
@@ -21,8 +23,14 @@ places, and times:
   transaction with an audit entry per new record);
 - the export of the contract list with every row, as the list's export job writes it.
 
-Targets: import (preview + commit) at most 30 s and at most 7 times the raw read; export at most 20 s;
-peak memory at most 500 MB.
+Then, in a second database holding the places only, the import as the command runs it from start to end:
+`manage.py import_ledger FILE --kind contracts --commit` timed from process start to exit, with its peak memory.
+
+The workbook has a sheet per township, each with its own title rows, as townships' files come in; `--one-sheet`
+writes the whole county on one sheet.
+
+Targets: import (preview + commit, and the command end to end) at most 30 s and at most 7 times the raw read;
+export at most 20 s; peak memory at most 500 MB.
 """
 import argparse
 import json
@@ -108,24 +116,33 @@ def messy_date(rng, day: date):
     return f"{day:%Y%m}" if day.day == 1 else f"{day:%Y-%m-%d}"
 
 
-def write_ledger(path: Path, rows: int) -> None:
-    """The county's contracts ledger, in the style of the townships' own files."""
+def write_ledger(path: Path, rows: int, one_sheet: bool = False) -> None:
+    """The county's contracts ledger, in the style of the townships' own files: a sheet per township (each with
+    its own title rows), or with `one_sheet` the whole county on one."""
     from openpyxl import Workbook
 
     rng = random.Random(37519)
     # A normal (not write-only) workbook: its text goes to the shared-strings table, as Excel and WPS save it.
     book = Workbook()
-    sheet = book.active
-    sheet.title = "合同台账"
-    sheet.append(["方山县农村集体经济合同清理台账"])
-    sheet.merge_cells("A1:Y1")
-    sheet.append(["填报单位：方山县农经中心　　　填报日期：2026年5月"])
-    sheet.merge_cells("A2:Y2")
-    sheet.append(HEADER)
+    book.remove(book.active)
+    sheets = {}
+
+    def sheet_for(township: str):
+        key = "合同台账" if one_sheet else township
+        if key not in sheets:
+            sheet = sheets[key] = book.create_sheet(key)
+            sheet.append([f"方山县{'' if one_sheet else township}农村集体经济合同清理台账"])
+            sheet.merge_cells("A1:Y1")
+            sheet.append(["填报单位：方山县农经中心　　　填报日期：2026年5月"])
+            sheet.merge_cells("A2:Y2")
+            sheet.append(HEADER)
+        return sheets[key]
+
     villages = village_names()
     per_village = -(-rows // len(villages))
     written = 0
     for v, (township, village) in enumerate(villages):
+        sheet = sheet_for(township)
         subtotal = 0
         for k in range(min(per_village, rows - written)):
             written += 1
@@ -171,7 +188,8 @@ def write_ledger(path: Path, rows: int) -> None:
         sheet.append(["小计"] + [None] * 15 + [subtotal])
         if written >= rows:
             break
-    sheet.append(["合计"] + [None] * 24)
+    for sheet in sheets.values():
+        sheet.append(["合计"] + [None] * 24)
     book.save(path)
 
 
@@ -179,8 +197,23 @@ def peak_mb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
-def child(work: Path, ledger: Path) -> None:
-    """One database: places, raw read, preview, commit, export; prints the figures as JSON."""
+def setup_database(call_command):
+    """The county's places and the county office's user, in a migrated database."""
+    call_command("migrate", verbosity=0)
+    from core.models import Role, User
+    from places.models import County, Township, Village
+
+    county = County.objects.create(name="方山县")
+    townships = {name: Township.objects.create(county=county, name=name) for name in TOWNSHIPS}
+    Village.objects.bulk_create([Village(township=townships[t], name=v, collective_org=f"{v}股份经济合作社")
+                                 for t, v in village_names()])
+    user = User.objects.create(username="bench", real_name="马立新", role=Role.COUNTY, county=county)
+    return user, county
+
+
+def child(work: Path, ledger: Path | None) -> None:
+    """One database: places, raw read, preview, commit, export; prints the figures as JSON. Without a
+    ledger, only the places (for the end-to-end run of the command)."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["PRIVATE_ROOT"] = str(work / "private")
     sys.path.insert(0, str(ROOT))
@@ -192,22 +225,16 @@ def child(work: Path, ledger: Path) -> None:
     from django.db import connection
 
     settings.LEDGER_MAX_ROWS = max(settings.LEDGER_MAX_ROWS, ROWS * 2)
-    call_command("migrate", verbosity=0)
-    from core.models import Role, User
-    from places.models import County, Township, Village
-
-    county = County.objects.create(name="方山县")
-    townships = {name: Township.objects.create(county=county, name=name) for name in TOWNSHIPS}
-    Village.objects.bulk_create([Village(township=townships[t], name=v, collective_org=f"{v}股份经济合作社")
-                                 for t, v in village_names()])
-    user = User.objects.create(username="bench", real_name="马立新", role=Role.COUNTY, county=county)
+    user, county = setup_database(call_command)
+    if ledger is None:
+        return
     figures = {"database": connection.vendor}
 
     from openpyxl import load_workbook
 
     started = time.perf_counter()
     book = load_workbook(ledger, read_only=True, data_only=True)
-    raw_rows = sum(1 for _ in book.worksheets[0].iter_rows(values_only=True))
+    raw_rows = sum(1 for sheet in book.worksheets for _ in sheet.iter_rows(values_only=True))
     book.close()
     figures["raw"] = time.perf_counter() - started
     figures["raw_rows"] = raw_rows
@@ -283,6 +310,32 @@ def run_child(work: Path, ledger: Path, database_url: str) -> dict:
     return json.loads(line.removeprefix("FIGURES "))
 
 
+def run_end_to_end(work: Path, ledger: Path, database_url: str) -> dict:
+    """`manage.py import_ledger FILE --kind contracts --commit` timed from process start to exit, as a cadre
+    or an administrator runs it, in a database of its own holding the places only."""
+    env = {**os.environ, "DATABASE_URL": database_url, "DEBUG": "0", "PRIVATE_ROOT": str(work / "private"),
+           "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-" + "x" * 50}
+    env.pop("REDIS_URL", None)
+    subprocess.run([sys.executable, __file__, "--child", str(work), "--rows", str(ROWS)], cwd=ROOT, env=env,
+                   check=True)
+    # A small parent of its own, so that the peak memory is the command's and nobody else's.
+    timer = ("import resource, subprocess, sys, time\n"
+             "began = time.perf_counter()\n"
+             "run = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+             "took = time.perf_counter() - began\n"
+             "sys.stderr.write(run.stdout[-2000:] + run.stderr[-3000:] if run.returncode else '')\n"
+             "print('E2E', took, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024, run.returncode)\n")
+    run = subprocess.run([sys.executable, "-c", timer, sys.executable, "manage.py", "import_ledger", str(ledger),
+                          "--kind", "contracts", "--commit", "--user", "bench"],
+                         cwd=ROOT, env=env, capture_output=True, text=True)
+    line = next((x for x in run.stdout.splitlines() if x.startswith("E2E ")), None)
+    if line is None or line.split()[3] != "0":
+        sys.stderr.write(run.stdout[-3000:] + run.stderr[-5000:])
+        raise SystemExit("import_ledger failed")
+    _, took, peak, _ = line.split()
+    return {"seconds": float(took), "peak": int(peak)}
+
+
 def report(figures: dict) -> None:
     imported = figures["preview"] + figures["commit"]
     rows = figures["counts"]["rows"]
@@ -346,6 +399,12 @@ class ThrowawayPostgres:
         self._as_pg(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "bench")
         return f"postgres://postgres@127.0.0.1:{port}/bench"
 
+    def database(self, url: str, name: str) -> str:
+        """A fresh database of that name on the server of `url`."""
+        port = url.rsplit(":", 1)[1].split("/")[0]
+        self._as_pg(str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", port, "-U", "postgres", name)
+        return url.rsplit("/", 1)[0] + f"/{name}"
+
     def stop(self) -> None:
         if self.started:
             self._as_pg(str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "immediate", "stop")
@@ -359,14 +418,16 @@ def main() -> None:
     parser.add_argument("--only", choices=("sqlite", "postgres", "url"))
     parser.add_argument("--child", metavar="DIR", help=argparse.SUPPRESS)
     parser.add_argument("--ledger", help=argparse.SUPPRESS)
+    parser.add_argument("--one-sheet", action="store_true",
+                        help="the whole county on one sheet (by default a sheet per township)")
     parser.add_argument("--write", metavar="FILE", help=argparse.SUPPRESS)
     args = parser.parse_args()
     ROWS = args.rows
     if args.write:
-        write_ledger(Path(args.write), args.rows)
+        write_ledger(Path(args.write), args.rows, one_sheet=args.one_sheet)
         return
     if args.child:
-        child(Path(args.child), Path(args.ledger))
+        child(Path(args.child), Path(args.ledger) if args.ledger else None)
         return
     work = Path(tempfile.mkdtemp(prefix="bench-ledger-"))
     try:
@@ -374,15 +435,27 @@ def main() -> None:
         started = time.perf_counter()
         # In a process of its own: building a big workbook takes memory, and a child started by this
         # process would inherit its peak (Linux keeps the high-water mark across fork and exec).
-        subprocess.run([sys.executable, __file__, "--write", str(ledger), "--rows", str(args.rows)], check=True)
-        print(f"ledger: {args.rows:,} contracts in {ledger.stat().st_size / 1e6:.1f} MB, "
+        subprocess.run([sys.executable, __file__, "--write", str(ledger), "--rows", str(args.rows)]
+                       + (["--one-sheet"] if args.one_sheet else []), check=True)
+        print(f"ledger: {args.rows:,} contracts in {ledger.stat().st_size / 1e6:.1f} MB "
+              f"({'one sheet' if args.one_sheet else 'a sheet per township'}), "
               f"written in {time.perf_counter() - started:.1f} s")
+
+        def both(name: str, url_for) -> None:
+            (work / name).mkdir()
+            report(run_child(work / name, ledger, url_for("phases")))
+            if url_for("e2e") == url_for("phases"):
+                print("  end to end: skipped (needs a second, empty database)")
+                return
+            (work / f"{name}-e2e").mkdir()
+            e2e = run_end_to_end(work / f"{name}-e2e", ledger, url_for("e2e"))
+            print(f"  end to end: import_ledger --commit {e2e['seconds']:.1f} s from process start to exit, "
+                  f"peak rss {e2e['peak']} MB; target ≤ 30 s {'met' if e2e['seconds'] <= 30 else 'NOT MET'}")
+
         if args.only in (None, "sqlite"):
-            (work / "sqlite").mkdir()
-            report(run_child(work / "sqlite", ledger, f"sqlite:///{work / 'sqlite' / 'bench.sqlite3'}"))
+            both("sqlite", lambda db: f"sqlite:///{work / f'sqlite-{db}.sqlite3'}")
         if args.only == "url":
-            (work / "url").mkdir()
-            report(run_child(work / "url", ledger, os.environ["DATABASE_URL"]))
+            both("url", lambda db: os.environ["DATABASE_URL"])
         if args.only in (None, "postgres"):
             postgres = ThrowawayPostgres(work)
             if not postgres.available:
@@ -390,8 +463,7 @@ def main() -> None:
             else:
                 try:
                     url = postgres.start()
-                    (work / "pg").mkdir()
-                    report(run_child(work / "pg", ledger, url))
+                    both("pg", lambda db: postgres.database(url, db))
                 finally:
                     postgres.stop()
     finally:

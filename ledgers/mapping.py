@@ -35,11 +35,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from core.audit import acting_as
 
@@ -403,7 +403,7 @@ def _ranked(kind: str, header, samples=(), saved: dict | None = None) -> list[Su
                 ranked.append(Suggestion(hit[0], SYNONYM, hit[2]))
                 break
     if key:
-        ranked.extend(_fuzzy(kind, key, values, words))
+        ranked.extend(_fuzzy(kind, key, values))
     if not ranked and values in TELLING:
         matching = [c for c in targets(kind) if column_type(kind, c) == values]
         if len(matching) == 1:
@@ -418,7 +418,10 @@ def _ranked(kind: str, header, samples=(), saved: dict | None = None) -> list[Su
     return unique
 
 
-def _fuzzy(kind: str, key: str, values: str | None, words: _Words) -> list[Suggestion]:
+# Remembered per header: a workbook repeats its headers on every sheet, and the survey tries every cell of the
+# rows that could be a header.
+@lru_cache(maxsize=4096)
+def _fuzzy(kind: str, key: str, values: str | None) -> tuple[Suggestion, ...]:
     """The columns whose words are close to the key: by WRatio, which favours a word found inside the
     header (`土地坐落` holds 坐落), or by plain likeness when the header is the shorter (`承包` is in 承包方
     and in 承包面积 alike); of two columns as close, the one whose word is more like the whole header comes
@@ -428,8 +431,16 @@ def _fuzzy(kind: str, key: str, values: str | None, words: _Words) -> list[Sugge
     # say too little.
     forms = [f for f in [key] + ([key.rsplit("/", 1)[-1]] if "/" in key else []) if len(f) >= 3]
     if not forms:
-        return []
-    for word_key, column, word, why in words.fuzzy:
+        return ()
+    words = _words(kind)
+    cut = FUZZY_THRESHOLD - SAMPLE_RAISE
+    # WRatio is never below ratio: the words within reach by WRatio, found in one pass in C, are all that can
+    # pass; each is then scored as below, in the dictionary's order.
+    keys = [entry[0] for entry in words.fuzzy]
+    near = sorted({index for form in forms
+                   for _, _, index in process.extract(form, keys, scorer=fuzz.WRatio, score_cutoff=cut,
+                                                      limit=None)})
+    for word_key, column, word, why in (words.fuzzy[i] for i in near):
         likeness = max(fuzz.ratio(form, word_key) for form in forms)
         score = max(fuzz.WRatio(form, word_key) if len(form) >= len(word_key) else fuzz.ratio(form, word_key)
                     for form in forms)
@@ -445,8 +456,8 @@ def _fuzzy(kind: str, key: str, values: str | None, words: _Words) -> list[Sugge
             reason = f"与“{word}”相近（{score:.0f}%）{hint}" + (f"；不导入：{why}" if column is None else "")
             best[column] = (score, likeness, reason)
     ordered = sorted(best.items(), key=lambda item: (-item[1][0], -item[1][1]))
-    return [Suggestion(column, round(FUZZY_CEILING * score / 100, 2), reason)
-            for column, (score, _, reason) in ordered]
+    return tuple(Suggestion(column, round(FUZZY_CEILING * score / 100, 2), reason)
+                 for column, (score, _, reason) in ordered)
 
 
 def suggest(kind: str, header, samples=(), saved: dict | None = None) -> Suggestion:
