@@ -655,12 +655,14 @@ class ResolutionEvidence(StoredFile):
 
 
 register_audited(RuleSettings)
-register_audited(Resolution, exclude=("passed",))
-register_audited(Contract, exclude=("search_keys", "version", "created_at", "updated_at"), m2m=("parcels", "assets"))
-register_audited(Instalment)
-register_audited(ContractProblem)
-register_audited(Investigation, exclude=("updated_at",))
-register_audited(Determination)
-register_audited(Disposition)
-register_audited(Attachment, exclude=("file",))
-register_audited(ResolutionEvidence, exclude=("file",))
+register_audited(Resolution, exclude=("passed",), summary=("meeting", "members_present", "votes_for"))
+register_audited(Contract, exclude=("search_keys", "version", "created_at", "updated_at"), m2m=("parcels", "assets"),
+                 summary=("counterparty", "annual_fee", "area_mu"))
+register_audited(Instalment, summary=("note",))
+register_audited(ContractProblem, summary=("status", "reason"))
+register_audited(Investigation, exclude=("updated_at",), summary=("investigated_on", "investigators"))
+register_audited(Determination, summary=("facts",))
+register_audited(Disposition, summary=("approval", "plan"))
+# The file's type and checksum are kept for the record, not for reading.
+register_audited(Attachment, exclude=("file",), hidden=("content_type", "sha256"), summary=("contract",))
+register_audited(ResolutionEvidence, exclude=("file",), hidden=("content_type", "sha256"), summary=("resolution",))

@@ -25,13 +25,14 @@ class AuditEntryAdmin(admin.ModelAdmin):
     @admin.display(description="变更内容")
     def changes_masked(self, entry):
         from django.contrib.auth.models import AnonymousUser
-        from django.utils.html import format_html_join
+        from django.utils.html import format_html, format_html_join
 
         # The administrator role does not see ID numbers (core.permissions); an anonymous reader is masked
         # whatever role the admin account has.
-        trail = to_trail([entry], AnonymousUser())
-        return format_html_join("\n", "<div>{}：{} → {}</div>",
-                                ((c.label, c.old, c.new) for t in trail for c in t.changes)) or "—"
+        [read] = to_trail([entry], AnonymousUser())
+        return format_html("<div><strong>{}</strong></div>{}", read.summary,
+                           format_html_join("\n", "<div>{}：{} → {}</div>",
+                                            ((c.label, c.old, c.new) for c in read.changes)))
     date_hierarchy = "timestamp"
     list_select_related = ["actor", "content_type"]
 

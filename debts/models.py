@@ -613,15 +613,15 @@ class LegalAction(VillageOwned):
         return f"{self.kind} {self.body} {self.case_number}"
 
 
-register_audited(Claim, exclude=("version", "created_at"))
-register_audited(Debt, exclude=("version", "created_at"))
-register_audited(Entry, exclude=("created_at",))
-register_audited(ClaimEvent, exclude=("created_at",))
-register_audited(ResolutionCover, exclude=("created_at", "created_by"))
-register_audited(DiscountRule, exclude=("created_at", "created_by"))
-register_audited(MediationCase, m2m=("parties", "claims"))
+register_audited(Claim, exclude=("version", "created_at"), summary=("origin", "principal", "occurred_on"))
+register_audited(Debt, exclude=("version", "created_at"), summary=("origin", "principal", "occurred_on"))
+register_audited(Entry, exclude=("created_at",), summary=("voucher_no", "note"))
+register_audited(ClaimEvent, exclude=("created_at",), summary=("note",))
+register_audited(ResolutionCover, exclude=("created_at", "created_by"), summary=("amount",))
+register_audited(DiscountRule, exclude=("created_at", "created_by"), summary=("origins",))
+register_audited(MediationCase, m2m=("parties", "claims"), summary=("agreement_date",))
 register_audited(MediationInstalment)
-register_audited(LegalAction, m2m=("claims",))
+register_audited(LegalAction, m2m=("claims",), summary=("filed_on",))
 
 
 class LetterKind(models.TextChoices):
@@ -745,8 +745,10 @@ class DisputeTask(VillageOwned):
         return f"{self.letter.number} 异议"
 
 
-register_audited(Letter, exclude=("delivery_photo", "created_at"))
-register_audited(DisputeTask)
+# The year and sequence make up the letter's number, shown whole; the job only printed it.
+register_audited(Letter, exclude=("delivery_photo", "created_at"), hidden=("year", "seq", "job"),
+                 summary=("debtor", "total", "as_of"))
+register_audited(DisputeTask, summary=("opened_on",))
 
 
 class ReceiptSequence(models.Model):
@@ -799,4 +801,4 @@ class Receipt(VillageOwned):
         raise ValidationError("收据一经开具不能删除。")
 
 
-register_audited(Receipt, exclude=("created_at",))
+register_audited(Receipt, exclude=("created_at",), hidden=("year", "seq"), summary=("issued_on",))

@@ -254,8 +254,8 @@ class RiskReview(models.Model):
 
 
 register_audited(ReportSettings)
-register_audited(IncomeRecord, exclude=("created_at",))
+register_audited(IncomeRecord, exclude=("created_at",), summary=("payer",))
 register_audited(CadreRelative, exclude=("flagged_at",))
-register_audited(RiskCase)
-register_audited(RiskTask)
-register_audited(RiskReview)
+register_audited(RiskCase, summary=("level",))
+register_audited(RiskTask, summary=("responsible", "due_date"))
+register_audited(RiskReview, summary=("findings",))

@@ -275,5 +275,6 @@ class Asset(VillageOwned):
         return reverse("villages:asset-detail", args=[self.pk])
 
 
-for _model in (Party, Parcel, Asset):
-    register_audited(_model, exclude=("search_keys",))
+register_audited(Party, exclude=("search_keys",), summary=("kind", "village"))
+register_audited(Parcel, exclude=("search_keys",), summary=("kind", "ledger_area_mu"))
+register_audited(Asset, exclude=("search_keys",), summary=("kind", "book_value"))
