@@ -4,7 +4,8 @@ A document printed today about something decided last week must show the facts t
 not today's: the 合同认定书 of a contract revised since shows the fee it was determined on. Every audited
 change keeps the value before it, so undoing, newest first, the changes recorded after the moment gives the
 row as it stood then. Only the audited columns are turned back (not many-to-many links); a row created
-after the moment is returned as it is now.
+after the moment is returned as it is now. A link changed since keeps its present target: the trail names the
+record it pointed to by its text, not its key.
 """
 import copy
 
@@ -13,15 +14,19 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 
 from .models import AuditEntry
 
+_UNKNOWN = object()
+
 
 def _old_value(field, raw):
+    """The stored value the trail's text stands for. A link is kept in the trail as the linked record's text
+    (AUDITLOG_USE_FK_STRING_REPRESENTATION), which names no key: `_UNKNOWN`, and the link is left as it is."""
     if raw is None or raw == "None":
         return None
     target = field.target_field if field.is_relation else field
     try:
         return target.to_python(raw)
     except (ValidationError, TypeError, ValueError):
-        return raw
+        return _UNKNOWN if field.is_relation else raw
 
 
 def states_at(instances, moment) -> dict:
@@ -46,7 +51,10 @@ def states_at(instances, moment) -> dict:
                 continue
             if not field.concrete or field.many_to_many:
                 continue
-            setattr(record, field.attname, _old_value(field, change[0]))
+            value = _old_value(field, change[0])
+            if value is _UNKNOWN:
+                continue
+            setattr(record, field.attname, value)
             if field.is_relation:
                 record._state.fields_cache.pop(field.name, None)
     return {instance.pk: by_pk[str(instance.pk)] for instance in instances}
