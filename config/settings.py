@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Before any view (and Axes' login checks) reads a parameter; after the middleware that set the headers.
     "core.middleware.RefuseNulMiddleware",
+    # Inside CommonMiddleware, so that a path missing its slash is still redirected rather than shown as 404.
+    "core.middleware.ProductErrorPagesMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     # Axes must come last: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
