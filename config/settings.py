@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Before any view (and Axes' login checks) reads a parameter; after the middleware that set the headers.
     "core.middleware.RefuseNulMiddleware",
+    # Inside CommonMiddleware, so that a path missing its slash is still redirected rather than shown as 404.
+    "core.middleware.ProductErrorPagesMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     # Axes must come last: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -237,8 +239,11 @@ if env.bool("USE_X_FORWARDED_PROTO", default=False):
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=2 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-# No script reads the CSRF cookie: pages carry the token in forms and in htmx's headers.
+# No script reads the CSRF cookie: pages carry the token in forms and in htmx's headers, and ask /csrf-token/
+# for a fresh one just before they send (static/js/app.js), since signing in elsewhere rotates it.
 CSRF_COOKIE_HTTPONLY = True
+# A refused form explained in Chinese, with the way back to what was typed.
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

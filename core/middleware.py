@@ -1,7 +1,12 @@
 """Request-wide behaviour of our own."""
 import time
 
+from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.urls import Resolver404
+from django.views import defaults
 
 # How often, at most, a signed-in session's expiry is moved forward while it is in use.
 REFRESH_EVERY = 60
@@ -64,3 +69,33 @@ class RefuseNulMiddleware:
             reason = "请求中含有不允许的空字符（\\0），无法处理。请检查输入的内容。"
             return render(request, "400.html", {"reason": reason}, status=400)
         return self.get_response(request)
+
+
+class ProductErrorPagesMiddleware:
+    """With DEBUG on too, a record not found or a right missing gets the product's own page (404.html, 403.html).
+
+    DEBUG is the default of `make run`, and under it Django answers a 404 with its technical page: in English,
+    with the project's URL patterns. That is what a trainer or a reviewer sees on a laptop; they should see
+    what a county server shows. A real error (500) keeps Django's technical page: that one is for developers.
+    Without DEBUG this does nothing, since Django then renders the same templates itself.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        # A path that matches no URL reaches neither a view nor process_exception: Django has answered it
+        # already. Only a matched URL sets request.resolver_match.
+        if settings.DEBUG and response.status_code == 404 and request.resolver_match is None:
+            return defaults.page_not_found(request, Resolver404())
+        return response
+
+    def process_exception(self, request, exception):
+        if not settings.DEBUG:
+            return None
+        if isinstance(exception, Http404):
+            return defaults.page_not_found(request, exception)
+        if isinstance(exception, PermissionDenied):
+            return defaults.permission_denied(request, exception)
+        return None

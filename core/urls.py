@@ -12,4 +12,5 @@ urlpatterns = [
     path("jobs/<int:pk>/", views.JobDetailView.as_view(), name="job-detail"),
     path("jobs/<int:pk>/files/<int:index>/", views.job_file, name="job-file"),
     path("jobs/<int:pk>/restart/", views.job_restart_view, name="job-restart"),
+    path("csrf-token/", views.csrf_token, name="csrf-token"),
 ]

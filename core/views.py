@@ -1,4 +1,5 @@
-"""Home, audit trail and system status."""
+"""Home, audit trail, system status, and what a form needs to be sent after a sign-in elsewhere."""
+from urllib.parse import urlencode, urlsplit
 
 from auditlog.registry import auditlog
 from django.conf import settings
@@ -8,8 +9,11 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404, JsonResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -150,3 +154,53 @@ def job_restart_view(request, pk):
     except JobError as error:
         messages.error(request, str(error))
     return redirect("core:job-detail", pk=job.pk)
+
+
+@require_GET
+@never_cache
+def csrf_token(request):
+    """A fresh form token, fetched by static/js/app.js just before a form is sent.
+
+    Signing in rotates the token, so a form opened before a sign-in in another tab carries a stale one and
+    would be refused with the typing lost. The cookie is HttpOnly, so no script can read the current token:
+    it asks here. Another site cannot read the answer (no CORS), and the token is useless without the cookie.
+    `user` lets the page tell that the session behind it has ended or changed before it sends anything.
+    """
+    user = request.user
+    return JsonResponse({"token": get_token(request), "user": user.pk if user.is_authenticated else None})
+
+
+# Django's reasons for a refused form that mean the request came from another address than the site's own:
+# a proxy or CSRF_TRUSTED_ORIGINS set wrong, not a page left open too long.
+ORIGIN_REASONS = ("Origin checking failed", "Referer checking failed")
+
+
+def _login_again_url(request) -> str:
+    """The login page, coming back to the page the form was on (as far as the browser told us)."""
+    login_url = resolve_url(settings.LOGIN_URL)
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+        parts = urlsplit(referer)
+        back_to = parts.path + (f"?{parts.query}" if parts.query else "")
+    else:
+        back_to = request.get_full_path()
+    if urlsplit(back_to).path == login_url:
+        return back_to          # the login form itself: reopen it as it was, with its own ?next=
+    return f"{login_url}?{urlencode({'next': back_to})}"
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a form refused for its token, explained in the product's words.
+
+    The usual cause is a page opened before the user signed in again in another tab; going back in the
+    browser returns to the form with what was typed, and sending it again works (app.js fetches a fresh
+    token first). Django logs the reason itself (django.security.csrf).
+    """
+    user = getattr(request, "user", None)
+    context = {
+        "signed_in": bool(user and user.is_authenticated),
+        "wrong_origin": reason.startswith(ORIGIN_REASONS),
+        "login_again_url": _login_again_url(request),
+    }
+    return render(request, "403_csrf.html", context, status=403)

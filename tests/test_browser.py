@@ -177,7 +177,7 @@ def test_a_cadre_records_cash_and_a_write_off_with_its_resolution_in_the_browser
     cadre.fill("#id_amount", "799.50")
     cadre.fill("#id_entered_on", "2026-11-03")
     cadre.click("button:has-text('提交')")
-    assert cadre.locator(".errorlist, .alert-danger").count() >= 1     # a write-off needs its resolution
+    cadre.locator(".errorlist, .alert-danger").first.wait_for()     # a write-off needs its resolution
     # The vote names no claim yet, so it is not offered: the cadre names this claim on the resolution's page.
     assert cadre.locator("#id_resolution option").count() == 1
     cadre.goto(f"{live_server.url}{resolution.get_absolute_url()}")

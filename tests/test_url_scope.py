@@ -29,8 +29,8 @@ from villages.factories import AssetFactory, ParcelFactory, PartyFactory
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 STATE_CHANGING = ("post", "put", "patch", "delete")
 
-# Pages anyone may open, or that act only on the user's own account.
-PUBLIC = {"login", "logout", "password_change", "password_change_done"}
+# Pages anyone may open (the fresh form token too), or that act only on the user's own account.
+PUBLIC = {"login", "logout", "password_change", "password_change_done", "core:csrf-token"}
 # Pages that act on the user's own account only: the inspector may use them.
 OWN_ACCOUNT = {"logout", "password_change"}
 

@@ -48,13 +48,119 @@
     }
   });
 
+  // Forms on their way again with a fresh token (below): their second submit event is let through as it is.
+  var resent = new WeakSet();
+
   // A form marked <form data-confirm="question"> is sent only after the user says yes. Caught before the
   // form's own handlers (htmx's too), so a "no" sends nothing by either path.
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-confirm]");
-    if (form && !window.confirm(form.dataset.confirm)) {
+    if (form && !resent.has(form) && !window.confirm(form.dataset.confirm)) {
       event.preventDefault();
       event.stopPropagation();
     }
   }, true);
+
+  // Every POST goes out with a fresh CSRF token. Signing in rotates the token, so a form opened before the
+  // user signed in again in another tab would be refused and what was typed lost. The cookie is HttpOnly, so
+  // the current token is asked of the server (core:csrf-token) just before sending. The same answer says
+  // who is signed in now: if the session the page was opened in has ended or changed hands, nothing is sent
+  // and the typing stays on the page. When the server cannot be asked, the form goes as it is.
+  var tokenUrl = document.body.dataset.csrfTokenUrl;
+  var pageUser = document.body.dataset.user || "";
+  var latestToken = null;
+
+  function askToken() {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller && window.setTimeout(function () { controller.abort(); }, 8000);
+    return window.fetch(tokenUrl, {
+      credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" },
+      signal: controller ? controller.signal : undefined
+    }).then(function (response) {
+      return response.ok ? response.json() : null;
+    }).catch(function () {
+      return null;
+    }).then(function (answer) {
+      window.clearTimeout(timer);
+      return answer && typeof answer.token === "string" ? answer : null;
+    });
+  }
+
+  function sessionProblem(answer, form) {
+    if (!answer || !pageUser || (form && form.hasAttribute("data-skip-session-check"))) { return null; }
+    if (answer.user === null) {
+      return "您已退出登录（或因长时间未操作登录已失效），这次没有提交。\n" +
+        "请在新窗口重新登录，再回到本页点提交：已填写的内容仍在本页。";
+    }
+    if (String(answer.user) !== pageUser) {
+      return "本页打开后，这个浏览器已换成另一个账号登录。为免记到别人名下，这次没有提交。\n" +
+        "请在新窗口用原来的账号重新登录，再回到本页点提交：已填写的内容仍在本页。";
+    }
+    return null;
+  }
+
+  // Every token field of the page gets the fresh token (Django reads the field before the header).
+  function useToken(token) {
+    latestToken = token;
+    document.querySelectorAll('input[name="csrfmiddlewaretoken"]').forEach(function (input) { input.value = token; });
+  }
+
+  function sendAgain(form, submitter) {
+    resent.add(form);
+    if (typeof form.requestSubmit === "function") {
+      form.requestSubmit(submitter && submitter.form === form ? submitter : undefined);
+      resent.delete(form);   // requestSubmit fires its submit event at once; a blocked one leaves no mark
+      return;
+    }
+    resent.delete(form);
+    if (submitter && submitter.name) {   // form.submit() leaves out the button that was pressed
+      var field = document.createElement("input");
+      field.type = "hidden";
+      field.name = submitter.name;
+      field.value = submitter.value;
+      form.appendChild(field);
+    }
+    form.submit();
+  }
+
+  var asking = new WeakSet();
+  // Bubbling, after the form's own handlers: a form that htmx sends (or a data-confirm "no") is already
+  // prevented, and htmx's requests are seen to below.
+  document.addEventListener("submit", function (event) {
+    var form = event.target, submitter = event.submitter;
+    var method = (submitter && submitter.getAttribute("formmethod")) || form.getAttribute("method") || "get";
+    if (!tokenUrl || event.defaultPrevented || method.toLowerCase() !== "post" || resent.has(form)) { return; }
+    event.preventDefault();
+    if (asking.has(form)) { return; }   // a second click while the token is on its way sends nothing more
+    asking.add(form);
+    askToken().then(function (answer) {
+      asking.delete(form);
+      var problem = sessionProblem(answer, form);
+      if (problem) {
+        window.alert(problem);
+        return;
+      }
+      if (answer) { useToken(answer.token); }
+      sendAgain(form, submitter);
+    });
+  });
+
+  // htmx: every request but a GET waits for a fresh token, which then goes in the header as well.
+  document.addEventListener("htmx:confirm", function (event) {
+    var detail = event.detail;
+    if (!tokenUrl || detail.verb === "get") { return; }
+    event.preventDefault();
+    askToken().then(function (answer) {
+      var problem = sessionProblem(answer, detail.elt.closest("form"));
+      if (problem) {
+        window.alert(problem);
+        return;
+      }
+      if (answer) { useToken(answer.token); }
+      detail.issueRequest();
+    });
+  });
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (latestToken) { event.detail.headers["X-CSRFToken"] = latestToken; }
+  });
 })();
