@@ -35,6 +35,7 @@ from .models import Level, RiskClass
 from .progress import progress_job_create, scope_choices
 from .ranking import rank
 from .risk import county_of, report_settings_for, village_risks
+from .todo import todo_for
 
 # --- Dashboards ----------------------------------------------------------------------------------
 
@@ -438,3 +439,15 @@ class ProgressReportView(LoginRequiredMixin, FormView):
         data = form.cleaned_data
         job = progress_job_create(user=self.request.user, scope=data["scope"], start=data["start"], end=data["end"])
         return redirect("core:job-detail", pk=job.pk)
+
+
+# --- 待办 ------------------------------------------------------------------------------------------
+
+
+class TodoView(LoginRequiredMixin, TemplateView):
+    """What waits for the user, by kind of work, each linking to the list where it is done."""
+
+    template_name = "reports/todo.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(todo=todo_for(self.request), **kwargs)
