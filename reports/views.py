@@ -35,6 +35,8 @@ from .models import Level, RiskClass
 from .progress import progress_job_create, scope_choices
 from .ranking import rank
 from .risk import county_of, report_settings_for, village_risks
+from .search import HINT as SEARCH_HINT
+from .search import MAX_LENGTH, PER_GROUP, search
 from .todo import todo_for
 
 # --- Dashboards ----------------------------------------------------------------------------------
@@ -441,7 +443,7 @@ class ProgressReportView(LoginRequiredMixin, FormView):
         return redirect("core:job-detail", pk=job.pk)
 
 
-# --- 待办 ------------------------------------------------------------------------------------------
+# --- 待办 and the search box ------------------------------------------------------------------------
 
 
 class TodoView(LoginRequiredMixin, TemplateView):
@@ -451,3 +453,13 @@ class TodoView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(todo=todo_for(self.request), **kwargs)
+
+
+class SearchView(LoginRequiredMixin, TemplateView):
+    """The navigation's search box: contracts, claims, debts and parties in the user's scope."""
+
+    template_name = "reports/search.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(results=search(self.request.user, self.request.GET.get("q", "")),
+                                        per_group=PER_GROUP, max_length=MAX_LENGTH, hint=SEARCH_HINT, **kwargs)
