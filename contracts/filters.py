@@ -10,6 +10,7 @@ from core.idnumbers import id_number_search
 from core.scoping import villages_for
 
 from .models import Contract, ContractForm, ContractKind, ContractProblem, ContractState, ProblemCode, Resolution
+from .selectors import WORK_STEPS, work_step
 
 
 def _scoped_villages(request):
@@ -30,6 +31,8 @@ class ContractFilter(django_filters.FilterSet):
         error_messages={"min_value": "“到期天数内”至少为 1 天。", "max_value": "“到期天数内”最多 36500 天。",
                         "invalid": "“到期天数内”须为天数，如 90。"},
         widget=forms.NumberInput(attrs={"placeholder": "如 90", "min": 1, "max": 36500}))
+    step = django_filters.ChoiceFilter(label="待办环节", empty_label="全部环节", method="filter_step",
+                                       choices=[(key, label) for key, (label, _perm, _q) in WORK_STEPS.items()])
 
     class Meta:
         model = Contract
@@ -53,6 +56,11 @@ class ContractFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(pk__in=ContractProblem.objects.filter(code=value).exclude(
             status=ContractProblem.Status.DISMISSED).values("contract"))
+
+    def filter_step(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(work_step(value, getattr(self.request, "user", None)))
 
     def filter_expiring(self, queryset, name, value):
         if not value:

@@ -78,9 +78,17 @@ def id_number_search(user, value: str, field: str = "id_number") -> Q | None:
         return None
     if has_perm(user, ID_NUMBER_VIEW):
         return Q(**{f"{field}__icontains": text})
+    whole = whole_id_number(text)
+    return Q(**{field: whole}) if whole else None
+
+
+def whole_id_number(value: str) -> str | None:
+    """The 身份证号 or 统一社会信用代码 that `value` is, normalised as parties store it; None when it is not a
+    whole, valid one (a part of a number is never looked for with this)."""
+    text = _compact(value or "")
     for normalize in (normalize_resident_id, normalize_credit_code):
         try:
-            return Q(**{field: normalize(text)})
+            return normalize(text)
         except ValidationError:
             continue
     return None

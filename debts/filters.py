@@ -1,6 +1,7 @@
 """Claim and debt list filters."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
@@ -9,7 +10,7 @@ from core.scoping import villages_for
 
 from .limitation import ClockState, state_filter
 from .models import Claim, ClaimOrigin, Debt, DebtOrigin, MediationCase
-from .selectors import AGE_BANDS, age_band_filter
+from .selectors import AGE_BANDS, age_band_filter, lapsing_soon, mediation_due
 
 
 def _scoped_villages(request):
@@ -46,6 +47,11 @@ class ClaimFilter(django_filters.FilterSet):
                                           method="filter_book")
     limitation = django_filters.ChoiceFilter(
         label="诉讼时效", empty_label="全部", method="filter_limitation", choices=ClockState.choices)
+    lapse_within = django_filters.NumberFilter(
+        label="时效届满天数内", method="filter_lapse_within", min_value=1, max_value=3650,
+        error_messages={"min_value": "“时效届满天数内”至少为 1 天。", "max_value": "“时效届满天数内”最多 3650 天。",
+                        "invalid": "“时效届满天数内”须为天数，如 30。"},
+        widget=forms.NumberInput(attrs={"placeholder": "如 30", "min": 1, "max": 3650}))
 
     class Meta:
         model = Claim
@@ -68,6 +74,11 @@ class ClaimFilter(django_filters.FilterSet):
             return queryset
         # Open claims only: a cleared or sealed claim is not collected, so its clock no longer matters.
         return queryset.filter(state_filter(value, timezone.localdate()), sealed=False, balance__gt=0)
+
+    def filter_lapse_within(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return lapsing_soon(queryset, int(value), timezone.localdate())
 
 
 class DebtFilter(django_filters.FilterSet):
@@ -104,10 +115,21 @@ class MediationFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="搜索", method="search")
     village = django_filters.ModelChoiceFilter(label="村", queryset=_scoped_villages, empty_label="全部村")
     state = django_filters.ChoiceFilter(label="状态", choices=MediationCase.State.choices, empty_label="全部状态")
+    due_within = django_filters.NumberFilter(
+        label="分期到期天数内", method="filter_due_within", min_value=0, max_value=365,
+        error_messages={"min_value": "“分期到期天数内”不能为负数。", "max_value": "“分期到期天数内”最多 365 天。",
+                        "invalid": "“分期到期天数内”须为天数，如 7。"},
+        widget=forms.NumberInput(attrs={"placeholder": "如 7", "min": 0, "max": 365}))
 
     class Meta:
         model = MediationCase
         fields = ["q", "village", "state"]
+
+    def filter_due_within(self, queryset, name, value):
+        """Cases being performed with an instalment due within so many days, or overdue, not yet met."""
+        if value is None:
+            return queryset
+        return mediation_due(queryset, int(value), timezone.localdate())
 
     def search(self, queryset, name, value):
         value = (value or "").strip()

@@ -179,8 +179,7 @@ def clocks_for(claims) -> dict[int, Clock]:
 def state_filter(state: str, today: date) -> Q:
     """The claims whose stored clock stands in `state` on `today`: the same order of precedence as
     `Clock.state`, so that a list filter and a claim's page never disagree."""
-    limit = add_years(today, -absolute_limit_years())
-    beyond = Q(occurred_on__lt=limit) | Q(occurred_on__isnull=True, due_date__lt=limit)
+    beyond = _beyond_absolute(today)
     if state == ClockState.BEYOND:
         return beyond
     if state == ClockState.SUSPENDED:
@@ -195,6 +194,19 @@ def state_filter(state: str, today: date) -> Q:
         ClockState.RUNNING: Q(lapse_on__gt=soon_until, lapse_confirmed=False),
     }
     return live & conditions[state]
+
+
+def lapsing_within(days: int, today: date) -> Q:
+    """The claims whose running clock lapses within `days` days of `today` (today included): a demand served
+    or a confirmation before then restarts it. A suspended clock, or a claim past the absolute limit, is not
+    about to lapse."""
+    return (Q(clock_suspended=False, lapse_on__gte=today, lapse_on__lte=today + timedelta(days=days))
+            & ~_beyond_absolute(today))
+
+
+def _beyond_absolute(today: date) -> Q:
+    limit = add_years(today, -absolute_limit_years())
+    return Q(occurred_on__lt=limit) | Q(occurred_on__isnull=True, due_date__lt=limit)
 
 
 def stored_clock(claim) -> Clock:

@@ -4,7 +4,7 @@ Balances are computed by the database: principal (plus interest) minus the
 sum of entries, through correlated subqueries so that a list, its totals and
 its filters agree and cost a fixed number of queries.
 """
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import (
@@ -29,7 +29,7 @@ from contracts.rules import add_years
 from core.money import MONEY_SUM, ZERO, money_sum
 from core.scoping import scoped
 
-from .limitation import PERFORMANCE_KINDS
+from .limitation import PERFORMANCE_KINDS, lapsing_within
 from .models import (
     CASH_KINDS,
     Claim,
@@ -148,6 +148,11 @@ def open_claims(claims: QuerySet[Claim]) -> QuerySet[Claim]:
     return claims.filter(sealed=False, balance__gt=0)
 
 
+def lapsing_soon(claims: QuerySet[Claim], days: int, today: date) -> QuerySet[Claim]:
+    """Open claims (annotated by `with_balances`) whose limitation period lapses within `days` days."""
+    return open_claims(claims).filter(lapsing_within(days, today))
+
+
 def aging_report(user, today: date | None = None) -> list[dict]:
     """Open, unsealed claim balances by village and age band, with counts — one query."""
     today = today or timezone.localdate()
@@ -188,6 +193,17 @@ def mediation_list(user) -> QuerySet[MediationCase]:
                   .annotate(paid=Coalesce(Subquery(paid, output_field=MONEY_SUM), ZERO, output_field=MONEY_SUM),
                             planned=Coalesce(Subquery(planned, output_field=MONEY_SUM), ZERO, output_field=MONEY_SUM)),
                   user).order_by("-agreement_date", "-id")
+
+
+def mediation_due(cases: QuerySet[MediationCase], days: int, today: date) -> QuerySet[MediationCase]:
+    """Cases still being performed (annotated by `mediation_list`) with an instalment falling due within `days`
+    days, or already past due, that the debtor's payments do not yet meet. Instalments are met in order, as the
+    daily check counts them (debts.services.mediation_check): the plan's total up to that day against all paid."""
+    due = (MediationInstalment.objects.filter(case=OuterRef("pk"), due_date__lte=today + timedelta(days=days))
+           .order_by().values("case").annotate(total=Sum("amount")).values("total"))
+    return (cases.filter(state=MediationCase.State.ACTIVE)
+            .annotate(due_by=Coalesce(Subquery(due, output_field=MONEY_SUM), ZERO, output_field=MONEY_SUM))
+            .filter(due_by__gt=F("paid")))
 
 
 def legal_actions(user) -> QuerySet[LegalAction]:

@@ -7,5 +7,6 @@ class LedgersConfig(AppConfig):
     verbose_name = "台账导入导出"
 
     def ready(self):
-        # The list exporters of the importable kinds and the runners of the preview and commit jobs.
-        from . import exports, services  # noqa: F401
+        # The list exporters of the importable kinds, the runners of the preview and commit jobs, and the
+        # uploads waiting for a decision on the to-do page.
+        from . import exports, services, todo  # noqa: F401

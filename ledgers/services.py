@@ -55,6 +55,12 @@ def imports_for(user):
     return made_within_scope(LedgerImport.objects.all(), user)
 
 
+def imports_waiting(user):
+    """The user's own uploads that wait for them to decide: the columns to confirm, or the preview to import."""
+    return imports_for(user).filter(created_by=user, state__in=[LedgerImport.State.MAPPING,
+                                                                LedgerImport.State.READY])
+
+
 def kinds_for(user) -> list[tuple[str, str]]:
     rights = importer.Rights.of(user)
     return [(key, kind.label) for key, kind in importer.K.KINDS.items() if rights.may_import(key)]

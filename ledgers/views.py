@@ -43,6 +43,7 @@ class ImportView(ScopedMixin, FormView):
         context = super().get_context_data(**kwargs)
         context["kinds"] = [K.KINDS[key] for key, _ in services.kinds_for(self.request.user)]
         context["recent"] = services.imports_for(self.request.user).select_related("created_by")[:20]
+        context["waiting"] = services.imports_waiting(self.request.user).select_related("created_by")
         return context
 
     def form_valid(self, form):

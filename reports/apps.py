@@ -6,4 +6,5 @@ class ReportsConfig(AppConfig):
     verbose_name = "统计报表"
 
     def ready(self):
-        from . import progress  # noqa: F401  (registers the progress report's job runner)
+        # The progress report's job runner; the work of contracts, letters and claims on the to-do page.
+        from . import progress, todo  # noqa: F401

@@ -29,4 +29,6 @@ urlpatterns = [
     path("reports/income/new/", views.IncomeCreateView.as_view(), name="income-create"),
     path("reports/income/<int:pk>/delete/", views.income_delete, name="income-delete"),
     path("reports/progress/", views.ProgressReportView.as_view(), name="progress"),
+    path("todo/", views.TodoView.as_view(), name="todo"),
+    path("search/", views.SearchView.as_view(), name="search"),
 ]

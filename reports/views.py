@@ -35,6 +35,9 @@ from .models import Level, RiskClass
 from .progress import progress_job_create, scope_choices
 from .ranking import rank
 from .risk import county_of, report_settings_for, village_risks
+from .search import HINT as SEARCH_HINT
+from .search import MAX_LENGTH, PER_GROUP, search
+from .todo import todo_for
 
 # --- Dashboards ----------------------------------------------------------------------------------
 
@@ -438,3 +441,25 @@ class ProgressReportView(LoginRequiredMixin, FormView):
         data = form.cleaned_data
         job = progress_job_create(user=self.request.user, scope=data["scope"], start=data["start"], end=data["end"])
         return redirect("core:job-detail", pk=job.pk)
+
+
+# --- 待办 and the search box ------------------------------------------------------------------------
+
+
+class TodoView(LoginRequiredMixin, TemplateView):
+    """What waits for the user, by kind of work, each linking to the list where it is done."""
+
+    template_name = "reports/todo.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(todo=todo_for(self.request), **kwargs)
+
+
+class SearchView(LoginRequiredMixin, TemplateView):
+    """The navigation's search box: contracts, claims, debts and parties in the user's scope."""
+
+    template_name = "reports/search.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(results=search(self.request.user, self.request.GET.get("q", "")),
+                                        per_group=PER_GROUP, max_length=MAX_LENGTH, hint=SEARCH_HINT, **kwargs)
