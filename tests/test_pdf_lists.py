@@ -236,3 +236,14 @@ def test_a_running_title_cannot_break_out_of_its_style_rule():
     escaped = lists.css_string('合同"; } body { display: none } </style><script>')
 
     assert '"' not in escaped and "<" not in escaped and "}" not in escaped and "合同" in escaped
+
+
+@pytest.mark.parametrize("url_name", ["contracts:contract-list", "debts:claim-list"])
+def test_malformed_filter_values_still_print_without_a_server_error(personas, client_for, contracts, url_name):
+    from test_malformed_params import MALFORMED
+
+    client = client_for(personas.cadre)
+    keys = ("q", "village", "state", "origin", "status", "expiring", "age", "sealed", "limitation")
+    for value in MALFORMED:
+        response = client.get(reverse(url_name), {**{key: value for key in keys}, "format": "pdf"})
+        assert response.status_code in (200, 400), (value[:20], response.status_code)
