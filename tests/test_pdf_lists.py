@@ -196,7 +196,9 @@ def document(rows: int, columns: list[PrintedColumn] | None = None) -> ListDocum
 def test_a_long_list_laid_out_in_parts_pages_as_it_would_in_one_piece(monkeypatch, tmp_path):
     """Parts end on a full page (their last page goes to the next part), and the page numbers run on."""
     whole = lists.render_list_pdf(document(130))
-    monkeypatch.setattr(lists, "PART_ROWS", 60)  # more than a page holds (42 rows), as in use
+    # Parts of 60 rows (5 columns): more than a page holds (42 rows), as in use.
+    monkeypatch.setattr(lists, "PART_CELLS", 300)
+    monkeypatch.setattr(lists, "PART_LEAST_ROWS", 60)
     reports = []
     parted = lists.render_list_pdf(document(130), report=lambda done, total, message: reports.append(message))
     pages = page_count(whole, tmp_path)

@@ -10,11 +10,12 @@ amount or a date never does), the type is made as large as the page allows, and 
 upright page is printed across (landscape). The header row repeats on every page; the totals of the money
 columns close the list.
 
-WeasyPrint lays out some hundred rows a second and holds the whole table while it does (a quarter of a
-gigabyte a thousand rows), so a long list is laid out a part of PART_ROWS rows at a time and the parts are
-joined; the page numbers (第 n 页 共 N 页), which no part knows, are then laid over each page from a
-document of footers alone. A list longer than PDF_LIST_INLINE_ROWS is printed by a background job
-(`list-pdf`); one longer than PDF_LIST_MAX_ROWS is not printed at all (`too_long_message`).
+WeasyPrint lays out some hundred rows a second and holds the whole table while it does (half a gigabyte for
+a thousand rows of the contracts list's 23 columns), so a long list is laid out a part of some PART_CELLS
+cells at a time; each part but the last hands its last, seldom full, page to the next, and the parts are
+joined. The page numbers (第 n 页 共 N 页), which no part knows, are then laid over each page from a document
+of footers alone. A list longer than PDF_LIST_INLINE_ROWS is printed by a background job (`list-pdf`); one
+longer than PDF_LIST_MAX_ROWS is not printed at all (`too_long_message`).
 """
 import functools
 import gc
@@ -41,7 +42,8 @@ from . import fonts, render_document
 
 JOB_KIND = "list-pdf"
 TEMPLATE = "pdf/list.html"
-PART_ROWS = 1000
+PART_CELLS = 12000                   # cells laid out at a time (see the module's docstring)
+PART_LEAST_ROWS = 200                # always several pages: a part ends by handing its last page to the next
 
 MM = 72 / 25.4                       # points in a millimetre
 MARGIN_MM = 13                       # left and right
@@ -289,12 +291,13 @@ def render_list_pdf(document: ListDocument, *, report: Callable | None = None) -
     part (each row carries its index as an anchor, which tells the first row of a page), so that no page in
     the middle of a long list is left half empty."""
     rows = document.rows
-    if len(rows) <= PART_ROWS:
+    part_rows = max(PART_LEAST_ROWS, PART_CELLS // max(len(document.columns), 1))
+    if len(rows) <= part_rows:
         html = render_to_string(TEMPLATE, _context(document, rows, 0, last=True, numbered=True))
         return render_document(html).write_pdf()
     parts, pages, start = [], 0, 0
     while start < len(rows):
-        end = min(start + PART_ROWS, len(rows))
+        end = min(start + part_rows, len(rows))
         if report:
             report(start, len(rows), f"正在排版第 {start + 1:,}–{end:,} 行，共 {len(rows):,} 行")
         last = end == len(rows)
