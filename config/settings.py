@@ -190,6 +190,10 @@ LEDGER_READ_SECONDS = env.int("LEDGER_READ_SECONDS", default=600)
 LEDGER_HEARTBEAT_SECONDS = env.int("LEDGER_HEARTBEAT_SECONDS", default=30)
 # Ledgers and list exports with more rows than this are read, committed or written by a background job.
 LEDGER_INLINE_ROWS = 2000
+# Printed lists (a list page's 打印(PDF)): longer than this, printed by a background job (WeasyPrint lays out some
+# hundred rows a second); longer than the most, not printed at all: the user narrows the conditions or exports Excel.
+PDF_LIST_INLINE_ROWS = env.int("PDF_LIST_INLINE_ROWS", default=500)
+PDF_LIST_MAX_ROWS = env.int("PDF_LIST_MAX_ROWS", default=20000)
 # The one-time keys of money and batch forms (core/submissions.py) are kept this many days, then purged nightly:
 # long past any resend of the page that carried one.
 SUBMISSION_KEY_DAYS = env.int("SUBMISSION_KEY_DAYS", default=30)

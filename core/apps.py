@@ -15,6 +15,7 @@ class CoreConfig(AppConfig):
         from .audit import register_audited
         from .db import tune_new_connection
         from .middleware import mark_seen
+        from .pdf import lists  # noqa: F401  (register the printed-list job runner)
 
         connection_created.connect(tune_new_connection, dispatch_uid="core.tune_new_connection")
         user_logged_in.connect(mark_seen, dispatch_uid="core.mark_seen")

@@ -1,4 +1,5 @@
-"""List exporters: what a list page writes to Excel, registered by the app that owns the list.
+"""List exporters: what a list page writes to Excel and prints (core.pdf.lists), registered by the app that
+owns the list.
 
 An exporter is built from a user and the list's filter values (the query string of the page), never
 from a request, so that a long export runs as a job exactly as the click that asked for it: it reads
@@ -6,8 +7,11 @@ through the app's scoped selector and the list's filterset, so the rows are the 
 Each app registers its exporters with `@exporter` in its own `exports.py`, imported from its
 `AppConfig.ready`; a list page names its exporter by key.
 """
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
+from decimal import Decimal
 
+from django.db.models import Model
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -66,34 +70,48 @@ class Exporter:
         """Every record the filters select; a value a filter cannot use is ignored, as on the list page."""
         return self.filterset.qs
 
-    def subtitle(self) -> str:
+    def conditions(self) -> list[str]:
+        """The filters in force, in words (`清理状态：已认定`), in the order of the list's filter bar.
+
+        A value a filter cannot use is left out, as the list page ignores it; the others still apply."""
         filterset = self.filterset
+        if not filterset.is_bound:
+            return []
+        form = filterset.form
+        form.errors  # noqa: B018  (validates, so that cleaned_data holds the values the filters used)
         chosen = []
-        if filterset.is_bound and filterset.is_valid():
-            fields = filterset.form.fields
-            for name, value in filterset.form.cleaned_data.items():
-                if value not in (None, "", [], ()) and name in fields:
-                    chosen.append(f"{fields[name].label}：{_shown(fields[name], value)}")
+        for name, value in getattr(form, "cleaned_data", {}).items():
+            if value not in (None, "", [], ()) and name in form.fields:
+                chosen.append(f"{form.fields[name].label}：{_shown(form.fields[name], value)}")
+        return chosen
+
+    def printed_title(self) -> str:
+        """What a printed list is called: 合同台账 is printed as 合同清单, 函件 as 函件清单."""
+        return f"{self.name.removesuffix('台账')}清单"
+
+    def subtitle(self) -> str:
+        chosen = self.conditions()
         return "　".join([f"{self.user.scope_name}", f"导出于 {timezone.localtime():%Y-%m-%d %H:%M}",
                          *(["筛选 " + "；".join(chosen)] if chosen else [])])
 
     def filename(self) -> str:
         return f"{self.name}-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
 
+    def all_rows(self, report=None, *, every: int = 5000, doing: str = "已写出") -> Iterator[list]:
+        """The cells of every record the filters select, read a chunk at a time; `report(done, total, message)`,
+        when given, hears of the progress every `every` rows."""
+        queryset = self.queryset()
+        total = queryset.count() if report else 0
+        done = 0
+        for row in self.rows(self.prepare(queryset).iterator(chunk_size=2000)):
+            done += 1
+            if report and done % every == 0:
+                report(done, total, f"{doing} {done:,} / {total:,} 行")
+            yield row
+
     def content(self, report=None) -> bytes:
         """The workbook; `report(done, total, message)`, when given, hears of the progress."""
-        queryset = self.queryset()
-        total = queryset.count()
-
-        def rows():
-            done = 0
-            for row in self.rows(self.prepare(queryset).iterator(chunk_size=2000)):
-                done += 1
-                if report and done % 5000 == 0:
-                    report(done, total, f"已写出 {done:,} / {total:,} 行")
-                yield row
-
-        return stream_workbook([Sheet(self.name, self.columns(), rows(), self.subtitle())])
+        return stream_workbook([Sheet(self.name, self.columns(), self.all_rows(report), self.subtitle())])
 
     def job_params(self) -> dict:
         return {"exporter": self.key, "query": self.data.urlencode()}
@@ -123,7 +141,21 @@ def _filter_values(data: Mapping | None) -> QueryDict:
 
 
 def _shown(field, value) -> str:
-    choices = dict(getattr(field, "choices", []) or [])
+    """A filter's value as its field shows it: a choice's label, a village's name, 是/否, a date as 2026-03-01."""
+    if isinstance(value, list | tuple):
+        return "、".join(_shown(field, item) for item in value)
+    if isinstance(value, Model):
+        return str(value)  # without reading the field's whole queryset of choices
+    choices = dict(getattr(field, "choices", None) or getattr(field.widget, "choices", None) or [])
+    if isinstance(value, bool):
+        for key in (value, str(value).lower(), str(value)):
+            if key in choices:
+                return str(choices[key])
+        return "是" if value else "否"
+    if isinstance(value, date):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = int(value)
     return str(choices.get(value, choices.get(str(value), value)))
 
 
@@ -154,7 +186,7 @@ def exporter_keys() -> list[str]:
     return sorted(_exporters)
 
 
-def _exporter_of_job(params: dict) -> type[Exporter]:
+def exporter_of_job(params: dict) -> type[Exporter]:
     if key := params.get("exporter"):
         if key in _exporters:
             return _exporters[key]
@@ -169,7 +201,7 @@ def _exporter_of_job(params: dict) -> type[Exporter]:
 @job_runner("list-export", restart_permission=CLAIM_MANAGE)
 def run_list_export_job(job, report) -> dict:
     """The background job of a long list export: the same exporter, filters and user as the click that asked."""
-    exporter_class = _exporter_of_job(job.params)
+    exporter_class = exporter_of_job(job.params)
     export = exporter_class(job.created_by, QueryDict(job.params.get("query", "")))
     content = export.content(report=report)
     job_add_file(job, export.filename(), content)

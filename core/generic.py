@@ -18,17 +18,20 @@ from .audit import history_for
 from .exports import Exporter, exporter_for
 from .forms import style_fields
 from .jobs import job_create
+from .pdf import lists, pdf_response
 from .scoping import ScopedMixin
 from .xlsx import xlsx_response
 
 
 class RecordListView(ScopedMixin, FilterView):
     """A scoped, filtered, paginated list; with `exporter` set (the key of a registered exporter), also its
-    export to Excel.
+    export to Excel and its printed copy.
 
     `?format=xlsx` downloads every row the current filters select (not just the page shown) with the
     exporter's columns. A list longer than LEDGER_INLINE_ROWS is written by a background job and the
-    user is sent to its progress page.
+    user is sent to its progress page. `?format=pdf` prints the same rows (core.pdf.lists): by a job
+    beyond PDF_LIST_INLINE_ROWS, and not at all beyond PDF_LIST_MAX_ROWS. Both only read: whoever may
+    see the list, the read-only inspector too, may export and print it.
     """
 
     paginate_by = settings.LIST_PAGE_SIZE
@@ -36,8 +39,10 @@ class RecordListView(ScopedMixin, FilterView):
     exporter = ""
 
     def get(self, request, *args, **kwargs):
-        if request.GET.get("format") == "xlsx" and self.exporter:
+        if self.exporter and request.GET.get("format") == "xlsx":
             return self.export()
+        if self.exporter and request.GET.get("format") == "pdf":
+            return self.print_pdf()
         return super().get(request, *args, **kwargs)
 
     def get_filterset(self, filterset_class):
@@ -53,6 +58,8 @@ class RecordListView(ScopedMixin, FilterView):
         if self.exporter:
             query["format"] = "xlsx"
             context["export_url"] = f"?{query.urlencode()}"
+            query["format"] = "pdf"
+            context["print_url"] = f"?{query.urlencode()}"
         return context
 
     def get_exporter(self) -> Exporter:
@@ -66,6 +73,22 @@ class RecordListView(ScopedMixin, FilterView):
             messages.info(self.request, "数据较多，正在后台生成 Excel 文件，完成后可在本页下载。")
             return HttpResponseRedirect(reverse("core:job-detail", args=[job.pk]))
         return xlsx_response(export.content(), export.filename())
+
+    def print_pdf(self):
+        export = self.get_exporter()
+        count = export.queryset().count()
+        if count > settings.PDF_LIST_MAX_ROWS:
+            messages.error(self.request, lists.too_long_message(count))
+            query = self.request.GET.copy()
+            query.pop("format", None)
+            return HttpResponseRedirect(f"{self.request.path}?{query.urlencode()}" if query else self.request.path)
+        if count > settings.PDF_LIST_INLINE_ROWS:
+            job = job_create(user=self.request.user, kind=lists.JOB_KIND, title=f"打印{export.printed_title()}",
+                             params=export.job_params())
+            messages.info(self.request, f"共 {count:,} 条，正在后台生成 PDF 文件，完成后可在本页打开打印。")
+            return HttpResponseRedirect(reverse("core:job-detail", args=[job.pk]))
+        document = lists.list_document(export)
+        return pdf_response(lists.render_list_pdf(document), document.filename)
 
 
 class RecordDetailView(ScopedMixin, DetailView):

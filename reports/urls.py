@@ -10,6 +10,7 @@ urlpatterns = [
     path("reports/county/<int:pk>/", views.CountyView.as_view(), name="county"),
     path("reports/township/<int:pk>/", views.TownshipView.as_view(), name="township"),
     path("reports/village/<int:pk>/", views.VillageView.as_view(), name="village"),
+    path("reports/village/<int:pk>/summary/", views.village_summary, name="village-summary"),
     path("reports/progress-data/<str:level>/<int:pk>/", views.progress_data, name="progress-data"),
     path("reports/warnings/", views.WarningsView.as_view(), name="warnings"),
     *[path(f"reports/warnings/{key}/", views.WarningListView.as_view(), {"key": key}, name=f"warning-{key}")

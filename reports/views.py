@@ -12,6 +12,7 @@ from django.views.generic import FormView, TemplateView
 
 from core import permissions as perms
 from core.generic import ObjectFormView, RecordCreateView, RecordListView, require_valid, run_action
+from core.pdf import pdf_response
 from core.scoping import check_perm, villages_for
 from core.views import HomeView
 from places.models import County
@@ -38,6 +39,7 @@ from .risk import county_of, report_settings_for, village_risks
 from .search import HINT as SEARCH_HINT
 from .search import MAX_LENGTH, PER_GROUP, search
 from .todo import todo_for
+from .village_summary import render_village_summary, village_summary_context, village_summary_filename
 
 # --- Dashboards ----------------------------------------------------------------------------------
 
@@ -116,6 +118,15 @@ class TownshipView(PlaceDashboard):
 class VillageView(PlaceDashboard):
     def get_place(self) -> Place:
         return Place.of(get_object_or_404(villages_for(self.request.user), pk=self.kwargs["pk"]))
+
+
+@require_GET
+@login_required
+def village_summary(request, pk):
+    """一村一表: the village's one-page summary as a PDF. It only reads: the read-only inspector may print it."""
+    village = get_object_or_404(villages_for(request.user).select_related("township"), pk=pk)
+    context = village_summary_context(request.user, village)
+    return pdf_response(render_village_summary(context), village_summary_filename(context))
 
 
 @require_GET
