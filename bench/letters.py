@@ -191,7 +191,8 @@ def make_letters(work: Path, env: dict) -> dict:
                 phase, seconds, _ = part.split(" ")
                 timings[phase] = float(seconds)
     return {"wall": wall, "letters": int(counts["letters"]), "pages": int(counts["pages"]), "timings": timings,
-            "peak_mb": usage.ru_maxrss // 1024, "size": out.stat().st_size}
+            "peak_mb": usage.ru_maxrss // 1024, "size": out.stat().st_size,
+            "cpu": usage.ru_utime + usage.ru_stime}
 
 
 def start_workers(count: int, env: dict) -> list[subprocess.Popen]:
@@ -226,7 +227,8 @@ def stop_workers(workers: list[subprocess.Popen]) -> list[list[int]]:
 def show(label: str, run: dict) -> None:
     phases = "  ".join(f"{phase} {run['timings'][phase]:.1f} s" for phase in PHASES if phase in run["timings"])
     print(f"{label}: {run['letters']} letters, {run['pages']} pages, end to end {run['wall']:.1f} s "
-          f"({run['letters'] / run['wall']:.0f} letters/s), command peak {run['peak_mb']} MB, "
+          f"({run['letters'] / run['wall']:.0f} letters/s), command cpu {run['cpu']:.1f} s, "
+          f"command peak {run['peak_mb']} MB, "
           f"PDF {run['size'] / 1e6:.1f} MB")
     print(f"    phases: {phases}")
 
