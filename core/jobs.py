@@ -215,8 +215,10 @@ def job_finish(job_id: int, counts: dict) -> None:
 
 
 def job_fail(job_id: int, error: str = "") -> None:
-    """Mark a job failed; without `error`, the generic message that offers to run it again."""
-    _update(job_id, state=Job.State.FAILED, finished_at=timezone.now(), error=error or GENERIC_ERROR)
+    """Mark a running job failed; without `error`, the generic message that offers to run it again. A job
+    already finished stays as it is (a chunk delivered again after its batch was joined, say)."""
+    Job.objects.filter(pk=job_id, state=Job.State.RUNNING).update(
+        state=Job.State.FAILED, finished_at=timezone.now(), error=error or GENERIC_ERROR)
 
 
 GENERIC_ERROR = "生成过程中出错，已生成的部分已保存。请点“重新运行”继续；如一再失败，请联系系统管理员。"

@@ -117,6 +117,10 @@ def test_a_chunk_run_twice_leaves_one_output_and_the_same_numbers(personas, debt
     assert job.state == Job.State.DONE and (job.done, job.progress) == (4, 100)
     assert dict(Letter.objects.filter(job=job).values_list("pk", "number")) == numbers
     assert len(numbers_in(job, "-全部-")) == 9
+    # A chunk delivered once more after the join finds its batch done and changes nothing.
+    assert letter_jobs.letters_chunk_render(job_id=job.pk, index=1) == 0
+    job.refresh_from_db()
+    assert job.state == Job.State.DONE and not folder.exists()
 
 
 def test_the_join_waits_while_a_chunk_is_missing(personas, debtors, small_chunks, monkeypatch):

@@ -123,6 +123,8 @@ def letters_chunk_render(*, job_id: int, index: int, freeze: bool = False) -> in
     """Render chunk `index` of a batch to its file (again only if it is not there yet); the letters it holds.
     Numbers were given before the batch was cut into chunks: running a chunk twice changes none."""
     folder = work_folder(job_id)
+    if not (folder / "plan.json").exists():
+        return 0        # delivered again after its batch was joined and the chunks cleared away
     plan = _read_plan(job_id)
     chunk = plan["chunks"][index]
     try:
