@@ -6,7 +6,8 @@
 Builds the letters as bench/letters.py does, renders their chunks once with
 the letter workers, then joins the same chunk files, as `render_batch` does,
 with `core.pdf.join` (or each module given with --joiner that offers
-`open_part` and `PdfJoin`, to compare another joiner on the same parts),
+`open_part` and `PdfJoin`, to compare another joiner on the same parts; by
+default qpdf's, which letter batches use, against the hand-written one),
 each join in a fresh child process; prints the time, the join's memory (peak
 RSS over the RSS before it) and the size of what it wrote.
 """
@@ -18,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from importlib import import_module
 from itertools import groupby
 from pathlib import Path
@@ -25,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from letters import build_county, setup_django  # noqa: E402  (the letters bench builds the same batch)
+from letters import build_township, setup_django  # noqa: E402  (the letters bench builds the same township)
 
 
 def rss_mb() -> float:
@@ -35,6 +37,21 @@ def rss_mb() -> float:
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def issue_batch(count: int) -> list[int]:
+    """The township of bench/letters.py with its payment notices numbered; their ids in printing order."""
+    from core.models import User
+    from debts.letters.selectors import in_print_order, select_groups
+    from debts.letters.services import issue_letters
+    from debts.models import Letter
+    from places.models import Village
+
+    build_township(count)
+    user = User.objects.get(username="bench")
+    groups = select_groups(user=user, villages=Village.objects.all(), kind="清缴通知书")
+    issue_letters(user=user, groups=groups, kind="清缴通知书", as_of=date.today())
+    return [letter.pk for letter in in_print_order(Letter.objects.all())]
 
 
 def render_chunks(letter_ids: list[int], folder: Path) -> list[dict]:
@@ -97,7 +114,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--letters", type=int, default=1249)
     parser.add_argument("--joiner", action="append",
-                        help="a module with `PdfJoin` and `open_part` to measure (default: core.pdf.join); "
+                        help="a module with `PdfJoin` and `open_part` to measure (default: core.pdf.qpdf_join, which "
+                             "letter batches use, and core.pdf.join, written by hand); "
                              "give several to compare them on the same chunks")
     parser.add_argument("--join-child", nargs=3, metavar=("MANIFEST", "OUT", "JOINER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -112,7 +130,7 @@ def main() -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-        letter_ids = build_county(args.letters, "清缴通知书")
+        letter_ids = issue_batch(args.letters)
         chunks = work / "chunks"
         chunks.mkdir()
         started = time.perf_counter()
@@ -121,7 +139,7 @@ def main() -> None:
         size = sum(Path(c["pdf"]).stat().st_size for c in manifest)
         print(f"{len(letter_ids)} letters in {len(manifest)} chunks ({size / 1e6:.1f} MB), "
               f"rendered in {time.perf_counter() - started:.0f} s")
-        for n, joiner in enumerate(args.joiner or ["core.pdf.join"]):
+        for n, joiner in enumerate(args.joiner or ["core.pdf.qpdf_join", "core.pdf.join"]):
             out = work / f"out-{n}"
             out.mkdir()
             run = subprocess.run([sys.executable, __file__, "--join-child", str(work / "manifest.json"), str(out),

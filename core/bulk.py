@@ -46,6 +46,9 @@ def _converter(field, conn):
         return ops.adapt_datefield_value
     if isinstance(field, models.DecimalField):
         return lambda value: ops.adapt_decimalfield_value(value, field.max_digits, field.decimal_places)
+    if isinstance(field, models.FileField):
+        # A file field reads back as a FieldFile once looked at (by the model's checks, say): stored by its name.
+        return lambda value: getattr(value, "name", value) or ""
     return None
 
 

@@ -7,9 +7,16 @@ A runner is a function `runner(job, report)` registered for a job kind with
 makes. With no broker, Celery runs the task eagerly and the job is finished by
 the time its page opens. A failed job can be restarted; runners are written
 so that a second run resumes rather than repeats.
+
+A runner with much to do may fan it out (`job_fan_out`): chunk tasks that run
+on whatever workers are connected, then a task that joins their work and
+finishes the job (`job_finish`). The runner returns what `job_fan_out` gives,
+and the job stays running, its page counting the chunks done, until then.
 """
 import logging
+import os
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,7 +24,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from .files import private_storage
@@ -141,8 +149,117 @@ def job_add_file(job: Job, name: str, content: bytes) -> dict:
     return entry
 
 
-def run(job_id: int) -> None:
-    """Run one job to its end: what the Celery task calls."""
+class FannedOut:
+    """What a runner returns when its job goes on in chunk tasks and is finished by their join."""
+
+
+def job_fan_out(job: Job, chunks: list, join) -> FannedOut:
+    """Run the Celery signatures `chunks` as a group on whatever workers are connected, then `join`
+    once they have all finished. With no broker they run here, one after another, and `join` with them.
+
+    The chunk tasks should be idempotent and acknowledged late, so that a chunk whose worker dies is run
+    again on another; `join` should finish the job with `job_finish` and, given the job finished
+    already, do nothing.
+    """
+    _update(job.pk, done=0, total=len(chunks), progress=0, heartbeat_at=timezone.now())
+    _send(chunks, join)
+    return FannedOut()
+
+
+# Whether the job being run spreads its chunks over the workers (see `run`).
+_over_workers: ContextVar[bool] = ContextVar("over_workers", default=False)
+
+
+def _send(chunks: list, join) -> None:
+    from celery import chord, current_app
+
+    if current_app.conf.task_always_eager or not _over_workers.get():
+        _run_here(chunks, join)
+    elif chunks:
+        chord(chunks)(join)
+    else:
+        join.apply_async()
+
+
+def workers_connected(timeout: float = 1.0) -> bool:
+    """Whether a Celery worker answers on the broker (never, with no broker): a command that would wait for
+    workers does the work itself rather than wait for none."""
+    from celery import current_app
+
+    if current_app.conf.task_always_eager:
+        return False
+    try:
+        return bool(current_app.control.ping(timeout=timeout, limit=1))
+    except Exception:  # a broker that cannot be reached has no workers either
+        log.warning("Could not ask the broker for workers", exc_info=True)
+        return False
+
+
+def _run_here(chunks: list, join) -> None:
+    """The chunks and their join in this process, in order; a chunk that fails stops the run."""
+    for chunk in chunks:
+        chunk.apply(throw=True)
+    join.apply(throw=True)
+
+
+def job_chunk_done(job_id: int, done: int, total: int, message: str = "") -> None:
+    """A chunk of a fanned-out job has finished, `done` of `total` now: progress and heartbeat. Chunks finish
+    in any order and a retried one may report twice, so the count never goes back."""
+    _update(job_id, done=Greatest(F("done"), done), total=total, heartbeat_at=timezone.now(),
+            progress=Greatest(F("progress"), min(int(done * 100 / total) if total else 0, 99)),
+            message=message[:200])
+
+
+def job_finish(job_id: int, counts: dict) -> None:
+    _update(job_id, state=Job.State.DONE, progress=100, counts=counts, finished_at=timezone.now(), message="完成")
+
+
+def job_fail(job_id: int, error: str = "") -> None:
+    """Mark a running job failed; without `error`, the generic message that offers to run it again. A job
+    already finished stays as it is (a chunk delivered again after its batch was joined, say)."""
+    Job.objects.filter(pk=job_id, state=Job.State.RUNNING).update(
+        state=Job.State.FAILED, finished_at=timezone.now(), error=error or GENERIC_ERROR)
+
+
+GENERIC_ERROR = "生成过程中出错，已生成的部分已保存。请点“重新运行”继续；如一再失败，请联系系统管理员。"
+
+
+def job_add_path(job: Job, name: str, path) -> dict:
+    """Move a result file already written (a batch's PDF, say, too big to hold in memory) into the job's
+    folder and list it; a file of the same name is replaced."""
+    storage = private_storage()
+    relative = f"jobs/{job.pk}/{name}"
+    target = storage.path(relative)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    os.replace(path, target)
+    entry = {"name": name, "path": relative, "size": os.path.getsize(target)}
+    with transaction.atomic():
+        locked = Job.objects.select_for_update().get(pk=job.pk)
+        locked.files = [f for f in locked.files if f["name"] != name] + [entry]
+        locked.save(update_fields=["files"])
+    job.files = locked.files
+    return entry
+
+
+def run(job_id: int, *, over_workers: bool | None = None) -> None:
+    """Run one job to its end: what the Celery task calls.
+
+    A job that fans out sends its chunks to the workers when it runs on one itself, or when the caller
+    asks (`over_workers`: a command a cadre runs on a server with workers); run anywhere else (a test, a
+    maintenance call) it does the whole job here. With no broker everything runs here in any case.
+    """
+    if over_workers is None:
+        from celery import current_task
+
+        over_workers = bool(current_task) and not current_task.request.is_eager
+    token = _over_workers.set(over_workers)
+    try:
+        _run(job_id)
+    finally:
+        _over_workers.reset(token)
+
+
+def _run(job_id: int) -> None:
     job = Job.objects.get(pk=job_id)
     # Take the job atomically: a second delivery of the same task (or a second
     # caller) finds it running and leaves it alone, unless its runner died long ago.
@@ -173,9 +290,10 @@ def run(job_id: int) -> None:
         return
     except Exception:
         log.exception("job %s failed", job.pk)
-        _update(job.pk, state=Job.State.FAILED, finished_at=timezone.now(),
-                error="生成过程中出错，已生成的部分已保存。请点“重新运行”继续；如一再失败，请联系系统管理员。")
+        job_fail(job.pk)
         return
+    if isinstance(counts, FannedOut):
+        return      # its chunks' join finishes it
     _update(job.pk, state=Job.State.DONE, progress=100, counts=counts, finished_at=timezone.now(),
             message="完成")
 

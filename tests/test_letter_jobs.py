@@ -15,7 +15,6 @@ from core.models import Job
 from debts import services
 from debts.factories import ClaimFactory
 from debts.letters import services as letters
-from debts.letters.pdf import BatchOutput
 from debts.models import Letter, LetterSequence
 from places.factories import GroupFactory
 from villages.factories import PartyFactory
@@ -23,22 +22,30 @@ from villages.factories import PartyFactory
 AS_OF = date(2026, 11, 20)
 
 
+def fake_chunk(letter_ids, font, target, *, freeze=False):
+    """A stand-in for rendering a chunk: two blank pages a letter, and the manifest the real one writes."""
+    import json
+
+    import pikepdf
+
+    found = {letter.pk: letter for letter in Letter.objects.filter(pk__in=letter_ids).select_related(
+        "village__township")}
+    ordered = [found[pk] for pk in letter_ids]
+    pdf = pikepdf.new()
+    for _ in range(2 * len(ordered)):
+        pdf.add_blank_page()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    pdf.save(target)
+    manifest = {"pages": [2] * len(ordered),
+                "villages": [[v.village_id, v.village.name, v.village.township.name] for v in ordered]}
+    target.with_suffix(".json").write_text(json.dumps(manifest))
+    return manifest
+
+
 @pytest.fixture
 def fake_render(monkeypatch):
     """A stand-in for the PDF renderer where the pages themselves are not under test."""
-    def render_batch(letter_ids, *, report=None):
-        found = list(Letter.objects.filter(pk__in=letter_ids).select_related("village"))
-        by_id = {letter.pk: letter for letter in found}
-        ordered = [by_id[pk] for pk in letter_ids]
-        villages = []
-        for letter in ordered:
-            if not villages or villages[-1][0] != letter.village.name:
-                villages.append((letter.village.name, b""))
-        text = "\n".join(letter.number for letter in ordered).encode()
-        return BatchOutput(whole=b"%PDF-fake\n" + text, by_village=[(v, b"%PDF-fake") for v, _ in villages],
-                           pages=2 * len(ordered), letters=len(ordered))
-
-    monkeypatch.setattr("debts.letters.pdf.render_batch", render_batch)
+    monkeypatch.setattr("debts.letters.jobs.render_chunk_file", fake_chunk)
 
 
 @pytest.fixture
@@ -119,14 +126,13 @@ def test_a_failed_job_resumes_where_it_stopped(personas, debtors, monkeypatch, s
 
     calls = {"n": 0}
 
-    def render_batch(letter_ids, *, report=None):
+    def render_chunk_file(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 1:
             raise OSError("disk full")
-        return BatchOutput(whole=b"%PDF", by_village=[("峪口村", b"%PDF")], pages=len(letter_ids),
-                           letters=len(letter_ids))
+        return fake_chunk(*args, **kwargs)
 
-    monkeypatch.setattr("debts.letters.pdf.render_batch", render_batch)
+    monkeypatch.setattr("debts.letters.jobs.render_chunk_file", render_chunk_file)
     job = start_job(user=personas.cadre, villages=[personas.yukou], kind="对账函", as_of=AS_OF)
     assert job.state == Job.State.FAILED and "重新运行" in job.error and "disk" not in job.error
     numbers = list(Letter.objects.filter(job=job).values_list("number", flat=True))

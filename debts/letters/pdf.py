@@ -51,8 +51,8 @@ from core.idnumbers import mask_id_number
 from core.money import ZERO, capital_yuan, format_yuan
 from core.pdf import document_date, render_document
 from core.pdf.fonts import face_subset
-from core.pdf.join import PdfJoin, open_part
 from core.pdf.pool import WorkerPool, serve
+from core.pdf.qpdf_join import PdfJoin, open_part
 from debts.limitation import ClockState, stored_clock
 from debts.models import ClaimOrigin, Letter, LetterItem, LetterKind
 
@@ -436,14 +436,25 @@ class _Joined:
         self.folder = folder
         self.whole = PdfJoin(folder / "whole.pdf")
         self.villages: dict[int, tuple[str, str, PdfJoin]] = {}
+        self.closed: set[int] = set()
         self.chunks = 0
         self.letters = 0
         self.seconds = 0.0
 
     def add(self, index: int, pages: list[int], villages: list[tuple[int, str, str]], report, total: int) -> None:
-        started = time.process_time()
         path = self.folder / f"{index}.pdf"
-        part = open_part(path)
+        self.add_part(open_part(path), pages, villages)
+        # The joins read the part until they are written; an open file outlives its name.
+        path.unlink()
+        (self.folder / f"{index}.json").unlink()
+        self.chunks += 1
+        if report:
+            report(self.letters, total, f"已生成 {self.letters} / {total} 份")
+
+    def add_part(self, part, pages: list[int], villages: list[tuple[int, str, str]]) -> None:
+        """Copy a chunk's pages to the whole and to each village's file. Letters come in village order: a
+        village not in this chunk's first letter is finished, and its file is written now."""
+        started = time.process_time()
         self.whole.add(part)
         first = 0
         # Consecutive letters of one village are copied in one go.
@@ -451,35 +462,36 @@ class _Joined:
             run = list(run)
             count = sum(pages for _, pages in run)
             if village_id not in self.villages:
+                self._close_villages()
                 _, name, township = run[0][0]
                 self.villages[village_id] = (name, township, PdfJoin(self.folder / f"village-{village_id}.pdf",
                                                                      title=f"{name}函件"))
             self.villages[village_id][2].add(part, range(first, first + count))
             first += count
-        del part
-        # The joins read the part until they are written; an open file outlives its name.
-        path.unlink()
-        (self.folder / f"{index}.json").unlink()
-        self.chunks += 1
         self.letters += len(pages)
         self.seconds += time.process_time() - started
-        if report:
-            report(self.letters, total, f"已生成 {self.letters} / {total} 份")
 
-    def finish(self) -> tuple[bytes, list[tuple[str, Path]]]:
-        """The whole batch's bytes, and the village files: (name, path)."""
+    def _close_villages(self) -> None:
+        for village_id, (_, _, join) in self.villages.items():
+            if village_id not in self.closed:
+                join.close()
+                self.closed.add(village_id)
+
+    def finish(self, *, read: bool = True) -> tuple[bytes | Path, list[tuple[str, Path]]]:
+        """The whole batch's bytes (or its path, unless `read`), and the village files: (name, path)."""
         started = time.process_time()
         villages = [name for name, _, _ in self.villages.values()]
         self.whole.title = "、".join(villages[:3]) + ("等" if len(villages) > 3 else "") + "函件"
         self.whole.close()
-        whole = self.whole.path.read_bytes()
-        self.whole.path.unlink()
+        whole = self.whole.path
+        if read:
+            whole = whole.read_bytes()
+            self.whole.path.unlink()
+        self._close_villages()
         names = Counter(name for name, _, _ in self.villages.values())
-        files = []
-        for name, township, join in self.villages.values():
-            join.close()
-            # Two villages of one name (in different townships) are told apart by their township.
-            files.append((name if names[name] == 1 else f"{township}{name}", join.path))
+        # Two villages of one name (in different townships) are told apart by their township.
+        files = [(name if names[name] == 1 else f"{township}{name}", join.path)
+                 for name, township, join in self.villages.values()]
         self.seconds += time.process_time() - started
         return whole, files
 
@@ -516,10 +528,13 @@ class ChunkRenderer:
 
     def __call__(self, job: dict) -> list[int]:
         contexts = json.loads(Path(job["input"]).read_text(encoding="utf-8"))
-        first = job["font"] != self.font
+        return self.render(contexts, job["font"], job["output"])
+
+    def render(self, contexts: list[dict], font: str | None, output) -> list[int]:
+        first = font != self.font
         if first:
-            self.font_config, self.font = FontConfiguration(), job["font"]
-        pages = render_chunk(contexts, self.font, job["output"], self.font_config)
+            self.font_config, self.font = FontConfiguration(), font
+        pages = render_chunk(contexts, self.font, output, self.font_config)
         if first and self.freeze:
             gc.freeze()
         return pages
@@ -528,3 +543,79 @@ class ChunkRenderer:
 def serve_chunks(requests, replies) -> None:
     """A worker's loop (`manage.py render_letter_chunk`): render each chunk job read from `requests`."""
     serve(requests, replies, ChunkRenderer())
+
+
+# --- A batch in chunks that any worker may render: files in, files out ------------------------------
+
+
+def plan_chunks(letters: Iterable[tuple[int, int]], size: int | None = None) -> list[list[int]]:
+    """Letter ids ((id, village id) in printing order) cut into chunks of at most `size`, along villages:
+    villages small enough share a chunk, a large one is cut into equal chunks of its own, so that a
+    village's file is a few whole chunks (or a run of pages in one) and is finished as soon as its last
+    chunk is joined."""
+    size = size or CHUNK_SIZE
+    chunks, current = [], []
+    for _, run in groupby(letters, key=lambda pair: pair[1]):
+        ids = [pk for pk, _ in run]
+        if len(current) + len(ids) <= size:
+            current.extend(ids)
+            continue
+        if current:
+            chunks.append(current)
+        current = []
+        if len(ids) <= size:
+            current = ids
+            continue
+        parts = -(-len(ids) // size)
+        step, extra = divmod(len(ids), parts)
+        start = 0
+        for n in range(parts):
+            end = start + step + (1 if n < extra else 0)
+            chunks.append(ids[start:end])
+            start = end
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def batch_face(letter_ids: list[int]) -> str | None:
+    """The face for a whole batch, cut once before its chunks are rendered (wherever they are)."""
+    return letter_font(batch_chars(letter_ids) | template_chars())
+
+
+_renderers: dict[bool, "ChunkRenderer"] = {}
+
+
+def render_chunk_file(letter_ids: list[int], font: str | None, target: Path, *, freeze: bool = False) -> dict:
+    """Render one chunk of a batch to `target` (a PDF) and its manifest beside it (`.json`: pages per
+    letter, and each letter's village); return the manifest.
+
+    Idempotent: a chunk already rendered is not rendered again, and the files appear whole (written under
+    another name, then renamed), so a chunk run twice, or whose worker died half way, leaves one output.
+    `freeze` suits a worker process that renders chunk after chunk (see ChunkRenderer).
+    """
+    manifest_path = target.with_suffix(".json")
+    if target.exists() and manifest_path.exists():
+        return json.loads(manifest_path.read_text(encoding="utf-8"))
+    contexts = letter_context(letter_ids, with_qr=False)
+    renderer = _renderers.get(freeze) or _renderers.setdefault(freeze, ChunkRenderer(freeze=freeze))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+    pages = renderer.render(contexts, font, partial)
+    manifest = {"pages": pages, "villages": [[c["village_id"], c["village"], c["township"]] for c in contexts]}
+    os.replace(partial, target)
+    partial.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    os.replace(partial, manifest_path)
+    return manifest
+
+
+def join_chunk_files(parts: list[tuple[Path, dict]], folder: Path) -> tuple[Path, int, list[tuple[str, Path]]]:
+    """Join rendered chunks, in order, into the whole batch and one file per village, in `folder`:
+    (the whole batch's path, its pages, [(village, its file)]). A village's file is written as soon as its
+    last chunk is joined (chunks come in village order), so only the whole batch grows with the batch."""
+    joined = _Joined(folder)
+    for index, (path, manifest) in enumerate(parts):
+        joined.add_part(open_part(path), manifest["pages"], [tuple(v) for v in manifest["villages"]])
+        joined.chunks = index + 1
+    whole, villages = joined.finish(read=False)
+    return whole, joined.whole.pages, villages

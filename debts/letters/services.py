@@ -3,12 +3,13 @@ issues and prints them, one letter from a claim's page, and tracking each letter
 
 A debtor with several open claims in a village gets one letter listing them
 all. Sealed and fully cleared claims never appear. Numbers are handed out per
-village and year under a row lock, so two jobs running at once never share or
-skip a number; a restarted job issues only the letters it has not issued yet.
+village and year under a row lock, in one transaction for the whole batch and
+before any letter is printed, so two jobs running at once never share or skip a
+number, and printing (spread over workers, retried when one dies) never touches
+them; a restarted job issues only the letters it has not issued yet.
 """
 from datetime import date, timedelta
 from decimal import Decimal
-from itertools import groupby
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from core import permissions as perms
 from core.audit import acting_as
+from core.bulk import FastInsert, audited, bulk_insert
 from core.domain import letter_reply_days
 from core.jobs import job_create
 from core.money import format_yuan
@@ -37,48 +39,58 @@ def letter_number(village, year: int, seq: int) -> str:
     return f"{township}-{village.name}-{year}-{seq:04d}"
 
 
-def _next_numbers(village, year: int, count: int) -> range:
-    """Reserve `count` numbers for a village and year; the row lock serialises concurrent jobs."""
-    LetterSequence.objects.get_or_create(village=village, year=year)
-    sequence = LetterSequence.objects.select_for_update().get(village=village, year=year)
-    first = sequence.last + 1
-    sequence.last += count
-    sequence.save(update_fields=["last"])
-    return range(first, first + count)
+def _reserve_numbers(year: int, counts: dict[int, int]) -> dict[int, int]:
+    """Reserve `counts[village]` numbers in each village for `year`; {village: its first new number}.
+
+    The villages' sequence rows are locked in one statement, always in the same order, so that two jobs at
+    once wait for each other rather than deadlock; they are moved on in one UPDATE.
+    """
+    LetterSequence.objects.bulk_create([LetterSequence(village_id=pk, year=year) for pk in counts],
+                                       ignore_conflicts=True)
+    sequences = list(LetterSequence.objects.select_for_update().filter(village_id__in=counts, year=year)
+                     .order_by("village_id"))
+    first = {}
+    for sequence in sequences:
+        first[sequence.village_id] = sequence.last + 1
+        sequence.last += counts[sequence.village_id]
+    LetterSequence.objects.bulk_update(sequences, ["last"])
+    return first
 
 
+@transaction.atomic
 def issue_letters(*, user, groups: list[DebtorGroup], kind: str, as_of: date, job=None, report=None) -> int:
-    """Create the letters of a batch, village by village, each village in one transaction.
+    """Create the letters of a batch in one transaction: numbers reserved per village, letters and their
+    items inserted in bulk, each letter audited as if saved alone.
 
     A debtor who already has a letter of this job is skipped, so a restarted job
     resumes without issuing anything twice.
     """
     if oversized := [g for g in groups if g.too_large]:
         raise ValidationError([g.too_large_message() for g in oversized])
-    issued, total = 0, len(groups)
-    done = 0
-    for village_id, village_groups in groupby(groups, key=lambda g: g.village.pk):
-        village_groups = list(village_groups)
-        with transaction.atomic():
-            already = set(Letter.objects.filter(job=job, village_id=village_id).values_list("debtor_id", flat=True)
-                          ) if job is not None else set()
-            todo = [g for g in village_groups if g.debtor.pk not in already]
-            if todo:
-                village = todo[0].village
-                numbers = _next_numbers(village, as_of.year, len(todo))
-                with acting_as(user):
-                    for seq, group in zip(numbers, todo, strict=True):
-                        letter = Letter.objects.create(
-                            village=village, number=letter_number(village, as_of.year, seq), year=as_of.year,
-                            seq=seq, kind=kind, debtor=group.debtor, job=job, total=group.total, as_of=as_of,
-                            reply_by=as_of + timedelta(days=letter_reply_days()), created_by=user)
-                        LetterItem.objects.bulk_create(
-                            [LetterItem(letter=letter, claim=claim, amount=balance) for claim, balance in group.claims])
-                issued += len(todo)
-        done += len(village_groups)
-        if report:
-            report(done, total, f"已编号 {done} / {total} 份")
-    return issued
+    already = set(Letter.objects.filter(job=job).values_list("village_id", "debtor_id")) if job is not None else set()
+    todo = [g for g in groups if (g.village.pk, g.debtor.pk) not in already]
+    if todo:
+        counts: dict[int, int] = {}
+        for group in todo:
+            counts[group.village.pk] = counts.get(group.village.pk, 0) + 1
+        next_seq = _reserve_numbers(as_of.year, counts)
+        reply_by = as_of + timedelta(days=letter_reply_days())
+        letters = []
+        for group in todo:
+            village = group.village
+            seq = next_seq[village.pk]
+            next_seq[village.pk] = seq + 1
+            letters.append(Letter(village=village, number=letter_number(village, as_of.year, seq), year=as_of.year,
+                                  seq=seq, kind=kind, debtor=group.debtor, job=job, total=group.total,
+                                  as_of=as_of, reply_by=reply_by, created_by=user))
+        with acting_as(user):
+            audited(user, None, lambda writer: bulk_insert(Letter, letters, writer))
+        FastInsert(LetterItem, ["letter", "claim", "amount"]).insert(
+            [letter.pk, claim.pk, balance] for letter, group in zip(letters, todo, strict=True)
+            for claim, balance in group.claims)
+    if report:
+        report(len(groups), len(groups), f"已编号 {len(groups)} / {len(groups)} 份")
+    return len(todo)
 
 
 # --- The batch job --------------------------------------------------------------------------

@@ -1,11 +1,12 @@
 """Issue and print a township's letters from the command line, by the same service as the background job."""
+import time
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from core.jobs import JobError
+from core.jobs import JobError, workers_connected
 from core.models import Role, User
 from debts.letters.services import kind_from_code, letters_job_create
 from places.models import Township
@@ -41,8 +42,12 @@ class Command(BaseCommand):
             job = letters_job_create(user=actor, villages=place.villages.all(), kind=kind_name, enqueue=False)
         except (ValidationError, JobError) as error:
             raise CommandError("；".join(getattr(error, "messages", [str(error)]))) from None
-        run(job.pk)   # here, in this process: the same runner a worker would call
+        # Numbered here; printed by whatever workers are connected, or here when none is (or no broker).
+        run(job.pk, over_workers=workers_connected())
         job.refresh_from_db()
+        while not job.finished:
+            time.sleep(0.1)
+            job.refresh_from_db()
         if job.state != job.State.DONE:
             raise CommandError(job.error or "生成失败。")
         whole = next(f for f in job.files if "-全部-" in f["name"])
@@ -51,3 +56,6 @@ class Command(BaseCommand):
         with private_storage().open(whole["path"], "rb") as source:
             Path(out).write_bytes(source.read())
         self.stdout.write(f"letters: {job.counts['letters']}, pages: {job.counts['pages']}")
+        if options["verbosity"] > 1:
+            self.stdout.write("timings: " + ", ".join(f"{phase} {seconds:.2f} s"
+                                                     for phase, seconds in job.counts.get("timings", {}).items()))
