@@ -426,8 +426,8 @@ def attachment_download(request, pk):
 # --- Documents ----------------------------------------------------------------------------
 
 
-@require_POST
 @login_required
+@require_POST
 def documents_bundle(request):
     """Print many contracts' 认定书 or 调查报告 as one PDF (a job): a village's (`village`) or those ticked on the
     list (`contract`, repeated), all of them within the user's scope (else 404). Those who work on the
