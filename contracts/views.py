@@ -22,7 +22,7 @@ from core.generic import (
 )
 from core.money import format_area
 from core.pdf import pdf_response
-from core.scoping import check_perm, scoped, villages_for
+from core.scoping import check_perm, scoped, selected_or_404, villages_for
 from core.submissions import FIELD as SUBMISSION_FIELD
 from core.submissions import submit_once
 from places.models import County
@@ -430,22 +430,27 @@ def attachment_download(request, pk):
 @require_POST
 def documents_bundle(request):
     """Print many contracts' 认定书 or 调查报告 as one PDF (a job): a village's (`village`) or those ticked on the
-    list (`contract`, repeated). Those who do the contract work start such a job; a read-only user prints the
-    documents one by one from each contract."""
-    from .bundles import bundle_start
+    list (`contract`, repeated), all of them within the user's scope (else 404). Those who work on the
+    contracts may print them; the inspector reads each document on its contract's page."""
+    from .bundles import KINDS, bundle_start
 
-    check_perm(request.user, perms.CONTRACT_INVESTIGATE)
-    village = None
+    village, ticked = None, []
     if request.POST.get("village"):
         village = get_object_or_404(villages_for(request.user), pk=query_int(request.POST.get("village")) or 0)
+    else:
+        ticked = list(selected_or_404(selectors.contract_list(request.user), request.POST.getlist("contract"))
+                      .values_list("pk", flat=True))
+    check_perm(request.user, perms.DOCUMENTS_PRINT)
     back = village.get_absolute_url() if village else reverse("contracts:contract-list")
     try:
-        job = bundle_start(user=request.user, kind=request.POST.get("kind", ""), village=village,
-                           contract_ids=[pk for pk in (query_int(v) for v in request.POST.getlist("contract")) if pk])
+        job = bundle_start(user=request.user, kind=request.POST.get("kind", ""), village=village, contract_ids=ticked)
     except ValidationError as error:
         messages.error(request, "；".join(error.messages))
         return HttpResponseRedirect(back)
-    messages.success(request, "已开始生成，完成后在本页下载。")
+    left_out = len(ticked) - len(job.params["contracts"]) if ticked else 0
+    label = KINDS[job.params["kind"]][0]
+    messages.success(request, "已开始生成，完成后在本页下载。" + (
+        f"所选合同中有 {left_out} 份尚无{label}（尚未认定或尚未填写调查报告），未列入。" if left_out else ""))
     return HttpResponseRedirect(reverse("core:job-detail", args=[job.pk]))
 
 

@@ -15,6 +15,7 @@ from django.db.models import Model
 from django.http import QueryDict
 from django.utils import timezone
 
+from .bounds import query_int
 from .jobs import JobError, job_add_file, job_runner
 from .permissions import CLAIM_MANAGE, ID_NUMBER_VIEW, has_perm
 from .xlsx import Column, Sheet, stream_workbook
@@ -29,12 +30,17 @@ class Exporter:
     key = ""              # how list views and jobs name it
     name = ""             # shown to users: the sheet's title, the file name, the job's title
     list_view = ""        # URL name of the list page it exports (jobs queued by older versions name it)
+    selection = ""        # the parameter carrying the ids of the rows ticked on the list ("导出所选"), if any
     filterset_class = None
 
     def __init__(self, user, data: Mapping | None = None):
         self.user = user
         self.data = _filter_values(data)
         self._filterset = None
+        # Given at all, the selection is what is exported, even when none of its values is an id.
+        self.selecting = bool(self.selection and self.data.getlist(self.selection))
+        self.selected = sorted({pk for pk in (query_int(v) for v in self.data.getlist(self.selection)) if pk}
+                               if self.selecting else [])
 
     # --- What a subclass declares -----------------------------------------------------------
 
@@ -67,7 +73,10 @@ class Exporter:
         return self._filterset
 
     def queryset(self):
-        """Every record the filters select; a value a filter cannot use is ignored, as on the list page."""
+        """Every record the filters select (of the rows ticked, when some were); a value a filter cannot use
+        is ignored, as on the list page."""
+        if self.selecting:
+            return self.filterset.qs.filter(pk__in=self.selected)
         return self.filterset.qs
 
     def conditions(self) -> list[str]:
@@ -92,6 +101,7 @@ class Exporter:
     def subtitle(self) -> str:
         chosen = self.conditions()
         return "　".join([f"{self.user.scope_name}", f"导出于 {timezone.localtime():%Y-%m-%d %H:%M}",
+                         *([f"列表中勾选的 {len(self.selected)} 条"] if self.selecting else []),
                          *(["筛选 " + "；".join(chosen)] if chosen else [])])
 
     def filename(self) -> str:

@@ -19,7 +19,7 @@ from .exports import Exporter, exporter_for
 from .forms import style_fields
 from .jobs import job_create
 from .pdf import lists, pdf_response
-from .scoping import ScopedMixin
+from .scoping import ScopedMixin, selected_or_404
 from .xlsx import xlsx_response
 
 
@@ -67,6 +67,12 @@ class RecordListView(ScopedMixin, FilterView):
 
     def export(self):
         export = self.get_exporter()
+        if export.selecting:
+            # The rows ticked, all of them within the user's scope or none (404).
+            selected_or_404(self.get_queryset(), export.data.getlist(export.selection))
+            if not export.selected:
+                messages.error(self.request, "请先在列表中勾选要导出的记录。")
+                return HttpResponseRedirect(self.request.path)
         if export.queryset().count() > settings.LEDGER_INLINE_ROWS:
             job = job_create(user=self.request.user, kind="list-export", title=f"导出{export.name}",
                              params=export.job_params())

@@ -34,10 +34,11 @@ LEDGER_IMPORT = "ledger.import"            # upload Excel ledgers (each row also
 PLACES_IMPORT = "ledger.import_places"    # townships, villages and groups from a places ledger
 INCOME_EDIT = "income.edit"                # income records of 增收入 (new or recovered resources)
 RISK_MANAGE = "risk.manage"                # key-village plans (处方单), their tasks and reviews
+DOCUMENTS_PRINT = "documents.print"        # many contracts' 认定书 or 调查报告 printed as one PDF by a job
 
 _LEDGER = {GROUP_CHANGE, PARTY_CHANGE, PARCEL_CHANGE, ASSET_CHANGE, LEDGER_IMPORT}
 _FIELD_WORK = {CONTRACT_EDIT, CONTRACT_INVESTIGATE, RESOLUTION_CHANGE, CLAIM_EDIT, LEDGER_CASH, LEDGER_ENTRY,
-               CLAIM_FOLLOW_UP, LEDGER_REVERSE_ANY}
+               CLAIM_FOLLOW_UP, LEDGER_REVERSE_ANY, DOCUMENTS_PRINT}
 _TOWNSHIP_MONEY = {LEDGER_RESOLVE, CLAIM_MANAGE}
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {

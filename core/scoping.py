@@ -8,9 +8,11 @@ object outside the scope a 404 and a write without the right a 403.
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from places.models import Group, Village
 
+from .bounds import query_int
 from .permissions import has_perm
 
 
@@ -54,6 +56,18 @@ def villages_for(user) -> QuerySet[Village]:
 
 def groups_for(user) -> QuerySet[Group]:
     return scoped(Group.objects.select_related("village__township"), user)
+
+
+def selected_or_404(queryset: QuerySet, values) -> QuerySet:
+    """The records of `queryset` (a selector's, already the user's scope) named by `values`, the ids a list's
+    ticked rows send (a parameter repeated). One id that names none of them, another township's or none at
+    all, is a 404 for the whole selection: a bulk action acts on all that was ticked or on nothing. Values
+    that are no id at all are ignored, as a list ignores a filter it cannot use."""
+    ids = {pk for pk in (query_int(value) for value in values) if pk}
+    chosen = queryset.filter(pk__in=ids)
+    if chosen.count() != len(ids):
+        raise Http404("所选记录中有不存在或不在您管理范围内的。")
+    return chosen
 
 
 def check_perm(user, perm: str | None) -> None:

@@ -24,7 +24,7 @@ from core.generic import (
     run_action,
 )
 from core.money import format_yuan
-from core.scoping import ScopedMixin, check_perm, scope_q
+from core.scoping import ScopedMixin, check_perm, scope_q, selected_or_404
 from core.submissions import FIELD as SUBMISSION_FIELD
 from core.submissions import SubmittedOnceMixin, submit_once
 from core.xlsx import Column, build_xlsx, xlsx_response
@@ -258,9 +258,11 @@ class ClaimsCollectorView(ScopedMixin, FormView):
     LIMIT = 500
 
     def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
         data = request.POST if request.method == "POST" else request.GET
-        ids = [pk for pk in (query_int(v) for v in data.getlist("claim")) if pk][:self.LIMIT]
-        self.claims = list(selectors.claim_list(request.user).filter(pk__in=ids)
+        # All the ticked claims or none: one outside the user's scope is a 404 before any permission is looked at.
+        self.claims = list(selected_or_404(selectors.claim_list(request.user), data.getlist("claim")[:self.LIMIT])
                            .select_related("village", "debtor", "collector").order_by("village__name", "number"))
         return super().dispatch(request, *args, **kwargs)
 

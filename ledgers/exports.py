@@ -74,6 +74,7 @@ class ParcelsExport(Exporter):
 @exporter
 class ContractsExport(Exporter):
     key, name, list_view = "contracts", "合同台账", "contracts:contract-list"
+    selection = "contract"
     filterset_class = ContractFilter
 
     def get_queryset(self):
@@ -106,6 +107,7 @@ class ContractsExport(Exporter):
 @exporter
 class ClaimsExport(Exporter):
     key, name, list_view = "claims", "债权台账", "debts:claim-list"
+    selection = "claim"
     filterset_class = ClaimFilter
 
     def get_queryset(self):

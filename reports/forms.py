@@ -63,6 +63,7 @@ class ReportSettingsForm(forms.ModelForm):
     class Meta:
         model = ReportSettings
         exclude = ["county"]
+        widgets = {"legacy_debt_before": DATE}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

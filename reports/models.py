@@ -5,6 +5,7 @@ as cadres' relatives.
 Every figure on a dashboard is computed from the ledgers (reports/measures.py); nothing here holds a
 total.
 """
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from villages.models import MONEY, VillageOwned, positive_money
 not_negative_money = MinValueValidator(Decimal("0"), message="金额不能为负数。")
 share = [MinValueValidator(Decimal("0"), "比例不能为负数。"), MaxValueValidator(Decimal("1"), "比例不能大于1。")]
 at_least_one = [MinValueValidator(1, "至少为1。")]
-RATIO = {"max_digits": 8, "decimal_places": 2}
+RATIO = {"max_digits": 8, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"), "比值不能为负数。")]}
 SHARE = {"max_digits": 5, "decimal_places": 4}
 
 
@@ -41,13 +42,26 @@ class ReportSettings(models.Model):
     ranking_marked = models.PositiveSmallIntegerField(
         "红榜、黑榜各列名次", default=3, validators=[MinValueValidator(1, "至少列1名。")],
         help_text="乡镇数不足两倍时，各列乡镇数的一半（向下取整）")
-    # 集体经济风险村
-    debt_ratio_yellow = models.DecimalField("债务收入比（黄）", default=Decimal("1.00"), **RATIO,
-                                            help_text="债务余额 ÷ 村集体年收入，达到即为黄色")
-    debt_ratio_red = models.DecimalField("债务收入比（红）", default=Decimal("2.00"), **RATIO)
-    arrears_yellow = models.DecimalField("欠款占比（黄）", default=Decimal("0.3000"), validators=share, **SHARE,
+    # 集体经济风险村. A village owing three years of its income is watched, five years is beyond what it can
+    # repay by itself. The debts of the tax era (三提五统, 农业税, 普九) were locked by the 锁定旧债 policy and
+    # are resolved by the county's plan rather than from the village's income: they are measured on their
+    # own, so that they neither hide nor swell the debts the village runs up today. Owed for twenty years and
+    # more, they weigh at a lower ratio.
+    debt_ratio_yellow = models.DecimalField("债务收入比（黄）", default=Decimal("3.00"), **RATIO,
+                                            help_text="债务余额（不含历史债务）÷ 村集体年收入，达到即为黄色")
+    debt_ratio_red = models.DecimalField("债务收入比（红）", default=Decimal("5.00"), **RATIO)
+    legacy_debt_before = models.DateField(
+        "历史债务：发生日期早于", default=date(2006, 1, 1),
+        help_text="此日期前形成的债务（农业税取消前的三提五统、垫交税费借款、普九建校欠款等）作为历史债务单独计算；"
+                  "未填发生日期的债务按新债计")
+    legacy_debt_ratio_yellow = models.DecimalField("历史债务收入比（黄）", default=Decimal("2.00"), **RATIO,
+                                                   help_text="历史债务余额 ÷ 村集体年收入，达到即为黄色")
+    legacy_debt_ratio_red = models.DecimalField("历史债务收入比（红）", default=Decimal("4.00"), **RATIO)
+    # Half of what is owed still uncollected is lagging (the best township of the field reports cleared
+    # 75%); four fifths is collection not yet begun.
+    arrears_yellow = models.DecimalField("欠款占比（黄）", default=Decimal("0.5000"), validators=share, **SHARE,
                                          help_text="未清收余额 ÷ 应清收，达到即为黄色")
-    arrears_red = models.DecimalField("欠款占比（红）", default=Decimal("0.5000"), validators=share, **SHARE)
+    arrears_red = models.DecimalField("欠款占比（红）", default=Decimal("0.8000"), validators=share, **SHARE)
     # 空壳村
     income_yellow = models.DecimalField("村集体年收入低于（黄，元）", default=Decimal("100000"),
                                         validators=[not_negative_money], **MONEY)
@@ -71,7 +85,8 @@ class ReportSettings(models.Model):
     WEIGHTS = ("weight_found", "weight_area_checked", "weight_investigated", "weight_standardised",
                "weight_clearing", "weight_debt_resolved")
     # (yellow, red, higher_is_worse)
-    PAIRS = (("debt_ratio_yellow", "debt_ratio_red", True), ("arrears_yellow", "arrears_red", True),
+    PAIRS = (("debt_ratio_yellow", "debt_ratio_red", True),
+             ("legacy_debt_ratio_yellow", "legacy_debt_ratio_red", True), ("arrears_yellow", "arrears_red", True),
              ("income_yellow", "income_red", False), ("disputes_yellow", "disputes_red", True),
              ("mediation_yellow", "mediation_red", True), ("writeoffs_yellow", "writeoffs_red", True),
              ("relatives_yellow", "relatives_red", True))

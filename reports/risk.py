@@ -1,7 +1,8 @@
 """Village risk classes (重点村分类管理, DOMAIN.md §12): each village green, yellow or red in each class,
 with the figures behind it, against the thresholds the county sets.
 
-- 集体经济风险村: debt balance ÷ the collective's annual income, and the arrears share (what is still
+- 集体经济风险村: debt balance ÷ the collective's annual income, the debts of the tax era (arisen before
+  the county's cut-off, 2006-01-01 by default) apart from the others, and the arrears share (what is still
   to collect ÷ 应清收);
 - 空壳村: annual income below the thresholds (50,000 元 by default for red);
 - 矛盾纠纷突出村: disputed letters not yet settled, mediation cases not yet fulfilled;
@@ -13,11 +14,13 @@ The annual income of a village is the annual fees of its contracts in force toda
 recorded by hand in the last twelve months. A level is reached at its threshold (≥; for income, below
 it). A class's level is the worst of its indicators.
 
+A township's own body (镇本级) is not a village collective: it is measured like one but not classed.
+
 A fixed number of queries for any number of villages.
 """
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Q
@@ -29,6 +32,7 @@ from core.money import ZERO, format_yuan, money_sum
 from debts.models import (
     NEEDS_RESOLUTION,
     NEEDS_RESOLUTION_ABOVE_LIMIT,
+    Debt,
     DebtEntryKind,
     DisputeTask,
     Entry,
@@ -109,11 +113,13 @@ def _ratio(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
-def village_risks(place: Place, settings: ReportSettings | None = None) -> list[VillageRisk]:
-    """Every village of `place`, with its level in each class and the figures behind it."""
-    today = timezone.localdate()
+def village_risks(place: Place, settings: ReportSettings | None = None, *,
+                  today: date | None = None) -> list[VillageRisk]:
+    """Every village of `place` (not the townships' own bodies), with its level in each class and the figures
+    behind it, as at `today`."""
+    today = today or timezone.localdate()
     settings = settings or report_settings_for(county_of(place))
-    villages = list(Village.objects.filter(place.villages("")).select_related("township")
+    villages = list(Village.objects.filter(place.villages(""), is_township_body=False).select_related("township")
                     .order_by(*Village._meta.ordering))
     measures = {c.key: c.measures for c in measures_by(place, Period(), level="village").children}
     income = defaultdict(Decimal)
@@ -129,6 +135,7 @@ def village_risks(place: Place, settings: ReportSettings | None = None) -> list[
                          total=money_sum("amount"))
     for row in rows:
         income[row[key]] += row["total"]
+    legacy = _legacy_debts(place, settings.legacy_debt_before, today)
     disputes = _counts(DisputeTask.objects.filter(place.villages(), closed_on__isnull=True))
     mediation = _counts(MediationCase.objects.filter(place.villages(), state__in=[
         MediationCase.State.ACTIVE, MediationCase.State.DEFAULTED]))
@@ -146,28 +153,42 @@ def village_risks(place: Place, settings: ReportSettings | None = None) -> list[
         debt = m.debt_balance if m else ZERO
         in_scope, outstanding = (m.claims_in_scope, m.outstanding) if m else (ZERO, ZERO)
         result.append(VillageRisk(village, classify(
-            settings, debt=debt, income=income[village.pk], claims_in_scope=in_scope, outstanding=outstanding,
-            disputes=disputes[village.pk], mediation=mediation[village.pk], writeoffs=writeoffs[village.pk],
-            relatives=relatives[village.pk]), dict(cases[village.pk])))
+            settings, debt=debt - legacy[village.pk], legacy_debt=legacy[village.pk], income=income[village.pk],
+            claims_in_scope=in_scope, outstanding=outstanding, disputes=disputes[village.pk],
+            mediation=mediation[village.pk], writeoffs=writeoffs[village.pk], relatives=relatives[village.pk]),
+            dict(cases[village.pk])))
     return result
 
 
-def classify(settings: ReportSettings, *, debt: Decimal, income: Decimal, claims_in_scope: Decimal,
-             outstanding: Decimal, disputes: int, mediation: int, writeoffs: int, relatives: int) -> list[ClassLevel]:
-    """The four classes from a village's figures; a pure function, so each threshold is tested on its own."""
-    s = settings
+def _debt_ratio(label: str, debt: Decimal, income: Decimal, yellow: Decimal, red: Decimal, rule: str) -> Indicator:
     # Levels are decided on the exact quotients; only what is printed is rounded.
     if income > 0:
         ratio = debt / income
-        ratio_level = level_of(ratio, s.debt_ratio_yellow, s.debt_ratio_red)
-        ratio_shown = _ratio(ratio.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+        level = level_of(ratio, yellow, red)
+        shown = _ratio(ratio.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
     else:
         # Debts and no income at all: nothing to repay them from.
-        ratio_level = Level.RED if debt > 0 else Level.GREEN
-        ratio_shown = f"无收入，债务 {format_yuan(debt)} 元" if debt > 0 else "无债务"
+        level = Level.RED if debt > 0 else Level.GREEN
+        shown = f"无收入，{label.removesuffix('收入比')} {format_yuan(debt)} 元" if debt > 0 else "无债务"
+    return Indicator(label, shown, level, f"{rule}黄 ≥ {yellow}，红 ≥ {red}")
+
+
+def classify(settings: ReportSettings, *, debt: Decimal, legacy_debt: Decimal, income: Decimal,
+             claims_in_scope: Decimal, outstanding: Decimal, disputes: int, mediation: int, writeoffs: int,
+             relatives: int) -> list[ClassLevel]:
+    """The four classes from a village's figures; a pure function, so each threshold is tested on its own.
+
+    `debt` is the balance of the debts of today, `legacy_debt` that of the debts of the tax era."""
+    s = settings
     arrears = outstanding / claims_in_scope if claims_in_scope else None
     economy = [
-        Indicator("债务收入比", ratio_shown, ratio_level, f"黄 ≥ {s.debt_ratio_yellow}，红 ≥ {s.debt_ratio_red}"),
+        _debt_ratio("债务收入比", debt, income, s.debt_ratio_yellow, s.debt_ratio_red, "不含历史债务；"),
+    ]
+    if legacy_debt > 0:
+        cut_off = f"{s.legacy_debt_before.year}年{s.legacy_debt_before.month}月{s.legacy_debt_before.day}日"
+        economy.append(_debt_ratio("历史债务收入比", legacy_debt, income, s.legacy_debt_ratio_yellow,
+                                   s.legacy_debt_ratio_red, f"{cut_off}前形成；"))
+    economy += [
         Indicator("欠款占比", _share(rate(outstanding, claims_in_scope)),
                   level_of(arrears, s.arrears_yellow, s.arrears_red),
                   f"黄 ≥ {_share(s.arrears_yellow)}，红 ≥ {_share(s.arrears_red)}"),
@@ -191,6 +212,20 @@ def classify(settings: ReportSettings, *, debt: Decimal, income: Decimal, claims
     return [ClassLevel(value, label, worst(i.level for i in indicators), indicators)
             for (value, label), indicators in zip(RiskClass.choices, (economy, shell, conflicts, integrity),
                                                   strict=True)]
+
+
+def _legacy_debts(place: Place, before: date, today: date) -> dict:
+    """The balance of each village's debts that arose before `before` (the tax era), as `measures` reckons
+    a balance: principal and interest less the entries dated up to today."""
+    balances = defaultdict(Decimal)
+    for row in (Debt.objects.filter(place.villages(), occurred_on__lt=before).order_by().values("village_id")
+                .annotate(owed=money_sum("principal") + money_sum("interest"))):
+        balances[row["village_id"]] += row["owed"]
+    for row in (Entry.objects.filter(place.villages("debt__village"), debt__occurred_on__lt=before,
+                                     entered_on__lte=today).order_by().values("debt__village_id")
+                .annotate(resolved=money_sum("amount"))):
+        balances[row["debt__village_id"]] -= row["resolved"]
+    return balances
 
 
 def _counts(queryset) -> dict:

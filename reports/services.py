@@ -94,6 +94,8 @@ def risk_case_open(*, user, village: Village, risk_class: str, problems: str,
     """
     require_perm(user, perms.RISK_MANAGE, message="只有乡镇专班或县农经中心可以制定处方单。")
     require_village_in_scope(user, village)
+    if village.is_township_body:
+        raise ValidationError("乡镇本级不参加重点村分类管理。")
     risk = village_risks(Place.of(village))[0].of(risk_class)
     if risk.level == Level.GREEN:
         raise ValidationError(f"该村在“{risk.label}”类别为绿色，无需列入重点村管理。")

@@ -219,7 +219,9 @@ class RiskVillageView(LoginRequiredMixin, TemplateView):
     template_name = "reports/risk_village.html"
 
     def get_context_data(self, **kwargs):
-        village = get_object_or_404(villages_for(self.request.user), pk=self.kwargs["pk"])
+        # A township's own body is not classed (reports/risk.py): it has no risk page.
+        village = get_object_or_404(villages_for(self.request.user).filter(is_township_body=False),
+                                    pk=self.kwargs["pk"])
         risk = village_risks(Place.of(village))[0]
         user = self.request.user
         context = super().get_context_data(
@@ -237,7 +239,7 @@ class RiskCaseCreateView(LoginRequiredMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.village = get_object_or_404(villages_for(request.user), pk=kwargs["pk"])
+        self.village = get_object_or_404(villages_for(request.user).filter(is_township_body=False), pk=kwargs["pk"])
         check_perm(request.user, perms.RISK_MANAGE)
         return super().dispatch(request, *args, **kwargs)
 

@@ -68,11 +68,13 @@ def sticking_out(page):
 
 
 def first_card(page):
-    """The first row of the list as laid out: its height, and each cell's label, text and height."""
+    """The first row of the list as laid out: its height, and each cell's label, text and height (the box that
+    ticks the row, at the card's corner, left out)."""
     return page.evaluate("""() => {
       const row = document.querySelector("table.table-cards > tbody > tr");
       return {height: row.getBoundingClientRect().height,
-              cells: Array.from(row.cells).filter(td => td.getClientRects().length).map(td => ({
+              cells: Array.from(row.cells)
+                .filter(td => td.getClientRects().length && !td.classList.contains("bulk-cell")).map(td => ({
                 label: td.dataset.label || "", text: td.innerText.trim(),
                 height: td.getBoundingClientRect().height}))};
     }""")

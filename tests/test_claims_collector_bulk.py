@@ -35,11 +35,10 @@ def test_a_collector_who_cannot_take_cash_in_one_of_the_villages_is_refused_for_
 def test_nothing_ticked_or_out_of_scope_changes_nothing(personas, client_for):
     claim = ClaimFactory(village=personas.yukou)
     outsider = client_for(personas.outsider)
-    # Another township's cadre: the claim is not among his, so nothing is ticked.
+    # Another township's cadre: the claim is not among his, and is not found.
     response = outsider.get(URL, {"claim": [claim.pk]})
-    assert response.status_code == 200 and "没有勾选债权" in response.content.decode()
-    assert claim.number not in response.content.decode()
-    outsider.post(URL, {"claim": [claim.pk], "collector": personas.outsider.pk})
+    assert response.status_code == 404 and claim.number not in response.content.decode()
+    assert outsider.post(URL, {"claim": [claim.pk], "collector": personas.outsider.pk}).status_code == 404
     client = client_for(personas.cadre)
     assert "没有勾选债权" in client.get(URL).content.decode()
     assert client.post(URL, {"collector": personas.accountant.pk}).status_code == 200

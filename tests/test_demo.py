@@ -130,3 +130,25 @@ def test_the_demo_county_shows_each_state_of_the_law(demo):
     minutes = ResolutionEvidence.objects.filter(kind="会议记录").select_related("resolution").first()
     assert minutes is not None and minutes.resolution.locked and minutes.resolution.covers.exists()
     assert minutes.content_type == "application/pdf" and minutes.size > 1000
+
+
+def test_the_demo_county_tells_red_from_yellow_from_green(demo):
+    """Most villages green; 阳湾村 yellow as a weak village (income under 100,000 元); 后沟村 red, owing its road
+    builder more than ten years of an income under 50,000 元; 杨家沟村 red for its debts of the tax era."""
+    from fixtures.demo_debts import TODAY
+    from places.models import County
+    from reports.measures import Place
+    from reports.risk import village_risks
+
+    risks = {r.village.name: r for r in village_risks(Place.of(County.objects.get(name="方山县")), today=TODAY)}
+    assert len(risks) == 8        # the townships' own bodies are not classed
+    by_level = {level: sorted(name for name, r in risks.items() if r.level == level) for level in ("红", "黄", "绿")}
+    assert by_level == {"红": ["后沟村", "杨家沟村"], "黄": ["阳湾村"],
+                        "绿": sorted({"积翠村", "张家塔村", "南阳沟村", "峪口村", "土屋村"})}
+
+    def reasons(name):
+        return {(c.label, i.label) for c in risks[name].classes for i in c.indicators if i.level == risks[name].level}
+
+    assert reasons("后沟村") == {("集体经济风险村", "债务收入比"), ("空壳村", "村集体年收入")}
+    assert reasons("杨家沟村") == {("集体经济风险村", "历史债务收入比")}
+    assert reasons("阳湾村") == {("空壳村", "村集体年收入")}

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from contracts.factories import ContractFactory
@@ -22,28 +23,57 @@ D = Decimal
 TODAY = timezone.localdate()
 
 
+BASE = dict(debt=D("0"), legacy_debt=D("0"), income=D("200000"), claims_in_scope=D("0"), outstanding=D("0"),
+            disputes=0, mediation=0, writeoffs=0, relatives=0)
+
+
 def levels(**figures):
-    base = dict(debt=D("0"), income=D("200000"), claims_in_scope=D("0"), outstanding=D("0"), disputes=0, mediation=0,
-                writeoffs=0, relatives=0)
-    classes = classify(ReportSettings(), **{**base, **figures})
+    classes = classify(ReportSettings(), **{**BASE, **figures})
     return {c.risk_class: c.level for c in classes}
 
 
+def economy(**figures):
+    return next(c for c in classify(ReportSettings(), **{**BASE, **figures}) if c.risk_class == "经济")
+
+
 @pytest.mark.parametrize("figures, expected", [
-    # Debt ÷ income: yellow at 1.00, red at 2.00.
-    ({"debt": D("199999"), "income": D("200000")}, "绿"),
-    ({"debt": D("200000"), "income": D("200000")}, "黄"),
-    ({"debt": D("399999"), "income": D("200000")}, "黄"),
-    ({"debt": D("400000"), "income": D("200000")}, "红"),
+    # Debt ÷ income: yellow at 3.00 (three years of income), red at 5.00.
+    ({"debt": D("599999.99"), "income": D("200000.00")}, "绿"),
+    ({"debt": D("600000.00"), "income": D("200000.00")}, "黄"),
+    ({"debt": D("999999.99"), "income": D("200000.00")}, "黄"),
+    ({"debt": D("1000000.00"), "income": D("200000.00")}, "红"),
     # Debts and no income at all.
-    ({"debt": D("1"), "income": D("0")}, "红"),
-    # Arrears share: yellow at 30%, red at 50%.
-    ({"claims_in_scope": D("1000"), "outstanding": D("299")}, "绿"),
-    ({"claims_in_scope": D("1000"), "outstanding": D("300")}, "黄"),
-    ({"claims_in_scope": D("1000"), "outstanding": D("500")}, "红"),
+    ({"debt": D("0.01"), "income": D("0")}, "红"),
+    # Debts of the tax era ÷ income: yellow at 2.00, red at 4.00.
+    ({"legacy_debt": D("399999.99"), "income": D("200000.00")}, "绿"),
+    ({"legacy_debt": D("400000.00"), "income": D("200000.00")}, "黄"),
+    ({"legacy_debt": D("799999.99"), "income": D("200000.00")}, "黄"),
+    ({"legacy_debt": D("800000.00"), "income": D("200000.00")}, "红"),
+    ({"legacy_debt": D("0.01"), "income": D("0")}, "红"),
+    # Arrears share: yellow at 50%, red at 80%.
+    ({"claims_in_scope": D("1000.00"), "outstanding": D("499.99")}, "绿"),
+    ({"claims_in_scope": D("1000.00"), "outstanding": D("500.00")}, "黄"),
+    ({"claims_in_scope": D("1000.00"), "outstanding": D("799.99")}, "黄"),
+    ({"claims_in_scope": D("1000.00"), "outstanding": D("800.00")}, "红"),
 ])
 def test_collective_economy_class_at_its_thresholds(figures, expected):
     assert levels(**figures)["经济"] == expected
+
+
+def test_debts_of_the_tax_era_are_measured_apart_from_todays():
+    # Together 4.00 years of income would be yellow; apart, neither reaches its own threshold.
+    apart = economy(debt=D("599999.99"), legacy_debt=D("199999.99"))
+    assert apart.level == "绿"
+    assert [(i.label, i.shown, i.level) for i in apart.indicators] == [
+        ("债务收入比", "3.00", "绿"), ("历史债务收入比", "1.00", "绿"), ("欠款占比", "—", "绿")]
+    assert apart.indicators[0].rule == "不含历史债务；黄 ≥ 3.00，红 ≥ 5.00"
+    assert apart.indicators[1].rule == "2006年1月1日前形成；黄 ≥ 2.00，红 ≥ 4.00"
+    # Heavy debts of the tax era make a village red even when it owes nothing new.
+    heavy = economy(legacy_debt=D("912000.00"))
+    assert heavy.level == "红" and heavy.figures == "债务收入比 0.00；历史债务收入比 4.56；欠款占比 —"
+    # A village with no debts of the tax era is not shown an indicator for them.
+    assert [i.label for i in economy().indicators] == ["债务收入比", "欠款占比"]
+    assert economy(legacy_debt=D("5000.00"), income=D("0")).indicators[1].shown == "无收入，历史债务 5,000.00 元"
 
 
 @pytest.mark.parametrize("income, expected", [
@@ -70,13 +100,12 @@ def test_integrity_class_at_its_thresholds(writeoffs, relatives, expected):
 def test_thresholds_are_the_countys_and_checked_for_order():
     assert level_of(5, 5, 9) == "黄" and level_of(None, 1, 2) == "绿"
     custom = ReportSettings(income_yellow=D("300000"), income_red=D("200000"))
-    assert {c.risk_class: c.level for c in classify(custom, debt=D("0"), income=D("250000"), claims_in_scope=D("0"),
-                                                    outstanding=D("0"), disputes=0, mediation=0, writeoffs=0,
-                                                    relatives=0)}["空壳"] == "黄"
-    wrong = ReportSettings(debt_ratio_yellow=D("3"), debt_ratio_red=D("2"), income_yellow=D("1"), income_red=D("2"))
+    assert {c.risk_class: c.level for c in classify(custom, **{**BASE, "income": D("250000")})}["空壳"] == "黄"
+    wrong = ReportSettings(debt_ratio_yellow=D("3"), debt_ratio_red=D("2"), income_yellow=D("1"), income_red=D("2"),
+                           legacy_debt_ratio_yellow=D("4"), legacy_debt_ratio_red=D("3.99"))
     with pytest.raises(ValidationError) as error:
         wrong.clean()
-    assert set(error.value.message_dict) == {"debt_ratio_red", "income_red"}
+    assert set(error.value.message_dict) == {"debt_ratio_red", "income_red", "legacy_debt_ratio_red"}
 
 
 @pytest.fixture
@@ -94,7 +123,7 @@ def test_the_figures_behind_each_class_come_from_the_ledgers(village):
                                 amount=D("1500.00"), note="光伏", created_by=p.accountant)
     IncomeRecord.objects.create(village=p.yukou, kind="项目收益", received_on=TODAY - timedelta(days=400),
                                 amount=D("9999.00"), note="去年", created_by=p.accountant)
-    DebtFactory(village=p.yukou, principal=D("12000.00"))                  # debt ÷ income = 2.40 → red
+    DebtFactory(village=p.yukou, principal=D("25000.00"))                  # debt ÷ income = 5.00 → red
     claim = ClaimFactory(village=p.yukou, principal=D("1000.00"))
     debt_services.entry_record(user=p.accountant, claim=claim, kind="现金收回", amount=D("600.00"),
                                entered_on=TODAY)
@@ -121,8 +150,8 @@ def test_the_figures_behind_each_class_come_from_the_ledgers(village):
     risk = village_risks(Place.of(p.yukou))[0]
     economy = risk.of("经济")
     # Arrears: (1,000 − 600) + (500 − 250) + (5,000 − 2,010.01) = 3,639.99 still to collect of 6,500 → 56.0%.
-    assert economy.level == "红" and [i.shown for i in economy.indicators] == ["2.40", "56.0%"]
-    assert [i.level for i in economy.indicators] == ["红", "红"]
+    assert economy.level == "红" and [i.shown for i in economy.indicators] == ["5.00", "56.0%"]
+    assert [i.level for i in economy.indicators] == ["红", "黄"]
     assert risk.of("空壳").indicators[0].shown == "5,000.00 元" and risk.of("空壳").level == "红"
     assert risk.of("廉政").indicators[0].shown == "4 笔" and risk.of("廉政").level == "红"
     assert risk.of("矛盾").level == "绿"
@@ -200,3 +229,35 @@ def test_plans_are_made_only_by_township_and_county_within_their_scope(personas)
     with pytest.raises(PermissionDenied):
         services.risk_case_review(user=p.outsider, case=case, reviewed_on=TODAY, findings="x", passed=False)
     assert RiskCase.objects.count() == 1
+
+
+def test_debts_arisen_before_the_countys_cut_off_are_the_tax_eras(personas):
+    p = personas
+    IncomeRecord.objects.create(village=p.yukou, kind="项目收益", received_on=TODAY, amount=D("100000.00"),
+                                note="光伏", created_by=p.accountant)
+    old = DebtFactory(village=p.yukou, origin="借款", principal=D("300000.00"), interest=D("180000.00"),
+                      occurred_on=date(2001, 12, 31))
+    debt_services.entry_record(user=p.accountant, debt=old, kind="偿还", amount=D("30000.00"), entered_on=TODAY)
+    DebtFactory(village=p.yukou, principal=D("150000.00"), occurred_on=date(2006, 1, 1))
+    DebtFactory(village=p.yukou, principal=D("50000.00"), occurred_on=None)       # no date: counted as new
+    economy = village_risks(Place.of(p.yukou))[0].of("经济")
+    # New: 200,000 ÷ 100,000 = 2.00; of the tax era: (480,000 − 30,000) ÷ 100,000 = 4.50 → red.
+    assert [(i.shown, i.level) for i in economy.indicators] == [("2.00", "绿"), ("4.50", "红"), ("—", "绿")]
+    # The county moves its cut-off: the debt of 2006-01-01 becomes one of the tax era too.
+    later = ReportSettings(county=p.county, legacy_debt_before=date(2006, 1, 2))
+    economy = village_risks(Place.of(p.yukou), later)[0].of("经济")
+    assert [i.shown for i in economy.indicators] == ["0.50", "6.00", "—"]
+
+
+def test_a_townships_own_body_is_not_classed(personas, client_for):
+    p = personas
+    body = p.yukou_town.body()
+    DebtFactory(village=body, principal=D("5000000.00"))
+    assert body.pk not in {r.village.pk for r in village_risks(Place.of(p.county))}
+    assert village_risks(Place.of(body)) == []
+    with pytest.raises(ValidationError, match="乡镇本级不参加"):
+        services.risk_case_open(user=p.county_office, village=body, risk_class="经济", problems="x", tasks=TASKS)
+    client = client_for(p.county_office)
+    assert client.get(reverse("reports:risk-village", args=[body.pk])).status_code == 404
+    assert client.get(reverse("reports:risk-case-create", args=[body.pk])).status_code == 404
+    assert "乡镇本级不参加分类" in client.get(reverse("reports:risk-list")).content.decode()

@@ -64,7 +64,7 @@ def test_the_county_office_edits_the_rules_with_the_tolerance_in_percent(persona
 def test_the_county_office_edits_the_thresholds_with_the_arrears_shares_in_percent(personas, client_for):
     client = client_for(personas.county_office)
     data = form_data(client, RISK)
-    assert data["arrears_yellow"] == "30" and data["arrears_red"] == "50"
+    assert data["arrears_yellow"] == "50" and data["arrears_red"] == "80"
     data.update(arrears_yellow="25", arrears_red="60%")
     assert client.post(RISK, data).status_code == 302
     saved = ReportSettings.objects.get(county=personas.county)
@@ -93,7 +93,8 @@ def test_a_reader_sees_the_thresholds_as_text_without_inputs(personas, client_fo
     assert response.status_code == 200
     main = response.content.decode().split("<main", 1)[1]
     assert "<input" not in main and "<select" not in main and "保存" not in main
-    assert ">30%</dd>" in main and ">50%</dd>" in main and ">100,000.00</dd>" in main and ">1.00</dd>" in main
+    assert ">50%</dd>" in main and ">80%</dd>" in main and ">100,000.00</dd>" in main and ">3.00</dd>" in main
+    assert "历史债务收入比（红）" in main and ">4.00</dd>" in main and ">2006-01-01</dd>" in main
 
 
 @pytest.mark.parametrize("who", READERS)
@@ -130,7 +131,23 @@ def test_another_countys_office_reads_and_changes_only_its_own_settings(personas
     page = client.get(RISK).content.decode()
     assert "临县 · 考核与风险参数" in page and "方山县" not in page
     data = form_data(client, RISK)
-    assert data["arrears_yellow"] == "30"          # the defaults, not 方山县's 20%
+    assert data["arrears_yellow"] == "50"          # the defaults, not 方山县's 20%
     assert client.post(RISK, {**data, "arrears_yellow": "35"}).status_code == 302
     assert report_settings_for(elsewhere).arrears_yellow == D("0.35")
     assert report_settings_for(personas.county).arrears_yellow == D("0.2")
+
+
+def test_the_county_office_sets_apart_the_debts_of_the_tax_era(personas, client_for):
+    client = client_for(personas.county_office)
+    page = client.get(RISK).content.decode()
+    assert 'name="legacy_debt_before"' in page and 'type="date"' in page and 'value="2006-01-01"' in page
+    data = form_data(client, RISK)
+    assert (data["legacy_debt_ratio_yellow"], data["legacy_debt_ratio_red"]) == (D("2.00"), D("4.00"))
+    data.update(legacy_debt_before="2005-01-01", legacy_debt_ratio_yellow="3", legacy_debt_ratio_red="6")
+    assert client.post(RISK, data).status_code == 302
+    saved = ReportSettings.objects.get(county=personas.county)
+    assert (saved.legacy_debt_before.isoformat(), saved.legacy_debt_ratio_yellow, saved.legacy_debt_ratio_red) == (
+        "2005-01-01", D("3"), D("6"))
+    page = client.post(RISK, {**data, "legacy_debt_ratio_red": "2", "legacy_debt_before": "去年"}).content.decode()
+    assert "红色阈值不能低于黄色阈值" in page and "历史债务：发生日期早于" in page
+    assert ReportSettings.objects.get(county=personas.county).legacy_debt_ratio_red == D("6")

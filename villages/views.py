@@ -49,9 +49,7 @@ class VillageDetailView(RecordDetailView):
         context["totals"] = selectors.village_ledger_totals(self.object)
         context["group_form"] = GroupForm(village=self.object)
         # The contract documents the village's page prints in one go (contracts/bundles.py).
-        # Offered to those who do the contract work; a read-only user prints them one by one from each contract.
-        if perms.has_perm(self.request.user, perms.CONTRACT_INVESTIGATE):
-            context["bundle_kinds"] = [("determination", "合同认定书"), ("investigation", "调查报告")]
+        context["bundle_kinds"] = [("determination", "合同认定书"), ("investigation", "调查报告")]
         return context
 
 

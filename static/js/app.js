@@ -164,3 +164,67 @@
     if (latestToken) { event.detail.headers["X-CSRFToken"] = latestToken; }
   });
 })();
+
+// --- Bulk selection on lists -------------------------------------------------------------------------
+// A list whose rows carry <input type="checkbox" form="X"> and a bar <form id="X" data-bulk-bar hidden> of
+// actions on the ticked rows: the bar shows while a row is ticked, with their count; a box marked
+// data-bulk-page="X" ticks or unticks every row of the page (a header box on a computer, a line above the
+// cards on a phone); [data-bulk-clear] unticks them all. The bar's actions that read (an export, by GET)
+// leave the CSRF token out, so that it never shows in an address; those that write post it.
+(function () {
+  "use strict";
+
+  function rows(bar) {
+    return document.querySelectorAll('input[type="checkbox"][form="' + bar.id + '"]');
+  }
+
+  function refresh(bar) {
+    var boxes = rows(bar), ticked = 0;
+    boxes.forEach(function (box) { if (box.checked) ticked += 1; });
+    bar.hidden = ticked === 0;
+    bar.querySelectorAll("[data-bulk-count]").forEach(function (count) { count.textContent = ticked; });
+    document.querySelectorAll('[data-bulk-page="' + bar.id + '"]').forEach(function (page) {
+      page.checked = boxes.length > 0 && ticked === boxes.length;
+      page.indeterminate = ticked > 0 && ticked < boxes.length;
+    });
+  }
+
+  function barOf(id) {
+    var bar = id && document.getElementById(id);
+    return bar && bar.hasAttribute("data-bulk-bar") ? bar : null;
+  }
+
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!(box instanceof HTMLInputElement) || box.type !== "checkbox") return;
+    var bar = barOf(box.getAttribute("data-bulk-page") || box.getAttribute("form"));
+    if (!bar) return;
+    if (box.hasAttribute("data-bulk-page")) {
+      rows(bar).forEach(function (row) { row.checked = box.checked; });
+    }
+    refresh(bar);
+  });
+
+  document.addEventListener("click", function (event) {
+    var clear = event.target.closest("[data-bulk-clear]");
+    var bar = clear && clear.closest("form[data-bulk-bar]");
+    if (!bar) return;
+    rows(bar).forEach(function (row) { row.checked = false; });
+    refresh(bar);
+  });
+
+  document.addEventListener("submit", function (event) {
+    var bar = event.target;
+    if (!(bar instanceof HTMLFormElement) || !bar.hasAttribute("data-bulk-bar")) return;
+    var submitter = event.submitter;
+    var method = (submitter && submitter.getAttribute("formmethod")) || bar.getAttribute("method") || "get";
+    bar.querySelectorAll('input[name="csrfmiddlewaretoken"]').forEach(function (token) {
+      token.disabled = method.toLowerCase() !== "post";
+    });
+  });
+
+  // A page shown again from the browser's history keeps its ticks: show the bar for them.
+  function refreshAll() { document.querySelectorAll("form[data-bulk-bar]").forEach(refresh); }
+  refreshAll();
+  window.addEventListener("pageshow", refreshAll);
+})();
