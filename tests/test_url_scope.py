@@ -182,6 +182,8 @@ def province_office(records):
 
 # The read-only roles: the county's inspector, and the province office above the county.
 READERS = {"inspector": lambda p, records: p.inspector, "province_office": lambda p, records: province_office(records)}
+# A county's settings pages do not exist for a user with no county of its own (test_settings_pages): 404.
+NO_PAGE_FOR = {"province_office": {"contracts:rule-settings", "reports:settings"}}
 
 
 @pytest.mark.parametrize("reader", READERS)
@@ -191,9 +193,10 @@ def test_the_read_only_roles_change_nothing_anywhere(route, reader, personas, cl
     path = build_path(route, jicui_records)
     client = client_for(READERS[reader](personas, jicui_records))
     before = Entry.objects.count()
+    refused = (403, 404, 405) if route.name in NO_PAGE_FOR.get(reader, ()) else (403, 405)
     for method in STATE_CHANGING:
         status = getattr(client, method)(path, {"amount": "1.00", "kind": "现金收回"}).status_code
-        assert status in (403, 405), f"{method.upper()} {path} answered {status}"
+        assert status in refused, f"{method.upper()} {path} answered {status}"
     assert Entry.objects.count() == before
 
 
