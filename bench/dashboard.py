@@ -4,9 +4,9 @@
     python bench/dashboard.py --db sqlite
     python bench/dashboard.py --db postgres        # DATABASE_URL=postgres://… to use a server of your own
 
-Builds a county at the scale of the field reports (临猗: 37,519 contracts) with COPY — 14
-townships, 273 villages, 37,519 contracts at every stage (with parcels, determinations, problems,
-dispositions and instalments), 60,000 claims, 150,000 ledger entries (reversals among them),
+Builds a county at the scale of the field reports (临猗: 37,519 contracts) with COPY on PostgreSQL
+(bulk_create on SQLite) — 14 townships, 273 villages, 37,519 contracts at every stage (with parcels,
+determinations, problems, dispositions and instalments), 60,000 claims, 150,000 ledger entries (reversals among them),
 20,000 debts, and the letters, disputes, mediation cases and income records the warnings and risk
 classes read — then times, through the Django test client as the county office:
 
