@@ -4,9 +4,9 @@
     python bench/dashboard.py --db sqlite
     python bench/dashboard.py --db postgres        # DATABASE_URL=postgres://… to use a server of your own
 
-Builds a county at the scale of the field reports (临猗: 37,519 contracts) with bulk_create — 14
-townships, 273 villages, 37,519 contracts at every stage (with parcels, determinations, problems,
-dispositions and instalments), 60,000 claims, 150,000 ledger entries (reversals among them),
+Builds a county at the scale of the field reports (临猗: 37,519 contracts) with COPY on PostgreSQL
+(bulk_create on SQLite) — 14 townships, 273 villages, 37,519 contracts at every stage (with parcels,
+determinations, problems, dispositions and instalments), 60,000 claims, 150,000 ledger entries (reversals among them),
 20,000 debts, and the letters, disputes, mediation cases and income records the warnings and risk
 classes read — then times, through the Django test client as the county office:
 
@@ -35,7 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 20
-SCALE = {"townships": 14, "villages": 273, "contracts": 37519, "claims": 60000, "entries": 150000, "debts": 20000}
+SCALE = {"townships": 14, "villages": 273, "contracts": 37519, "claims": 60000, "entries": 150000, "debts": 20000,
+         "parties": 30000, "letters": 3000, "disputes": 600, "mediation": 400, "income": 600}
 TOWNSHIPS = ("猗氏镇", "嵋阳镇", "临晋镇", "七级镇", "东张镇", "孙吉镇", "三管镇", "耽子镇", "牛杜镇", "楚侯乡",
              "庙上乡", "北景乡", "北辛乡", "角杯乡")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁"
@@ -66,7 +67,55 @@ def setup_django(database_url: str, work: Path) -> None:
 # --- The county -------------------------------------------------------------------------------------
 
 
-def build_county() -> dict:
+def insert(model, objs: list) -> list:
+    """`objs` written at once and returned with their ids, like bulk_create: on PostgreSQL by COPY, the ids
+    drawn from the table's sequence first, which spares Django's per-value SQL compiling (most of the time of
+    a bulk_create of a million rows)."""
+    from django.db import connection
+    from django.utils import timezone
+
+    objs = list(objs)
+    if connection.vendor != "postgresql" or not objs:
+        return model.objects.bulk_create(objs, batch_size=2000)
+    table = model._meta.db_table
+    fields = [f for f in model._meta.concrete_fields if not getattr(f, "generated", False)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                       [table, len(objs)])
+        for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
+            obj.pk = pk
+    now = timezone.now()
+    stamped = [f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    names = [f.attname for f in fields]
+    # Values psycopg does not take as they stand (files, JSON) go through their field, the rest as they are.
+    prepared = {f.attname: f for f in fields if f.get_internal_type() in ("FileField", "ImageField", "JSONField")}
+    raw = connection.connection
+    with raw.cursor() as cursor, cursor.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
+        for obj in objs:
+            for name in stamped:
+                if getattr(obj, name) is None:
+                    setattr(obj, name, now)
+            copy.write_row([prepared[name].get_db_prep_save(getattr(obj, name), connection) if name in prepared
+                            else getattr(obj, name) for name in names])
+    for obj in objs:
+        obj._state.adding, obj._state.db = False, connection.alias
+    return objs
+
+
+
+def sizes(scale: float) -> dict:
+    """The county's counts at `scale` of the field's; its 14 townships stay, each with at least a village."""
+    return {key: value if key == "townships" else max(SCALE["townships"] if key == "villages" else 1,
+                                                       round(value * scale))
+            for key, value in SCALE.items()}
+
+
+
+def build_county(*, name: str = "临猗县", code: str = "140821", scale: float = 1.0, seed: int = 37519,
+                 province=None, prefix: str = "", analyze: bool = True) -> dict:
+    """A county at the field's scale (SCALE × `scale`), its county office and one township cadre (usernames
+    `prefix` + "county" / "town"); bench/province.py builds ten of them under one province."""
     from django.db import connection
     from django.utils import timezone
 
@@ -77,27 +126,29 @@ def build_county() -> dict:
     from reports.models import IncomeRecord
     from villages.models import Parcel, Party
 
-    rng = random.Random(37519)
+    rng = random.Random(seed)
     today = timezone.localdate()
     now = timezone.now()
-    county = County.objects.create(name="临猗县", code="140821")
+    size = sizes(scale)
+    county = County.objects.create(name=name, code=code, province=province)
     townships = Township.objects.bulk_create([Township(county=county, name=n) for n in TOWNSHIPS])
-    office = User.objects.create(username="county", real_name="县农经中心", role=Role.COUNTY, county=county)
-    cadre = User.objects.create(username="town", real_name="乡镇专班", role=Role.TOWNSHIP, county=county,
-                                township=townships[0])
-    per_village = SCALE["contracts"] // SCALE["villages"]
+    office = User.objects.create(username=f"{prefix}county", real_name="县农经中心", role=Role.COUNTY,
+                                 county=county, province=province)
+    cadre = User.objects.create(username=f"{prefix}town", real_name="乡镇专班", role=Role.TOWNSHIP, county=county,
+                                township=townships[0], province=province)
+    per_village = size["contracts"] // size["villages"]
     villages = Village.objects.bulk_create([
         Village(township=townships[n % len(townships)], name=f"第{n + 1:03d}村",
                 expected_contracts=per_village + 8 + rng.randrange(0, 10))
-        for n in range(SCALE["villages"])])
-    resolutions = Resolution.objects.bulk_create([
+        for n in range(size["villages"])])
+    resolutions = insert(Resolution, [
         Resolution(village=v, subject="核销", title="债权核销方案", resolved_on=date(2024, 3, 1), members_expected=40,
                    members_present=30, votes_for=25) for v in villages])
     resolution_of = {r.village_id: r for r in resolutions}
 
-    parties = Party.objects.bulk_create([
+    parties = insert(Party, [
         Party(village=villages[n % len(villages)], name=rng.choice(SURNAMES) + rng.choice(GIVEN))
-        for n in range(30000)], batch_size=2000)
+        for n in range(size["parties"])])
     by_village = {}
     for party in parties:
         by_village.setdefault(party.village_id, []).append(party)
@@ -105,7 +156,7 @@ def build_county() -> dict:
     # Contracts at every stage, about 60% of them on a parcel.
     states = ["已查找"] * 15 + ["调查中"] * 10 + ["已认定"] * 35 + ["规范中"] * 10 + ["已规范"] * 30
     contracts, parcels = [], []
-    for n in range(SCALE["contracts"]):
+    for n in range(size["contracts"]):
         village = villages[n % len(villages)]
         state = rng.choice(states)
         compliant = state == "已认定" and rng.random() < 0.6
@@ -124,19 +175,19 @@ def build_county() -> dict:
                                       measured_area_mu=Decimal(rng.randrange(100, 5000)) / 100
                                       if rng.random() < 0.75 else None,
                                       state=rng.choice(["已发包", "已发包", "闲置", "被占用"]))))
-    contracts = Contract.objects.bulk_create(contracts, batch_size=2000)
-    made = Parcel.objects.bulk_create([p for _, p in parcels], batch_size=2000)
-    Contract.parcels.through.objects.bulk_create([
+    contracts = insert(Contract, contracts)
+    made = insert(Parcel, [p for _, p in parcels])
+    insert(Contract.parcels.through, [
         Contract.parcels.through(contract_id=contracts[n].pk, parcel_id=parcel.pk)
-        for (n, _), parcel in zip(parcels, made, strict=True)], batch_size=5000)
+        for (n, _), parcel in zip(parcels, made, strict=True)])
     # Registered over the two campaign years, so that the monthly chart has months.
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("UPDATE contracts_contract SET created_at = '2025-01-01'::timestamptz "
-                           "+ (id % 690) * interval '1 day'")
+                           "+ (id %% 690) * interval '1 day' WHERE id >= %s", [contracts[0].pk])
         else:
-            cursor.execute("UPDATE contracts_contract SET created_at = datetime('2025-01-01', '+' || (id % 690) "
-                           "|| ' days')")
+            cursor.execute("UPDATE contracts_contract SET created_at = datetime('2025-01-01', '+' || (id %% 690) "
+                           "|| ' days') WHERE id >= %s", [contracts[0].pk])
 
     determinations, problems, dispositions, instalments = [], [], [], []
     codes = ["P01", "P02", "P03", "P04", "P05", "P06", "P07", "P08", "P09", "P10", "P11"]
@@ -163,10 +214,10 @@ def build_county() -> dict:
                 amount = contract.annual_fee
                 instalments.append(Instalment(contract=contract, due_date=due + timedelta(days=k), amount=amount,
                                               paid_amount=amount if rng.random() < 0.7 else Decimal("0")))
-    Determination.objects.bulk_create(determinations, batch_size=2000)
-    ContractProblem.objects.bulk_create(problems, batch_size=2000)
-    Disposition.objects.bulk_create(dispositions, batch_size=2000)
-    Instalment.objects.bulk_create(instalments, batch_size=2000)
+    insert(Determination, determinations)
+    insert(ContractProblem, problems)
+    insert(Disposition, dispositions)
+    insert(Instalment, instalments)
     # A completed termination takes its parcels back on the day the contract ended (as its service does).
     recovered = {d.contract_id: d.termination_date for d in dispositions
                  if d.kind == "终止撤销" and d.completed_at is not None}
@@ -175,12 +226,12 @@ def build_county() -> dict:
         if contracts[n].pk in recovered:
             parcel.state, parcel.recovered_on = "已收回", recovered[contracts[n].pk]
             back.append(parcel)
-    Parcel.objects.bulk_update(back, ["state", "recovered_on"], batch_size=2000)
+    Parcel.objects.bulk_update(back, ["state", "recovered_on"])
 
     from core.bounds import add_years
 
     claims = []
-    for n in range(SCALE["claims"]):
+    for n in range(size["claims"]):
         village = villages[n % len(villages)]
         tax_era = rng.random() < 0.05
         due = date(rng.randrange(2000 if tax_era else 2012, 2005 if tax_era else 2027), rng.randrange(1, 13), 1)
@@ -189,15 +240,15 @@ def build_county() -> dict:
                             origin="税费尾欠" if tax_era else rng.choice(["承包费拖欠", "借款", "垫付", "工程款"]),
                             principal=Decimal(rng.randrange(200, 60000)), due_date=due, clock_from=due,
                             lapse_on=add_years(due, 3), sealed=tax_era, in_book=not tax_era))
-    claims = Claim.objects.bulk_create(claims, batch_size=2000)
-    debts = Debt.objects.bulk_create([
+    claims = insert(Claim, claims)
+    debts = insert(Debt, [
         Debt(village=villages[n % len(villages)], number=f"ZW-{n:06d}", origin=rng.choice(["工程欠款", "借款"]),
              creditor=rng.choice(by_village[villages[n % len(villages)].pk]),
              principal=Decimal(rng.randrange(1000, 500000)), interest=Decimal(rng.choice([0, 0, 0, 5000])))
-        for n in range(SCALE["debts"])], batch_size=2000)
+        for n in range(size["debts"])])
 
-    debt_entries = 20000
-    claim_entries = SCALE["entries"] - debt_entries
+    debt_entries = size["entries"] * 2 // 15
+    claim_entries = size["entries"] - debt_entries
     reversals = claim_entries // 50
     open_claims = [c for c in claims if not c.sealed]
     entries = []
@@ -213,33 +264,36 @@ def build_county() -> dict:
         debt = rng.choice(debts)
         entries.append(Entry(debt=debt, kind="偿还", amount=(debt.principal / 10).quantize(Decimal("0.01")),
                              entered_on=today - timedelta(days=rng.randrange(0, 600)), created_by=cadre))
-    entries = Entry.objects.bulk_create(entries, batch_size=2000)
+    entries = insert(Entry, entries)
     originals = rng.sample([e for e in entries if e.claim_id], reversals)
-    Entry.objects.bulk_create([Entry(claim_id=e.claim_id, kind=e.kind, amount=-e.amount, reverses=e,
+    insert(Entry, [Entry(claim_id=e.claim_id, kind=e.kind, amount=-e.amount, reverses=e,
                                      entered_on=max(e.entered_on, today - timedelta(days=10)), created_by=cadre)
-                               for e in originals], batch_size=2000)
+                               for e in originals])
 
-    letters = Letter.objects.bulk_create([
-        Letter(village=villages[n % len(villages)], number=f"函-{n:05d}", year=2026, seq=n // len(villages) + 1,
+    letters = insert(Letter, [
+        Letter(village=villages[n % len(villages)], number=f"{county.code}函-{n:05d}", year=2026,
+               seq=n // len(villages) + 1,
                kind="对账函", debtor=rng.choice(by_village[villages[n % len(villages)].pk]), total=Decimal("1000"),
                as_of=today - timedelta(days=40), reply_by=today - timedelta(days=10), created_by=cadre,
-               state="有异议" if n < 600 else "已送达") for n in range(3000)], batch_size=2000)
-    DisputeTask.objects.bulk_create([DisputeTask(village_id=letter.village_id, letter=letter, opened_on=today
+               state="有异议" if n < size["disputes"] else "已送达") for n in range(size["letters"])])
+    insert(DisputeTask, [DisputeTask(village_id=letter.village_id, letter=letter, opened_on=today
                                                  - timedelta(days=rng.randrange(1, 60)),
                                                  closed_on=today if rng.random() < 0.5 else None)
-                                     for letter in letters[:600]])
-    MediationCase.objects.bulk_create([
+                                     for letter in letters[:size["disputes"]]])
+    insert(MediationCase, [
         MediationCase(village=villages[n % len(villages)], number=f"调-{n:04d}", mediator="人民调解委员会",
                       agreement_date=today - timedelta(days=200), created_by=cadre,
-                      state=rng.choice(["履行中", "履行中", "已违约", "已履行"])) for n in range(400)])
-    IncomeRecord.objects.bulk_create([
+                      state=rng.choice(["履行中", "履行中", "已违约", "已履行"])) for n in range(size["mediation"])])
+    insert(IncomeRecord, [
         IncomeRecord(village=villages[n % len(villages)], kind="资产盘活收入",
                      amount=Decimal(rng.randrange(1000, 50000)),
                      received_on=today - timedelta(days=rng.randrange(0, 500)), note="闲置资产出租", created_by=cadre)
-        for n in range(600)])
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    return {"county": county, "office": office, "township": townships[0], "determinations": len(determinations),
+        for n in range(size["income"])])
+    if analyze:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return {"county": county, "office": office, "cadre": cadre, "township": townships[0], "size": size,
+            "determinations": len(determinations),
             "problems": len(problems), "dispositions": len(dispositions), "instalments": len(instalments),
             "entries": len(entries) + reversals}
 

@@ -48,14 +48,15 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "real_name", "role", "county", "township", "village", "is_active", "last_login"]
+    list_display = ["username", "real_name", "role", "province", "county", "township", "village", "is_active",
+                    "last_login"]
     list_filter = ["role", "is_active", "township"]
     search_fields = ["username", "real_name", "phone"]
     fieldsets = BaseUserAdmin.fieldsets + (
-        ("角色与管理范围", {"fields": ["real_name", "phone", "role", "county", "township", "village"]}),
+        ("角色与管理范围", {"fields": ["real_name", "phone", "role", "province", "county", "township", "village"]}),
     )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
-        ("角色与管理范围", {"fields": ["real_name", "role", "county", "township", "village"]}),
+        ("角色与管理范围", {"fields": ["real_name", "role", "province", "county", "township", "village"]}),
     )
 
     def has_delete_permission(self, request, obj=None):

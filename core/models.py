@@ -3,6 +3,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from places.models import County
+
 
 class Role(models.TextChoices):
     """The people of DOMAIN.md §1, plus the system administrator."""
@@ -10,9 +12,15 @@ class Role(models.TextChoices):
     VILLAGE = "village", "村报账员/村会计"
     TOWNSHIP = "township", "乡镇专班/经管站"
     COUNTY = "county", "县农经中心/专项办"
+    PROVINCE = "province", "省级农经/专项办"
     COLLECTOR = "collector", "清收专员"
     INSPECTOR = "inspector", "纪检/审计"
     ADMIN = "admin", "系统管理员"
+
+
+# The scope levels, narrowest first, as a user's form names them.
+LEVELS = ("village", "township", "county", "province", "all")
+LEVEL_LABELS = {"village": "一个村", "township": "一个乡镇", "county": "全县", "province": "全省", "all": "全部"}
 
 
 class SanziUserManager(UserManager):
@@ -26,13 +34,16 @@ class User(AbstractUser):
     """A person who logs in, with one role and one scope.
 
     The scope is the narrowest place set: a village, else a township, else a
-    county. A role fixes which scope levels make sense (a village accountant
+    county, else a province. A role fixes which scope levels make sense (a village accountant
     works in one village, a township cadre in one township).
     """
 
     real_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("联系电话", max_length=30, blank=True)
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.INSPECTOR)
+    province = models.ForeignKey(
+        "places.Province", verbose_name="省", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     county = models.ForeignKey(
         "places.County", verbose_name="县", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -50,8 +61,9 @@ class User(AbstractUser):
         Role.VILLAGE: {"village"},
         Role.TOWNSHIP: {"township"},
         Role.COUNTY: {"county"},
+        Role.PROVINCE: {"province"},
         Role.COLLECTOR: {"village", "township"},
-        Role.INSPECTOR: {"village", "township", "county"},
+        Role.INSPECTOR: {"village", "township", "county", "province"},
         Role.ADMIN: {"all", "county"},
     }
 
@@ -70,6 +82,8 @@ class User(AbstractUser):
             return "township"
         if self.county_id:
             return "county"
+        if self.province_id:
+            return "province"
         return "all" if (self.role == Role.ADMIN or self.is_superuser) else "none"
 
     @property
@@ -81,22 +95,25 @@ class User(AbstractUser):
             return self.township.name
         if level == "county":
             return self.county.name
+        if level == "province":
+            return self.province.name
         return "全部" if level == "all" else "未设置"
 
     def clean(self):
         super().clean()
-        # Keep the chain consistent: a village's township and county are implied.
+        # Keep the chain consistent: a village's township, county and province are implied.
         if self.village_id:
             self.township_id = self.village.township_id
             self.county_id = self.village.township.county_id
         elif self.township_id:
             self.county_id = self.township.county_id
+        if self.county_id:
+            self.province_id = County.objects.filter(pk=self.county_id).values_list("province_id", flat=True).first()
         allowed = self.ALLOWED_LEVELS.get(self.role, set())
         if not self.is_superuser and self.scope_level not in allowed:
             raise ValidationError(
                 {"role": f"角色“{self.get_role_display()}”的管理范围必须是："
-                 + "、".join({"village": "一个村", "township": "一个乡镇", "county": "全县", "all": "全部"}[x]
-                            for x in sorted(allowed))}
+                 + "、".join(LEVEL_LABELS[x] for x in LEVELS if x in allowed)}
             )
 
 

@@ -51,6 +51,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     # A collector records the cash collected and the demands served, and may reverse a cash entry of their
     # own on the day it was recorded (a slip of the finger), nobody else's; ID numbers stay masked.
     Role.COLLECTOR: frozenset({LEDGER_CASH, CLAIM_FOLLOW_UP}),
+    # The province office reads the figures of every county in its province and ranks them; it changes
+    # nothing, and ranks by the default weights (DOMAIN.md §11) since each county's weights are its own.
+    # ID numbers stay masked: no province task needs a villager's.
+    Role.PROVINCE: frozenset(),
     # Reads everything in scope, including the audit trail and ID numbers; changes nothing.
     Role.INSPECTOR: frozenset({ID_NUMBER_VIEW, AUDIT_VIEW}),
     # Runs the system; has no need to read villagers' ID numbers.
@@ -59,7 +63,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
                                      PLACES_IMPORT}),
 }
 
-READ_ONLY_ROLES = frozenset({Role.INSPECTOR})
+READ_ONLY_ROLES = frozenset({Role.INSPECTOR, Role.PROVINCE})
 
 
 def permissions_of(user) -> frozenset[str]:

@@ -1,7 +1,7 @@
 """Who sees which villages: the one mechanism every read and every view uses.
 
-A user's scope is a village, a township or a county (an administrator may
-see everything). `scope_q` turns it into a filter on any model that reaches
+A user's scope is a village, a township, a county or a province (an
+administrator may see everything). `scope_q` turns it into a filter on any model that reaches
 a village through `path`; selectors apply it, and `ScopedMixin` makes an
 object outside the scope a 404 and a write without the right a 403.
 """
@@ -32,6 +32,8 @@ def scope_q(user, path: str = "village") -> Q:
         return Q(**{f"{prefix}township_id": user.township_id})
     if level == "county":
         return Q(**{f"{prefix}township__county_id": user.county_id})
+    if level == "province":
+        return Q(**{f"{prefix}township__county__province_id": user.province_id})
     return Q(pk__in=[])
 
 
@@ -47,6 +49,8 @@ def made_within_scope(queryset: QuerySet, user) -> QuerySet:
         return queryset
     if level in ("county", "township", "village"):
         return queryset.filter(**{f"{level}_id": getattr(user, f"{level}_id")})
+    if level == "province":
+        return queryset.filter(county__province_id=user.province_id)
     return queryset.none()
 
 

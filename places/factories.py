@@ -1,7 +1,15 @@
 """Test factories of the places (imported by tests and benchmarks only)."""
 import factory
 
-from .models import County, Group, Township, Village, pinyin_keys
+from .models import County, Group, Province, Township, Village, pinyin_keys
+
+
+class ProvinceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Province
+        django_get_or_create = ["name"]
+
+    name = "山西省"
 
 
 class CountyFactory(factory.django.DjangoModelFactory):

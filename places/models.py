@@ -1,4 +1,4 @@
-"""Counties, townships, villages and village groups (DOMAIN.md §2): the places every record belongs to.
+"""Provinces, counties, townships, villages and village groups (DOMAIN.md §2): the places every record belongs to.
 
 The lowest floor: it imports only Django (and pypinyin, for the search keys of the one village it makes
 itself), so that every other app (core included) may stand on it. The tables keep the names they were first
@@ -38,7 +38,28 @@ class SortedByName(models.Model):
         super().save(*args, **kwargs)
 
 
+class Province(models.Model):
+    """The province whose office (省级农经/专项办) reads its counties' figures and ranks them.
+
+    A county need not have one: a deployment for one county runs as before, and a province office sees
+    only the counties the administrator has put in its province.
+    """
+
+    name = models.CharField("省名", max_length=50, unique=True)
+    code = models.CharField("行政区划代码", max_length=12, blank=True)
+
+    class Meta:
+        verbose_name = "省"
+        verbose_name_plural = "省"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
 class County(models.Model):
+    province = models.ForeignKey(Province, verbose_name="省", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="counties")
     name = models.CharField("县名", max_length=50, unique=True)
     code = models.CharField("行政区划代码", max_length=12, blank=True)
 

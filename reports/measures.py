@@ -66,7 +66,7 @@ from debts.models import (
     Letter,
     LetterItem,
 )
-from places.models import County, Township, Village
+from places.models import County, Province, Township, Village
 from places.sorting import name_sort_key
 from villages.models import Parcel
 
@@ -76,9 +76,11 @@ RATE_PLACES = Decimal("0.0001")
 DETERMINED_OR_LATER = (ContractState.DETERMINED, ContractState.STANDARDISING, ContractState.STANDARDISED)
 
 # The child level of each level, and where each level's key sits, seen from a village.
-CHILD = {"all": "county", "county": "township", "township": "village", "village": "village"}
-KEY_FROM_VILLAGE = {"county": "township__county_id", "township": "township_id", "village": "id"}
-NAME_FROM_VILLAGE = {"county": "township__county__name", "township": "township__name", "village": "name"}
+CHILD = {"all": "county", "province": "county", "county": "township", "township": "village", "village": "village"}
+KEY_FROM_VILLAGE = {"province": "township__county__province_id", "county": "township__county_id",
+                    "township": "township_id", "village": "id"}
+NAME_FROM_VILLAGE = {"province": "township__county__province__name", "county": "township__county__name",
+                     "township": "township__name", "village": "name"}
 
 
 # --- Periods and places --------------------------------------------------------------------------
@@ -137,16 +139,16 @@ class Period:
 
 @dataclass(frozen=True)
 class Place:
-    """A county, a township, a village, or everything (an administrator's view)."""
+    """A province, a county, a township, a village, or everything (an administrator's view)."""
 
-    level: str                      # "all", "county", "township" or "village"
-    obj: County | Township | Village | None = None
+    level: str                      # "all", "province", "county", "township" or "village"
+    obj: Province | County | Township | Village | None = None
 
     @classmethod
     def of(cls, obj) -> "Place":
         if obj is None:
             return cls("all")
-        level = {County: "county", Township: "township", Village: "village"}[type(obj)]
+        level = {Province: "province", County: "county", Township: "township", Village: "village"}[type(obj)]
         return cls(level, obj)
 
     @property
@@ -166,7 +168,7 @@ class Place:
         if self.level == "all":
             return Q()
         prefix = f"{path}__" if path else ""
-        target = {"county": "township__county_id", "township": "township_id", "village": "id"}[self.level]
+        target = KEY_FROM_VILLAGE[self.level]
         if self.level == "village" and path:
             return Q(**{f"{path}_id": self.obj.pk})
         return Q(**{f"{prefix}{target}": self.obj.pk})

@@ -86,7 +86,8 @@ def shown(value, kind: str) -> str:
 
 def scope_choices(user) -> list[tuple[str, str]]:
     choices = [(f"county:{c.pk}", f"{c.name}（全县）") for c in counties_for(user).order_by("name")]
-    choices += [(f"township:{t.pk}", f"{t.county.name}{t.name}" if user.scope_level == "all" else t.name)
+    choices += [(f"township:{t.pk}", f"{t.county.name}{t.name}" if user.scope_level in ("all", "province")
+                 else t.name)
                 for t in townships_for(user).order_by("county__name", "sort_key", "name")]
     return choices
 

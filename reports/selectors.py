@@ -6,17 +6,28 @@ from core.bounds import query_int
 from core.scoping import scoped, villages_for
 from debts.models import Claim
 from debts.selectors import debt_list, with_balances
-from places.models import County, Township, Village
+from places.models import County, Province, Township, Village
 from villages.models import Party
 
 from .measures import Place
 from .models import CadreRelative, IncomeRecord, RiskCase
 
 
+def provinces_for(user) -> QuerySet[Province]:
+    level = user.scope_level
+    if level == "all":
+        return Province.objects.all()
+    if level == "province":
+        return Province.objects.filter(pk=user.province_id)
+    return Province.objects.none()
+
+
 def counties_for(user) -> QuerySet[County]:
     level = user.scope_level
     if level == "all":
         return County.objects.all()
+    if level == "province":
+        return County.objects.filter(province_id=user.province_id)
     if level == "county":
         return County.objects.filter(pk=user.county_id)
     return County.objects.none()
@@ -28,6 +39,8 @@ def townships_for(user) -> QuerySet[Township]:
     townships = Township.objects.select_related("county")
     if level == "all":
         return townships
+    if level == "province":
+        return townships.filter(county__province_id=user.province_id)
     if level == "county":
         return townships.filter(county_id=user.county_id)
     if level == "township":
@@ -40,6 +53,8 @@ def place_for(user) -> Place | None:
     level = user.scope_level
     if level == "all":
         return Place("all")
+    if level == "province":
+        return Place.of(user.province)
     if level == "county":
         return Place.of(user.county)
     if level == "township":

@@ -7,6 +7,7 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
+    path("reports/province/<int:pk>/", views.ProvinceView.as_view(), name="province"),
     path("reports/county/<int:pk>/", views.CountyView.as_view(), name="county"),
     path("reports/township/<int:pk>/", views.TownshipView.as_view(), name="township"),
     path("reports/village/<int:pk>/", views.VillageView.as_view(), name="village"),

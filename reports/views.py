@@ -70,8 +70,9 @@ class PlaceDashboard(LoginRequiredMixin, TemplateView):
                        charts=breakdown.charts,
                        progress_url=progress_data_url(place, self.request.GET))
         context["place_county"] = county_of(place)
-        if place.level == "county":
-            context["ranking"] = rank(breakdown.children, report_settings_for(place.obj))
+        if place.level in ("county", "province"):
+            # A province ranks its counties by the default weights: each county's own weights are its own.
+            context["ranking"] = rank(breakdown.children, report_settings_for(context["place_county"]))
             context["ranked"] = {r.key: r for r in context["ranking"]}
         if place.level == "village":
             context["states"] = selectors.contract_states(place.obj)
@@ -88,21 +89,29 @@ def progress_data_url(place: Place, params) -> str:
 
 CHILD_URL = {"county": "reports:county", "township": "reports:township", "village": "reports:village"}
 CHILD_LABEL = {"county": "县", "township": "乡镇", "village": "村"}
-PLACE_QUERY = {"all": lambda p: "", "county": lambda p: "", "township": lambda p: f"township={p.obj.pk}",
-               "village": lambda p: f"village={p.obj.pk}"}
+PLACE_QUERY = {"all": lambda p: "", "province": lambda p: "", "county": lambda p: "",
+               "township": lambda p: f"township={p.obj.pk}", "village": lambda p: f"village={p.obj.pk}"}
 
 
 class DashboardView(PlaceDashboard):
-    """`/`: a county's or a township's dashboard, every county for an administrator; a village's
-    accountant and anyone without a wider scope keep the ledger overview (core's home page)."""
+    """`/`: a province's, a county's or a township's dashboard, every county for an administrator; a
+    village's accountant and anyone without a wider scope keep the ledger overview (core's home page)."""
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and request.user.scope_level not in ("county", "township", "all"):
+        if request.user.is_authenticated and request.user.scope_level not in ("province", "county", "township",
+                                                                              "all"):
             return HomeView.as_view()(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
 
     def get_place(self) -> Place:
         return selectors.place_for(self.request.user)
+
+
+class ProvinceView(PlaceDashboard):
+    """A province's counties, ranked by the measures a county ranks its townships by."""
+
+    def get_place(self) -> Place:
+        return Place.of(get_object_or_404(selectors.provinces_for(self.request.user), pk=self.kwargs["pk"]))
 
 
 class CountyView(PlaceDashboard):
@@ -137,6 +146,8 @@ def progress_data(request, level, pk):
     user = request.user
     if level == "all" and user.scope_level == "all":
         place = Place("all")
+    elif level == "province":
+        place = Place.of(get_object_or_404(selectors.provinces_for(user), pk=pk))
     elif level == "county":
         place = Place.of(get_object_or_404(selectors.counties_for(user), pk=pk))
     elif level == "township":

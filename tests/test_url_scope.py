@@ -14,15 +14,17 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from contracts import services as contract_services
 from contracts.factories import ContractFactory, ResolutionFactory
-from core.models import Job
+from core.models import Job, Role
 from debts import services as debt_services
 from debts import votes as debt_votes
 from debts.factories import ClaimFactory, DebtFactory, MoneyResolutionFactory
 from debts.letters import services as letter_services
 from debts.models import DisputeTask, Entry
 from debts.receipts import services as receipt_services
+from fixtures.personas import UserFactory
 from ledgers.models import LedgerImport
-from places.factories import GroupFactory
+from places.factories import GroupFactory, ProvinceFactory
+from places.models import County
 from reports import services as report_services
 from villages.factories import AssetFactory, ParcelFactory, PartyFactory
 
@@ -65,7 +67,8 @@ RECORD_FOR_PREFIX = {
     "resolutions/": "resolution", "claims/": "claim", "legal/": "legal", "entries/": "entry", "debts/": "debt",
     "mediation/": "mediation", "letters/": "letter", "letters/desk/": "letter", "letters/disputes/": "dispute",
     "jobs/": "job", "ledgers/imports/": "ledger_import", "covers/": "cover", "discount-rules/": "discount_rule",
-    "reports/county/": "county", "reports/township/": "township", "reports/village/": "village",
+    "reports/province/": "province", "reports/county/": "county", "reports/township/": "township",
+    "reports/village/": "village",
     "reports/progress-data/": "township", "reports/risk/village/": "village", "reports/risk/cases/": "risk_case",
     "reports/risk/tasks/": "risk_task", "reports/risk/relatives/": "cadre_relative", "reports/income/": "income",
     "receipts/": "receipt",
@@ -103,6 +106,8 @@ def build_path(route: Route, records: dict) -> str:
 def jicui_records(personas):
     """One record of every kind in 积翠村 (积翠镇), made the way its township cadre makes them."""
     p, user, village = personas, personas.outsider, personas.jicui
+    province = ProvinceFactory(name="山西省")
+    County.objects.filter(pk=p.county.pk).update(province=province)
     party = PartyFactory(village=village, name="外镇人")
     contract = ContractFactory(village=village, counterparty=party)
     claim = ClaimFactory(village=village, debtor=party, principal=Decimal("5000.00"))
@@ -142,7 +147,8 @@ def jicui_records(personas):
         "ledger_import": LedgerImport.objects.create(
             kind="contracts", original_name="积翠村合同台账.xlsx", path="ledgers/x.xlsx", size=1, sha256="0" * 64,
             state=LedgerImport.State.READY, created_by=user, county_id=p.county.pk, township_id=p.jicui_town.pk),
-        "county": p.county, "township": p.jicui_town, "risk_case": risk_case, "risk_task": risk_case.tasks.get(),
+        "province": province, "county": p.county, "township": p.jicui_town, "risk_case": risk_case,
+        "risk_task": risk_case.tasks.get(),
         "cadre_relative": report_services.cadre_relative_flag(user=user, party=party, relation="村主任之弟"),
         "income": report_services.income_record_create(user=user, data=dict(
             village=village, kind="项目收益", received_on=date(2026, 3, 1), amount=Decimal("100.00"), note="光伏")),
@@ -170,15 +176,27 @@ def test_another_townships_record_is_not_found(route, personas, client_for, jicu
     assert Entry.objects.count() == before
 
 
+def province_office(records):
+    return UserFactory(username="province", role=Role.PROVINCE, province=records["province"])
+
+
+# The read-only roles: the county's inspector, and the province office above the county.
+READERS = {"inspector": lambda p, records: p.inspector, "province_office": lambda p, records: province_office(records)}
+# A county's settings pages do not exist for a user with no county of its own (test_settings_pages): 404.
+NO_PAGE_FOR = {"province_office": {"contracts:rule-settings", "reports:settings"}}
+
+
+@pytest.mark.parametrize("reader", READERS)
 @pytest.mark.parametrize("route", [r for r in ROUTES if r.name not in OWN_ACCOUNT and r.name not in PUBLIC],
                          ids=lambda r: r.name)
-def test_the_inspector_changes_nothing_anywhere(route, personas, client_for, jicui_records):
+def test_the_read_only_roles_change_nothing_anywhere(route, reader, personas, client_for, jicui_records):
     path = build_path(route, jicui_records)
-    client = client_for(personas.inspector)
+    client = client_for(READERS[reader](personas, jicui_records))
     before = Entry.objects.count()
+    refused = (403, 404, 405) if route.name in NO_PAGE_FOR.get(reader, ()) else (403, 405)
     for method in STATE_CHANGING:
         status = getattr(client, method)(path, {"amount": "1.00", "kind": "现金收回"}).status_code
-        assert status in (403, 405), f"{method.upper()} {path} answered {status}"
+        assert status in refused, f"{method.upper()} {path} answered {status}"
     assert Entry.objects.count() == before
 
 

@@ -1,17 +1,23 @@
-"""Counties and townships are set up here by the administrator; the other records are listed
+"""Provinces, counties and townships are set up here by the administrator; the other records are listed
 read-only, since they are changed through the application's pages."""
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
-from places.models import County, Group, Township, Village
+from places.models import County, Group, Province, Township, Village
 
 from . import services
 from .models import Asset, Parcel, Party
 
 
+@admin.register(Province)
+class ProvinceAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+
+
 @admin.register(County)
 class CountyAdmin(admin.ModelAdmin):
-    list_display = ["name", "code"]
+    list_display = ["name", "province", "code"]
+    list_filter = ["province"]
 
 
 @admin.register(Township)

@@ -107,7 +107,7 @@ class BatchForm(OnceFormMixin, forms.Form):
         self.fields["villages"].queryset = villages
         # Every village in scope is ticked until the user narrows the batch.
         self.fields["villages"].initial = [v.pk for v in villages]
-        if user.scope_level in ("county", "all"):
+        if user.scope_level in ("county", "province", "all"):
             self.fields["villages"].label_from_instance = lambda village: village.full_name
         style_fields(self)
 

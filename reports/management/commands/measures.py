@@ -16,7 +16,7 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from places.models import County, Township, Village
+from places.models import County, Province, Township, Village
 from reports.measures import COUNT_KEYS, MEASURE_KEYS, RATE_KEYS, Period, Place, measures_for
 
 LABELS = {
@@ -60,10 +60,11 @@ def _date(text: str | None, option: str) -> date | None:
 
 
 class Command(BaseCommand):
-    help = "输出一个县、乡镇或村的清化收各项指标（可指定统计期间，可输出 JSON）。"
+    help = "输出一个省、县、乡镇或村的清化收各项指标（可指定统计期间，可输出 JSON）。"
 
     def add_arguments(self, parser):
         where = parser.add_mutually_exclusive_group(required=True)
+        where.add_argument("--province", nargs="?", const="", metavar="省名", help="省（只有一个省时可省略省名）")
         where.add_argument("--county", nargs="?", const="", metavar="县名", help="县（只有一个县时可省略县名）")
         where.add_argument("--township", metavar="乡镇名", help="乡镇")
         where.add_argument("--village", metavar="村名", help="村；重名时写作“乡镇/村”")
@@ -96,6 +97,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  {LABELS[key]}：{shown}")
 
     def place(self, options) -> Place:
+        if options["province"] is not None:
+            name = options["province"].strip()
+            provinces = Province.objects.filter(name=name) if name else Province.objects.all()
+            return Place.of(self._one(provinces, f"省“{name}”" if name else "省",
+                                      "系统中有多个省，请写明省名（--province 省名）。"))
         if options["county"] is not None:
             name = options["county"].strip()
             counties = County.objects.filter(name=name) if name else County.objects.all()
