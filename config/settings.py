@@ -90,7 +90,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.navigation",
                 # The badge of 待办 in the navigation, counted only when a page shows it.
-                "reports.context_processors.todo",
             ],
         },
     },

@@ -32,5 +32,6 @@ urlpatterns = [
     path("reports/income/<int:pk>/delete/", views.income_delete, name="income-delete"),
     path("reports/progress/", views.ProgressReportView.as_view(), name="progress"),
     path("todo/", views.TodoView.as_view(), name="todo"),
+    path("todo/badge/", views.todo_badge, name="todo-badge"),
     path("search/", views.SearchView.as_view(), name="search"),
 ]

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -477,6 +477,16 @@ class TodoView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(todo=todo_for(self.request), **kwargs)
+
+
+@require_GET
+@login_required
+def todo_badge(request):
+    """The navigation's count of what waits, asked by every page once it is shown (base.html): the counts
+    never hold up a page, a dashboard least of all."""
+    response = render(request, "reports/_todo_badge.html", {"todo": todo_for(request)})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 class SearchView(LoginRequiredMixin, TemplateView):

@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from work_data import ESCALATIONS, UNIT, make_imports, make_work
@@ -91,6 +91,7 @@ def test_the_inspector_has_nothing_to_do_and_watches_read_only(work, client_for)
     html = page.content.decode()
     assert "只读" in html and "todo-item" not in html
     assert 'id="nav-todo">待办</a>' in html          # no badge: nothing waits for the inspector
+    assert client.get(reverse("reports:todo-badge")).content.decode() == ""
     assert client.post(reverse("reports:todo")).status_code in (403, 405)
 
 
@@ -162,25 +163,30 @@ def queries_of(client, url) -> int:
     return len(queries)
 
 
-def test_the_badge_costs_the_six_counts_on_any_page_and_nothing_more_on_the_todo_page(personas, client_for,
-                                                                                       settings):
+def test_the_badge_is_counted_after_the_page_so_no_page_waits_for_it(personas, client_for):
     p = personas
     make_imports(p.county_office)
     client = client_for(p.county_office)
-    help_page, todo_page = queries_of(client, reverse("reports:help")), queries_of(client, reverse("reports:todo"))
+    badge = reverse("reports:todo-badge")
     html = client.get(reverse("reports:help")).content.decode()
-    assert 'title="待办事项 2 项">2</span>' in html
-    processors = settings.TEMPLATES[0]["OPTIONS"]["context_processors"]
-    settings.TEMPLATES = [{**settings.TEMPLATES[0], "OPTIONS": {
-        **settings.TEMPLATES[0]["OPTIONS"], "context_processors": [c for c in processors if "todo" not in c]}}]
-    without = queries_of(client, reverse("reports:help"))
-    assert help_page - without == 6
-    # The page and its navigation share one set of counts.
-    assert todo_page <= without + 6
+    assert f'<span hx-get="{badge}" hx-trigger="load" hx-swap="outerHTML"></span>' in html
+    assert "待办事项" not in html
+    response = client.get(badge)
+    assert response["Cache-Control"] == "no-store"
+    assert response.content.decode().strip() == (
+        '<span class="badge rounded-pill text-bg-warning" title="待办事项 2 项">2</span>')
+    # The six counts and the session's own reads, nothing per row.
+    assert queries_of(client, badge) <= 6 + 3
+    # The to-do page shows its badge at once, from the counts it lists.
+    assert 'title="待办事项 2 项">2</span>' in client.get(reverse("reports:todo")).content.decode()
+    assert client.post(badge).status_code == 405
+    assert Client().get(badge).status_code == 302
 
 
 def test_with_nothing_waiting_the_page_says_so(personas, client_for):
-    html = client_for(personas.cadre).get(reverse("reports:todo")).content.decode()
+    client = client_for(personas.cadre)
+    html = client.get(reverse("reports:todo")).content.decode()
     assert "暂无待办事项" in html
     assert 'id="nav-todo">待办</a>' in html
+    assert client.get(reverse("reports:todo-badge")).content.decode() == ""
 
