@@ -22,7 +22,6 @@ county dashboard median ≤ 250 ms, province dashboard median ≤ 1 s, ≤ 25 qu
 import argparse
 import io
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -31,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.dashboard import build_county, queries_of, setup_django, sizes  # noqa: E402
+from bench.dashboard import build_county, queries_of, setup_django, sizes, timed  # noqa: E402
 
 COUNTIES = ("临猗县", "万荣县", "闻喜县", "稷山县", "新绛县", "绛县", "垣曲县", "夏县", "平陆县", "芮城县")
 TARGET_COUNTY_MS, TARGET_PROVINCE_MS, TARGET_QUERIES = 250, 1000, 25
@@ -69,16 +68,6 @@ def build_province(counties: int, scale: float) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     return {"province": province, "office": office, "counties": built}
-
-
-def timed(call, runs: int) -> tuple[float, float]:
-    call()   # warm: templates compiled, connection open
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), max(times)
 
 
 def slowest(call, n: int) -> list[tuple[float, str]]:

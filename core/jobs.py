@@ -140,10 +140,14 @@ def _update(job_id: int, **fields) -> None:
 def job_add_file(job: Job, name: str, content: bytes) -> dict:
     """Store a result file under the private folder and list it on the job."""
     path = private_storage().save(f"jobs/{job.pk}/{name}", ContentFile(content))
-    entry = {"name": name, "path": path, "size": len(content)}
+    return _list_file(job, {"name": name, "path": path, "size": len(content)})
+
+
+def _list_file(job: Job, entry: dict) -> dict:
+    """List a stored file on the job (under a row lock), replacing one of the same name."""
     with transaction.atomic():
         locked = Job.objects.select_for_update().get(pk=job.pk)
-        locked.files = [f for f in locked.files if f["name"] != name] + [entry]
+        locked.files = [f for f in locked.files if f["name"] != entry["name"]] + [entry]
         locked.save(update_fields=["files"])
     job.files = locked.files
     return entry
@@ -232,13 +236,7 @@ def job_add_path(job: Job, name: str, path) -> dict:
     target = storage.path(relative)
     os.makedirs(os.path.dirname(target), exist_ok=True)
     os.replace(path, target)
-    entry = {"name": name, "path": relative, "size": os.path.getsize(target)}
-    with transaction.atomic():
-        locked = Job.objects.select_for_update().get(pk=job.pk)
-        locked.files = [f for f in locked.files if f["name"] != name] + [entry]
-        locked.save(update_fields=["files"])
-    job.files = locked.files
-    return entry
+    return _list_file(job, {"name": name, "path": relative, "size": os.path.getsize(target)})
 
 
 def run(job_id: int, *, over_workers: bool | None = None) -> None:
