@@ -443,12 +443,14 @@ def main() -> None:
 
         def both(name: str, url_for) -> None:
             (work / name).mkdir()
-            report(run_child(work / name, ledger, url_for("phases")))
-            if url_for("e2e") == url_for("phases"):
+            phases_url = url_for("phases")
+            report(run_child(work / name, ledger, phases_url))
+            e2e_url = url_for("e2e")
+            if e2e_url == phases_url:
                 print("  end to end: skipped (needs a second, empty database)")
                 return
             (work / f"{name}-e2e").mkdir()
-            e2e = run_end_to_end(work / f"{name}-e2e", ledger, url_for("e2e"))
+            e2e = run_end_to_end(work / f"{name}-e2e", ledger, e2e_url)
             print(f"  end to end: import_ledger --commit {e2e['seconds']:.1f} s from process start to exit, "
                   f"peak rss {e2e['peak']} MB; target ≤ 30 s {'met' if e2e['seconds'] <= 30 else 'NOT MET'}")
 
