@@ -46,7 +46,19 @@ from core.audit import acting_as
 from . import kinds as K
 from .models import ColumnMapping
 from .planning import Rights
-from .reading import NO, YES, CellError, Vocabulary, amount, is_blank, normalize, split_list, text, without_note
+from .reading import (
+    NO,
+    YES,
+    CellError,
+    Vocabulary,
+    amount,
+    is_blank,
+    normalize,
+    split_list,
+    text,
+    whole_number,
+    without_note,
+)
 
 IGNORE = ""                   # the column of a header that is not imported (as saved)
 EXACT, SYNONYM, SAVED = 1.0, 0.95, 1.0
@@ -237,7 +249,8 @@ def value_type(value) -> str | None:
     if isinstance(value, date):
         return "date"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        digits = str(int(value)) if float(value).is_integer() else ""
+        whole = whole_number(value)
+        digits = str(whole) if whole is not None else ""
         if len(digits) in (15, 18):
             return "id"           # an ID number typed as a number (its last digits may be lost)
         return "phone" if _PHONE.match(digits) else "number"

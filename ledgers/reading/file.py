@@ -43,6 +43,7 @@ from .values import (
     text,
     unit_of,
     where,
+    whole_number,
     without_note,
 )
 
@@ -547,8 +548,8 @@ def _is_column_numbers(cells) -> bool:
             continue
         if isinstance(cell, bool):
             return False
-        if isinstance(cell, (int, float)) and float(cell).is_integer():
-            numbers.append(int(cell))
+        if whole_number(cell) is not None:
+            numbers.append(whole_number(cell))
         elif isinstance(cell, str) and normalize(cell).isdigit():
             numbers.append(int(normalize(cell)))
         elif not (isinstance(cell, str) and normalize(cell) in COLUMN_NUMBER_MARKS):

@@ -91,6 +91,17 @@ def where(parts: list, number: int | None) -> tuple[str, int | None]:
 # --- Values -------------------------------------------------------------------------
 
 
+def whole_number(value) -> int | None:
+    """The integer a number cell holds (2015.0 → 2015), or None for a fraction, a non-finite value or anything
+    else; compared as a Decimal, never as a binary float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return None
+    if isinstance(value, int):
+        return value
+    exact = value if isinstance(value, Decimal) else Decimal(repr(value))
+    return int(exact) if exact.is_finite() and exact == exact.to_integral_value() else None
+
+
 def is_blank(value) -> bool:
     if value is None:
         return True
@@ -432,8 +443,9 @@ def period(value, start: date | None = None) -> tuple[date | None, date | None]:
     if isinstance(value, (bool, date)):
         raise CellError(f"应为起止日期，如 2010.1.1-2030.12.31 或 20年 {_quoted(value)}")
     if isinstance(value, (int, float)):
-        if float(value).is_integer() and 1 <= value <= 999:
-            return _years_from(int(value), start, value)
+        years = whole_number(value)
+        if years is not None and 1 <= years <= 999:
+            return _years_from(years, start, value)
         raise CellError(f"应为起止日期，如 2010.1.1-2030.12.31 或 20年 {_quoted(value)}")
     raw = normalize(value)
     if raw in OPEN_END:
@@ -577,7 +589,8 @@ def id_cell(value):
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, (int, float, Decimal)):
-        if value == value and abs(value) != float("inf") and float(value).is_integer() and 0 < value < 10**15:
+        whole = whole_number(value)
+        if whole is not None and 0 < whole < 10**15:
             return text(value)
         # As Excel's formula bar shows it: the digits it kept, then zeros.
         shown = format(Decimal(repr(value)), "f") if isinstance(value, float) else str(value)
